@@ -279,6 +279,7 @@ typedef enum mc_dec_status {
     MC_DEC_HEADER_DIGEST,  /* header digest wrong: discard the PDU, length fields untrusted (7.8) */
     MC_DEC_DATA_DIGEST,    /* data digest wrong: PDU decoded (header valid), data to be discarded */
     MC_DEC_TOO_LONG,       /* DataSegmentLength above the receiver's limit: protocol error */
+    MC_DEC_NOMEM,          /* out of memory copying the segments (local failure, not the peer's) */
 } mc_dec_status;
 
 typedef struct mc_dec_limits {

@@ -289,14 +289,14 @@ set broken {
       claim 900:1 {kind method depends {}} {element 900:1 role target text [exec true]}}}
 }
 
-if {[llength $argv] != 1} {
-    puts stderr "usage: tclsh catalogue.tcl CLAIMS_DIR"
+if {[llength $argv] ni {1 2}} {
+    puts stderr "usage: tclsh catalogue.tcl CLAIMS_DIR ?CLAIMS_MD?"
     exit 2
 }
-set dir [lindex $argv 0]
+lassign $argv dir doc
 
 puts "TAP version 13"
-puts "1..[expr {[dict size $expected_claims] * 8 + [llength $broken] + 1}]"
+puts "1..[expr {[dict size $expected_claims] * 8 + [llength $broken] + 1 + ($doc ne "")}]"
 
 foreach {setid want} $expected_claims {
     set path [file join $dir $setid.tcl]
@@ -325,6 +325,44 @@ dict for {setid c} $loaded {
     }
 }
 tap_ok [expr {[llength $dups] == 0}] "element ids unique across claim sets" $dups
+
+# docs/claims.md has one table row per claim: | id ?(note)? | kind | depends | ... |.
+# The row must exist once and agree with the catalogue on kind and depends.
+proc chk_doc_rows {loaded text} {
+    set p {}
+    set rows {}
+    foreach line [split $text \n] {
+        if {![regexp {^\| (\d{3}:\d+)[^|]*\| ([a-z]+) \| ([^|]*) \|} $line -> id kind dep]} continue
+        if {[dict exists $rows $id]} { lappend p "row $id appears twice" }
+        set dep [string trim $dep]
+        if {$dep eq "-"} { set dep {} } else { set dep [string map {, { }} $dep] }
+        dict set rows $id [list $kind [join $dep { }]]
+    }
+    dict for {setid c} $loaded {
+        foreach cl [dict get $c claims] {
+            set id [dict get $cl id]
+            set opts [dict get $cl opts]
+            if {![dict exists $rows $id]} { lappend p "no row for $id"; continue }
+            if {[llength $opts] % 2 || ![dict exists $opts kind] || ![dict exists $opts depends]} continue
+            set want [list [dict get $opts kind] [join [dict get $opts depends] { }]]
+            if {[dict get $rows $id] ne $want} {
+                lappend p "row $id says {[dict get $rows $id]}, catalogue says {$want}"
+            }
+            dict unset rows $id
+        }
+    }
+    foreach id [dict keys $rows] { lappend p "row $id names no catalogued claim" }
+    return $p
+}
+
+if {$doc ne ""} {
+    if {[catch {set fh [open $doc r]; set text [read $fh]; close $fh} msg]} {
+        tap_ok 0 "claims.md agrees with the catalogue" [list "cannot read $doc: $msg"]
+    } else {
+        tap_ok [expr {[llength [set problems [chk_doc_rows $loaded $text]]] == 0}] \
+            "claims.md agrees with the catalogue" $problems
+    }
+}
 
 foreach b $broken {
     lassign $b desc check text

@@ -1,0 +1,107 @@
+/* The `iscsi` Tcl command: PDU-level iSCSI initiator connections for vectors. Shared between the
+ * command files; vectors see only the Tcl surface. */
+#ifndef MC_MOD_ISCSI_H
+#define MC_MOD_ISCSI_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <tcl.h>
+
+#include "fault.h"
+#include "pcap_writer.h"
+#include "pdu.h"
+
+#define MC_ISCSI_DEFAULT_TIMEOUT_MS 5000
+#define MC_ISCSI_MAX_TIMEOUT_MS 600000
+/* MaxRecvDataSegmentLength before it is negotiated, and during login (RFC 7143 13.12). */
+#define MC_ISCSI_DEFAULT_MRDSL 8192u
+/* FirstBurstLength and MaxBurstLength defaults (13.14, 13.13). */
+#define MC_ISCSI_DEFAULT_FIRST_BURST 65536u
+#define MC_ISCSI_DEFAULT_MAX_BURST 262144u
+
+typedef struct mc_iscsi_mod mc_iscsi_mod;
+
+typedef struct mc_iconn {
+    mc_iscsi_mod *mod;
+    char name[32];
+    int fd;
+    bool closed;                    /* peer closed or the connection failed */
+    struct sockaddr_in local, peer;
+    int timeout_ms;                 /* default deadline of every wait */
+    Tcl_WideInt t0_us;              /* connect time, for the `time` of each PDU */
+
+    /* Session and connection numbering (RFC 7143 4.2.2). */
+    uint32_t cmdsn, expstatsn, expcmdsn, maxcmdsn, itt_next;
+    uint64_t isid;
+    uint32_t tsih;
+    uint16_t cid;
+    bool full_feature;
+    bool header_digest, data_digest;
+    uint32_t peer_mrdsl;            /* what the target accepts from us */
+    uint32_t our_mrdsl;             /* what we declared */
+    uint32_t first_burst, max_burst;
+    bool immediate_data, initial_r2t;
+    Tcl_Obj *keys;                  /* negotiated keys, a dict */
+
+    uint8_t *rbuf;                  /* bytes read, not yet a whole PDU */
+    size_t rlen, rcap;
+    Tcl_Obj *queue;                 /* received PDU dicts not yet consumed */
+    Tcl_Obj *history;               /* every PDU dict, both directions */
+
+    mc_fault_plan fault;
+    bool fault_on;
+    mc_pcap *pcap;                  /* reference held while the connection lives */
+    mc_pcap_flow flow;
+} mc_iconn;
+
+struct mc_iscsi_mod {
+    Tcl_Interp *interp;
+    Tcl_HashTable conns;            /* name -> mc_iconn* */
+    unsigned long next_id;
+    mc_pcap *pcap;                  /* open capture of this interp, if any */
+    char pcap_path[1024];
+};
+
+/* Connection I/O (mod_iscsi_conn.c). Errors leave a message and -errorcode in the interp. */
+int mc_iconn_connect(Tcl_Interp *interp, mc_iconn *c, const char *host, int port, int timeout_ms);
+void mc_iconn_free(mc_iconn *c);
+int mc_iconn_send_pdu(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const mc_wire_opts *extra);
+int mc_iconn_send_raw(Tcl_Interp *interp, mc_iconn *c, const uint8_t *bytes, size_t len);
+/* Reads one PDU from the socket (not the queue) within the deadline; *out is a new dict. */
+int mc_iconn_read_pdu(Tcl_Interp *interp, mc_iconn *c, Tcl_WideInt deadline_us, Tcl_Obj **out);
+/* Next PDU: the queue first, then the socket. */
+int mc_iconn_recv(Tcl_Interp *interp, mc_iconn *c, int timeout_ms, Tcl_Obj **out);
+/* First PDU matching pred (a dict of field -> value or {op value}); others stay queued. */
+int mc_iconn_expect(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *pred, int timeout_ms, Tcl_Obj **out);
+Tcl_WideInt mc_now_us(void);
+int mc_iscsi_error(Tcl_Interp *interp, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+uint32_t mc_iconn_alloc_itt(mc_iconn *c);
+
+/* PDUs as Tcl values (mod_iscsi_dict.c). */
+Tcl_Obj *mc_pdu_to_dict(const mc_pdu *p, bool outbound, double time_s);
+int mc_opcode_from_obj(Tcl_Interp *interp, Tcl_Obj *o, uint8_t *op);
+/* Applies "field value" pairs; names unknown for the opcode give an error listing valid ones. */
+int mc_pdu_apply_fields(Tcl_Interp *interp, mc_pdu *p, Tcl_Obj *const *pairs, int n, bool given[MC_F_COUNT]);
+/* key=value NUL-separated text (RFC 7143 6.1) from/to a flat Tcl list. */
+int mc_text_encode(Tcl_Interp *interp, Tcl_Obj *kv, Tcl_DString *out);
+Tcl_Obj *mc_text_decode(const uint8_t *data, size_t len);
+int mc_pred_match(Tcl_Interp *interp, Tcl_Obj *pdu, Tcl_Obj *pred, bool *match);
+uint64_t mc_lun_encode(uint32_t lun);
+int mc_hex_decode(Tcl_Interp *interp, const char *hex, uint8_t *out, size_t max, size_t *len);
+
+/* Fills unset fields from the connection state, sends, and advances CmdSN (mod_iscsi.c). */
+int mc_iscsi_send_built(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const bool given[MC_F_COUNT],
+                        const mc_wire_opts *o);
+
+/* Composite exchanges (mod_iscsi_flows.c). */
+int mc_iscsi_login_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);
+int mc_iscsi_text_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);
+int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);
+/* Records negotiated values into the connection state. */
+void mc_iconn_apply_keys(mc_iconn *c, Tcl_Obj *keys);
+
+int mc_mod_iscsi_init(Tcl_Interp *interp);
+
+#endif

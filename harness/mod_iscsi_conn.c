@@ -1,0 +1,410 @@
+/* Connection I/O for the `iscsi` command: non-blocking socket, every wait bounded by a deadline,
+ * each PDU recorded in the history and the capture, with the fault plan applied on the way. */
+#include "mod_iscsi.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define US_PER_MS 1000
+#define US_PER_S 1000000
+#define READ_CHUNK 65536u
+
+Tcl_WideInt mc_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (Tcl_WideInt)ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
+}
+
+int mc_iscsi_error(Tcl_Interp *interp, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(msg, -1));
+    Tcl_SetErrorCode(interp, "MIRRORCERT", code, msg, (char *)NULL);
+    return TCL_ERROR;
+}
+
+uint32_t mc_iconn_alloc_itt(mc_iconn *c)
+{
+    uint32_t itt = c->itt_next++;
+    if (c->itt_next == MC_RESERVED_TAG)
+        c->itt_next = 1;  /* 0xffffffff is reserved (11.2.1.8) */
+    return itt;
+}
+
+static int wait_fd(mc_iconn *c, short events, Tcl_WideInt deadline_us)
+{
+    for (;;) {
+        Tcl_WideInt left = deadline_us - mc_now_us();
+        if (left <= 0)
+            return 0;
+        struct pollfd pfd = {.fd = c->fd, .events = events};
+        int ms = (int)((left + US_PER_MS - 1) / US_PER_MS);
+        int r = poll(&pfd, 1, ms);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+int mc_iconn_connect(Tcl_Interp *interp, mc_iconn *c, const char *host, int port, int timeout_ms)
+{
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int gai = getaddrinfo(host, portstr, &hints, &res);
+    if (gai != 0 || !res)
+        return mc_iscsi_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port, gai_strerror(gai));
+    memcpy(&c->peer, res->ai_addr, sizeof c->peer);
+    freeaddrinfo(res);
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0)
+        return mc_iscsi_error(interp, "CONNECT", "iscsi connect: socket: %s", strerror(errno));
+    c->timeout_ms = timeout_ms;
+    if (connect(c->fd, (struct sockaddr *)&c->peer, sizeof c->peer) < 0) {
+        if (errno != EINPROGRESS)
+            return mc_iscsi_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port, strerror(errno));
+        int w = wait_fd(c, POLLOUT, mc_now_us() + (Tcl_WideInt)timeout_ms * US_PER_MS);
+        if (w == 0)
+            return mc_iscsi_error(interp, "TIMEOUT", "iscsi connect: %s:%d: no answer in %d ms", host, port,
+                                  timeout_ms);
+        int soerr = 0;
+        socklen_t sl = sizeof soerr;
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+        if (w < 0 || soerr)
+            return mc_iscsi_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port,
+                                  strerror(soerr ? soerr : errno));
+    }
+    socklen_t ll = sizeof c->local;
+    getsockname(c->fd, (struct sockaddr *)&c->local, &ll);
+    c->t0_us = mc_now_us();
+    if (c->pcap)
+        mc_pcap_flow_init(&c->flow, &c->local, &c->peer);
+    return TCL_OK;
+}
+
+void mc_iconn_free(mc_iconn *c)
+{
+    if (c->pcap) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        mc_pcap_flow_close(c->pcap, &c->flow, &tv);
+        mc_pcap_unref(c->pcap);
+    }
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->rbuf);
+    if (c->keys)
+        Tcl_DecrRefCount(c->keys);
+    if (c->queue)
+        Tcl_DecrRefCount(c->queue);
+    if (c->history)
+        Tcl_DecrRefCount(c->history);
+    free(c);
+}
+
+static double rel_time(const mc_iconn *c)
+{
+    return (double)(mc_now_us() - c->t0_us) / US_PER_S;
+}
+
+static void capture(mc_iconn *c, bool outbound, const uint8_t *b, size_t n)
+{
+    if (!c->pcap || !n)
+        return;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    mc_pcap_write(c->pcap, &c->flow, outbound, b, n, &tv);
+}
+
+static int write_all(Tcl_Interp *interp, mc_iconn *c, const uint8_t *b, size_t n)
+{
+    if (c->closed)
+        return mc_iscsi_error(interp, "CLOSED", "%s: connection closed", c->name);
+    Tcl_WideInt deadline = mc_now_us() + (Tcl_WideInt)c->timeout_ms * US_PER_MS;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = send(c->fd, b + done, n - done, MSG_NOSIGNAL);
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int r = wait_fd(c, POLLOUT, deadline);
+            if (r == 0)
+                return mc_iscsi_error(interp, "TIMEOUT", "%s: peer stopped reading (%zu of %zu bytes sent)",
+                                      c->name, done, n);
+            if (r > 0)
+                continue;
+        }
+        c->closed = true;
+        return mc_iscsi_error(interp, "CLOSED", "%s: send: %s", c->name, strerror(errno));
+    }
+    capture(c, true, b, n);
+    return TCL_OK;
+}
+
+static void sleep_ms(uint32_t ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
+}
+
+static void note_fault(Tcl_Obj *d, unsigned kinds)
+{
+    Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+    if (kinds & MC_FAULT_DROP)
+        Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj("drop", -1));
+    if (kinds & MC_FAULT_DUP)
+        Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj("dup", -1));
+    if (kinds & MC_FAULT_CORRUPT)
+        Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj("corrupt", -1));
+    if (kinds & MC_FAULT_DELAY)
+        Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj("delay", -1));
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("fault", -1), l);
+}
+
+int mc_iconn_send_pdu(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const mc_wire_opts *extra)
+{
+    mc_wire_opts o = {0};
+    if (extra)
+        o = *extra;
+    o.header_digest = c->full_feature && c->header_digest;
+    o.data_digest = c->full_feature && c->data_digest;
+    uint8_t *wire = NULL;
+    size_t n = 0;
+    char err[256];
+    if (mc_pdu_encode(p, &o, &wire, &n, err, sizeof err) != 0)
+        return mc_iscsi_error(interp, "ENCODE", "%s: %s", c->name, err);
+    /* Record the PDU as encoded (lengths filled in) before any fault touches the bytes. */
+    mc_pdu shown;
+    memset(&shown, 0, sizeof shown);
+    memcpy(shown.bhs, wire, MC_BHS_LEN);
+    shown.ahs = p->ahs;
+    shown.ahs_len = p->ahs_len;
+    shown.data = p->data;
+    shown.data_len = p->data_len;
+    Tcl_Obj *d = mc_pdu_to_dict(&shown, true, rel_time(c));
+    mc_fault_decision f = {0};
+    if (c->fault_on)
+        f = mc_fault_decide(&c->fault, &shown, true, n);
+    if (f.kinds)
+        note_fault(d, f.kinds);
+    Tcl_ListObjAppendElement(NULL, c->history, d);
+    int rc = TCL_OK;
+    if (f.kinds & MC_FAULT_DELAY)
+        sleep_ms(f.delay_ms);
+    if (!(f.kinds & MC_FAULT_DROP)) {
+        if (f.kinds & MC_FAULT_CORRUPT)
+            wire[f.corrupt_at] ^= f.corrupt_xor;
+        rc = write_all(interp, c, wire, n);
+        if (rc == TCL_OK && (f.kinds & MC_FAULT_DUP))
+            rc = write_all(interp, c, wire, n);
+    }
+    free(wire);
+    return rc;
+}
+
+int mc_iconn_send_raw(Tcl_Interp *interp, mc_iconn *c, const uint8_t *bytes, size_t len)
+{
+    Tcl_Obj *d = Tcl_NewDictObj();
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("dir", -1), Tcl_NewStringObj("out", -1));
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("raw", -1), Tcl_NewByteArrayObj(bytes, (int)len));
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("time", -1), Tcl_NewDoubleObj(rel_time(c)));
+    Tcl_ListObjAppendElement(NULL, c->history, d);
+    return write_all(interp, c, bytes, len);
+}
+
+/* StatSN is valid (and acknowledged through ExpStatSN) on every target PDU that carries status;
+ * R2T and NOP-In with the reserved ITT carry the next StatSN without advancing it (11.8.3, 11.19.4). */
+static bool advances_statsn(const mc_pdu *p)
+{
+    uint8_t op = mc_pdu_opcode(p);
+    switch (op) {
+    case MC_OP_R2T:
+        return false;
+    case MC_OP_DATA_IN:
+        return mc_pdu_get(p, MC_F_STATUS_PRESENT) != 0;
+    case MC_OP_NOP_IN:
+        return mc_pdu_get(p, MC_F_ITT) != MC_RESERVED_TAG;
+    default:
+        return mc_field_applies(MC_F_STATSN, op);
+    }
+}
+
+static void track_inbound(mc_iconn *c, const mc_pdu *p)
+{
+    uint8_t op = mc_pdu_opcode(p);
+    if (!mc_field_applies(MC_F_STATSN, op))
+        return;
+    uint32_t statsn = (uint32_t)mc_pdu_get(p, MC_F_STATSN);
+    if (advances_statsn(p) && (op == MC_OP_LOGIN_RSP || mc_sn_le(c->expstatsn, statsn)))
+        c->expstatsn = statsn + 1;
+    c->expcmdsn = (uint32_t)mc_pdu_get(p, MC_F_EXPCMDSN);
+    c->maxcmdsn = (uint32_t)mc_pdu_get(p, MC_F_MAXCMDSN);
+}
+
+static int fill(Tcl_Interp *interp, mc_iconn *c, size_t need, Tcl_WideInt deadline_us)
+{
+    if (need > c->rcap) {
+        size_t cap = c->rcap ? c->rcap : READ_CHUNK;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *nb = realloc(c->rbuf, cap);
+        if (!nb)
+            return mc_iscsi_error(interp, "NOMEM", "%s: out of memory", c->name);
+        c->rbuf = nb;
+        c->rcap = cap;
+    }
+    for (;;) {
+        ssize_t r = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+        if (r > 0) {
+            capture(c, false, c->rbuf + c->rlen, (size_t)r);
+            c->rlen += (size_t)r;
+            return TCL_OK;
+        }
+        if (r == 0) {
+            c->closed = true;
+            return mc_iscsi_error(interp, "CLOSED", "%s: target closed the connection", c->name);
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            c->closed = true;
+            return mc_iscsi_error(interp, "CLOSED", "%s: recv: %s", c->name, strerror(errno));
+        }
+        int w = wait_fd(c, POLLIN, deadline_us);
+        if (w == 0)
+            return mc_iscsi_error(interp, "TIMEOUT", "%s: no PDU from the target in time", c->name);
+        if (w < 0) {
+            c->closed = true;
+            return mc_iscsi_error(interp, "CLOSED", "%s: poll: %s", c->name, strerror(errno));
+        }
+    }
+}
+
+int mc_iconn_read_pdu(Tcl_Interp *interp, mc_iconn *c, Tcl_WideInt deadline_us, Tcl_Obj **out)
+{
+    for (;;) {
+        mc_dec_limits lim = {
+            .max_data = c->full_feature ? c->our_mrdsl : MC_ISCSI_DEFAULT_MRDSL,
+            .header_digest = c->full_feature && c->header_digest,
+            .data_digest = c->full_feature && c->data_digest,
+        };
+        mc_pdu p;
+        memset(&p, 0, sizeof p);
+        size_t used = 0;
+        char err[256] = "";
+        mc_dec_status st = c->rlen ? mc_pdu_decode(c->rbuf, c->rlen, &lim, &p, &used, err, sizeof err)
+                                   : MC_DEC_MORE;
+        if (st == MC_DEC_MORE) {
+            if (c->closed)
+                return mc_iscsi_error(interp, "CLOSED", "%s: connection closed", c->name);
+            if (fill(interp, c, used > c->rlen ? used : c->rlen + 1, deadline_us) != TCL_OK)
+                return TCL_ERROR;
+            continue;
+        }
+        if (st == MC_DEC_HEADER_DIGEST || st == MC_DEC_TOO_LONG) {
+            /* The length of what follows cannot be trusted: the byte stream is lost (7.8). */
+            c->closed = true;
+            return mc_iscsi_error(interp, "BADPDU", "%s: %s", c->name,
+                                  err[0] ? err : (st == MC_DEC_TOO_LONG ? "data segment too long" : "header digest"));
+        }
+        if (st != MC_DEC_OK && st != MC_DEC_DATA_DIGEST) {
+            c->closed = true;
+            return mc_iscsi_error(interp, "BADPDU", "%s: undecodable PDU: %s", c->name, err);
+        }
+        memmove(c->rbuf, c->rbuf + used, c->rlen - used);
+        c->rlen -= used;
+        Tcl_Obj *d = mc_pdu_to_dict(&p, false, rel_time(c));
+        if (st == MC_DEC_DATA_DIGEST)
+            Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("digest_error", -1), Tcl_NewStringObj("data", -1));
+        mc_fault_decision f = {0};
+        if (c->fault_on)
+            f = mc_fault_decide(&c->fault, &p, false, used);
+        if (f.kinds)
+            note_fault(d, f.kinds);
+        if (!(f.kinds & MC_FAULT_DROP))
+            track_inbound(c, &p);
+        mc_pdu_free(&p);
+        Tcl_ListObjAppendElement(NULL, c->history, d);
+        if (f.kinds & MC_FAULT_DROP)
+            continue;
+        if (f.kinds & MC_FAULT_DUP)
+            Tcl_ListObjAppendElement(NULL, c->queue, d);
+        *out = d;
+        return TCL_OK;
+    }
+}
+
+static Tcl_WideInt deadline_of(const mc_iconn *c, int timeout_ms)
+{
+    return mc_now_us() + (Tcl_WideInt)(timeout_ms >= 0 ? timeout_ms : c->timeout_ms) * US_PER_MS;
+}
+
+int mc_iconn_recv(Tcl_Interp *interp, mc_iconn *c, int timeout_ms, Tcl_Obj **out)
+{
+    int n = 0;
+    Tcl_ListObjLength(NULL, c->queue, &n);
+    if (n > 0) {
+        Tcl_ListObjIndex(NULL, c->queue, 0, out);
+        Tcl_IncrRefCount(*out);
+        Tcl_ListObjReplace(NULL, c->queue, 0, 1, 0, NULL);
+        Tcl_DecrRefCount(*out);  /* still referenced by the history */
+        return TCL_OK;
+    }
+    return mc_iconn_read_pdu(interp, c, deadline_of(c, timeout_ms), out);
+}
+
+int mc_iconn_expect(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *pred, int timeout_ms, Tcl_Obj **out)
+{
+    int n = 0;
+    Tcl_ListObjLength(NULL, c->queue, &n);
+    for (int i = 0; i < n; i++) {
+        Tcl_Obj *d;
+        bool m = false;
+        Tcl_ListObjIndex(NULL, c->queue, i, &d);
+        if (mc_pred_match(interp, d, pred, &m) != TCL_OK)
+            return TCL_ERROR;
+        if (m) {
+            *out = d;
+            Tcl_IncrRefCount(d);
+            Tcl_ListObjReplace(NULL, c->queue, i, 1, 0, NULL);
+            Tcl_DecrRefCount(d);
+            return TCL_OK;
+        }
+    }
+    Tcl_WideInt deadline = deadline_of(c, timeout_ms);
+    for (;;) {
+        Tcl_Obj *d;
+        if (mc_iconn_read_pdu(interp, c, deadline, &d) != TCL_OK)
+            return TCL_ERROR;
+        bool m = false;
+        if (mc_pred_match(interp, d, pred, &m) != TCL_OK)
+            return TCL_ERROR;
+        if (m) {
+            *out = d;
+            return TCL_OK;
+        }
+        Tcl_ListObjAppendElement(NULL, c->queue, d);
+    }
+}

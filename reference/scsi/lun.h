@@ -49,6 +49,8 @@ enum mc_asc {
     MC_ASC_NOT_READY_STOPPED = 0x0402,  /* initializing command required */
     MC_ASC_DATA_PHASE_ERROR = 0x4b00,
     MC_ASC_CMD_ABORTED_BY_TMF = 0x4700,  /* used with ABORTED COMMAND by transports */
+    MC_ASC_PARAM_LIST_LENGTH = 0x1a00,   /* PARAMETER LIST LENGTH ERROR */
+    MC_ASC_SAVING_PARAMS_UNSUPPORTED = 0x3900,
 };
 
 typedef enum mc_xfer_dir { MC_XFER_NONE = 0, MC_XFER_FROM_DEV = 1, MC_XFER_TO_DEV = 2 } mc_xfer_dir;
@@ -105,7 +107,8 @@ uint16_t mc_scsi_sense_asc(const mc_scsi_result *res);
 typedef struct mc_lun_set mc_lun_set;
 mc_lun_set *mc_lun_set_new(void);
 void mc_lun_set_free(mc_lun_set *set);        /* closes every LU it holds */
-int mc_lun_set_add(mc_lun_set *set, uint16_t lun, mc_lun *lu);  /* takes ownership; -1 if taken */
+int mc_lun_set_add(mc_lun_set *set, uint16_t lun, mc_lun *lu);  /* takes ownership; -1 if taken
+                                                                   (then the caller keeps lu) */
 mc_lun *mc_lun_set_get(const mc_lun_set *set, uint16_t lun);
 size_t mc_lun_set_count(const mc_lun_set *set);
 int mc_lun_set_plan(mc_lun_set *set, uint16_t lun, const uint8_t *cdb, size_t cdb_len,
@@ -116,6 +119,7 @@ int mc_lun_set_execute(mc_lun_set *set, uint16_t lun, const uint8_t *cdb, size_t
 
 /* SAM LUN encoding in the 8-byte iSCSI LUN field (single-level, peripheral/flat addressing). */
 uint64_t mc_lun_encode(uint16_t lun);
+#define MC_LUN_INVALID 0xffffu  /* mc_lun_decode: not a single-level peripheral/flat LUN */
 uint16_t mc_lun_decode(uint64_t field);
 
 #endif

@@ -1,0 +1,53 @@
+/* Fields shared by the READ/WRITE family of CDBs (SBC-3 5.x): LBA and transfer length sit at
+ * the same places in READ, WRITE, VERIFY, WRITE AND VERIFY, PRE-FETCH, SYNCHRONIZE CACHE and
+ * WRITE SAME of one CDB size. */
+#include "bytes.h"
+#include "handlers.h"
+
+#define PROTECT_MASK 0xe0u   /* RDPROTECT / WRPROTECT / VRPROTECT, CDB byte 1 bits 7-5 */
+#define PROTECT_TOP_BIT 7u
+#define CDB6_LBA_HIGH 0x1fu  /* 21-bit LBA of the 6-byte CDBs */
+
+void mc_block_decode(const uint8_t *cdb, uint8_t cdb_len, mc_block_fields *f)
+{
+    switch (cdb_len) {
+    case 6:
+        f->lba = ((uint32_t)(cdb[1] & CDB6_LBA_HIGH) << 16) | mc_be16(cdb + 2);
+        f->blocks = cdb[4];
+        f->len_byte = 4;
+        break;
+    case 10:
+        f->lba = mc_be32(cdb + 2);
+        f->blocks = mc_be16(cdb + 7);
+        f->len_byte = 7;
+        break;
+    case 12:
+        f->lba = mc_be32(cdb + 2);
+        f->blocks = mc_be32(cdb + 6);
+        f->len_byte = 6;
+        break;
+    default:
+        f->lba = mc_be64(cdb + 2);
+        f->blocks = mc_be32(cdb + 10);
+        f->len_byte = 10;
+        break;
+    }
+}
+
+int mc_check_protect(const uint8_t *cdb, uint8_t cdb_len, mc_scsi_result *res)
+{
+    /* SBC-3 5.x: a non-zero protect field on an LU formatted without protection information
+     * is INVALID FIELD IN CDB (the 6-byte CDBs have no such field). */
+    if (cdb_len > 6 && (cdb[1] & PROTECT_MASK)) {
+        mc_sense_cdb_field(res, 1, PROTECT_TOP_BIT);
+        return -1;
+    }
+    return 0;
+}
+
+void mc_plan_data_in(mc_cmd *cmd, mc_scsi_plan *plan, uint32_t alloc)
+{
+    cmd->alloc = alloc;
+    plan->dir = alloc ? MC_XFER_FROM_DEV : MC_XFER_NONE;
+    plan->length = alloc;
+}

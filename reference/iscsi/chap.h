@@ -13,8 +13,9 @@
 #define MC_CHAP_ALG_MD5 5u            /* CHAP_A value for MD5 (RFC 1994, IANA PPP auth algorithms) */
 #define MC_CHAP_MD5_LEN 16u           /* MD5 digest bytes = CHAP_R length */
 #define MC_CHAP_CHALLENGE_LEN 16u     /* challenge we generate: as long as the digest */
-/* Longest challenge accepted: a large binary value of 8192 hex characters (6.1) holds 4095 bytes. */
-#define MC_CHAP_CHALLENGE_MAX 4096u
+/* Longest challenge accepted: a large binary value is at most 8192 characters (6.1), which in
+ * base64 (0b + 8188 characters) holds 6141 bytes and in hex 4095. */
+#define MC_CHAP_CHALLENGE_MAX 6144u
 #define MC_CHAP_SECRET_MAX 256u       /* longest secret we store */
 #define MC_CHAP_NAME_MAX 255u         /* CHAP_N is an ordinary value (6.1) */
 

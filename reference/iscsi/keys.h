@@ -26,7 +26,7 @@ typedef enum mc_key_rule {
     MC_RULE_OR,       /* boolean: Yes if either says Yes */
     MC_RULE_LIST,     /* list: responder selects one offered value */
     MC_RULE_DECL,     /* declarative: no negotiation, the sender states its own value */
-    MC_RULE_NONE,     /* obsolete or exchange keys: not negotiated (SendTargets, 13.26 obsolete) */
+    MC_RULE_NONE,     /* not negotiated: SendTargets (13.3) and the obsoleted marker keys (13.25) */
 } mc_key_rule;
 
 /* Scope (section 13 "Scope"): LO = leading connection only and session-wide, SW = session-wide,
@@ -44,7 +44,7 @@ typedef enum mc_key_senders { MC_SEND_I, MC_SEND_T, MC_SEND_IT } mc_key_senders;
 #define MC_KF_ANY_STAGE 0x01u      /* "Any-Stage": also legal in the security stage */
 #define MC_KF_NODISC 0x02u         /* Irrelevant when SessionType=Discovery */
 #define MC_KF_REPEAT 0x04u         /* may be declared more than once per login (TargetAddress, 6.2) */
-#define MC_KF_OBSOLETE 0x08u       /* obsoleted by RFC 7143 (13.26): answered NotUnderstood */
+#define MC_KF_OBSOLETE 0x08u       /* obsoleted by RFC 7143 (13.25): answered Reject */
 #define MC_KF_SECURITY 0x10u       /* security key (12.1): security stage only */
 #define MC_KF_LARGE 0x20u          /* value may reach MC_TEXT_LARGE_VALUE_MAX (6.1) */
 #define MC_KF_FREE_TEXT 0x40u      /* value is UTF-8 text, not limited to the text-value set */
@@ -82,10 +82,11 @@ typedef enum mc_key_senders { MC_SEND_I, MC_SEND_T, MC_SEND_IT } mc_key_senders;
     X(CHAP_C,             "CHAP_C",             MC_KT_BINARY, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_CO, MC_USE_SEC, MC_SEND_IT, MC_KF_SECURITY | MC_KF_LARGE, "12.1.3") \
     X(CHAP_N,             "CHAP_N",             MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_CO, MC_USE_SEC, MC_SEND_IT, MC_KF_SECURITY | MC_KF_FREE_TEXT, "12.1.3") \
     X(CHAP_R,             "CHAP_R",             MC_KT_BINARY, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_CO, MC_USE_SEC, MC_SEND_IT, MC_KF_SECURITY | MC_KF_LARGE, "12.1.3") \
-    X(OF_MARKER,          "OFMarker",           MC_KT_BOOL,   MC_RULE_NONE, NULL, 0, 1, NULL, MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, MC_KF_OBSOLETE, "13.26") \
-    X(IF_MARKER,          "IFMarker",           MC_KT_BOOL,   MC_RULE_NONE, NULL, 0, 1, NULL, MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, MC_KF_OBSOLETE, "13.26") \
-    X(OF_MARK_INT,        "OFMarkInt",          MC_KT_STRING, MC_RULE_NONE, NULL, 0, 0, NULL, MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, MC_KF_OBSOLETE, "13.26") \
-    X(IF_MARK_INT,        "IFMarkInt",          MC_KT_STRING, MC_RULE_NONE, NULL, 0, 0, NULL, MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, MC_KF_OBSOLETE, "13.26")
+    X(OF_MARKER,          "OFMarker",           MC_KT_BOOL,   MC_RULE_NONE, NULL, 0, 1, NULL, MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, MC_KF_OBSOLETE, "13.25") \
+    X(IF_MARKER,          "IFMarker",           MC_KT_BOOL,   MC_RULE_NONE, NULL, 0, 1, NULL, MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, MC_KF_OBSOLETE, "13.25") \
+    X(OF_MARK_INT,        "OFMarkInt",          MC_KT_STRING, MC_RULE_NONE, NULL, 0, 0, NULL, MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, MC_KF_OBSOLETE, "13.25") \
+    X(IF_MARK_INT,        "IFMarkInt",          MC_KT_STRING, MC_RULE_NONE, NULL, 0, 0, NULL, MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, MC_KF_OBSOLETE, "13.25") \
+    X(X_NODE_ARCHITECTURE, "X#NodeArchitecture", MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_LO, MC_USE_IO, MC_SEND_IT, 0, "13.26")
 
 typedef enum mc_key_id {
 #define MC_KEY_ENUM(id, name, type, rule, def, lo, hi, legal, scope, use, senders, flags, sec) MC_KEY_##id,
@@ -117,7 +118,7 @@ typedef struct mc_key_info {
 #define MC_VAL_YES "Yes"
 #define MC_VAL_NO "No"
 #define MC_KEY_PRIVATE_PREFIX "X-"   /* private extension keys (13.22) */
-#define MC_KEY_PUBLIC_PREFIX "X#"    /* IANA-registered public extension keys (13.25) */
+#define MC_KEY_PUBLIC_PREFIX "X#"    /* IANA-registered public extension keys (13.22, 13.26) */
 /* Longest answer the helpers produce: any legal standard value fits in 255 bytes (6.1). */
 #define MC_KEY_ANSWER_MAX 256u
 
@@ -138,7 +139,7 @@ typedef enum mc_key_answer_kind {
     MC_ANS_NONE,            /* declarative key: nothing to send back */
     MC_ANS_REJECT,          /* malformed or out-of-range offer (6.2.1: answer "Reject") */
     MC_ANS_IRRELEVANT,      /* key does not apply here (e.g. a Normal-only key in Discovery) */
-    MC_ANS_NOT_UNDERSTOOD,  /* unknown or obsolete key */
+    MC_ANS_NOT_UNDERSTOOD,  /* unknown key, extensions included (6.2) */
 } mc_key_answer_kind;
 
 /* Context a responder needs to decide Irrelevant. */
@@ -150,7 +151,8 @@ typedef struct mc_key_ctx {
 /* Responder side of one key (6.2): given the offered value and this side's preference (a value
  * for boolean/numerical keys, an ordered list of supported values for list keys; NULL means the
  * key's default), writes the answer into answer[0..anslen) and returns its kind. Unknown keys
- * (including X- and X# extensions) are NotUnderstood; obsolete keys are NotUnderstood (13.26). */
+ * (including X- and X# extensions other than X#NodeArchitecture) are NotUnderstood; the obsoleted
+ * marker keys are answered Reject (13.25). */
 mc_key_answer_kind mc_key_respond(const char *name, const char *offer, const char *local,
                                   const mc_key_ctx *ctx, char *answer, size_t anslen);
 

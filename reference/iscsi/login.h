@@ -13,11 +13,13 @@
 
 typedef enum mc_role { MC_ROLE_INITIATOR, MC_ROLE_TARGET } mc_role;
 
-/* Per-key progress within one login or text exchange. */
+/* Per-key progress within one login or text exchange (bit flags). */
 typedef enum mc_neg_progress {
-    MC_NEG_UNSET = 0,   /* at its default, never mentioned */
-    MC_NEG_OFFERED,     /* this side offered it and waits for the answer */
-    MC_NEG_DONE,        /* negotiated or declared: may not be offered again in this login */
+    MC_NEG_UNSET = 0,            /* at its default, never mentioned */
+    MC_NEG_OFFERED = 0x1,        /* this side offered it and waits for the answer */
+    MC_NEG_DONE = 0x2,           /* negotiated: may not be offered again in this login (6.2) */
+    MC_NEG_DECLARED_LOCAL = 0x4, /* this side declared it (declarative keys) */
+    MC_NEG_DECLARED_PEER = 0x8,  /* the peer declared it */
 } mc_neg_progress;
 
 /* Negotiation outcomes beyond plain success. */

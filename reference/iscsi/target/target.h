@@ -2,8 +2,54 @@
 #ifndef MC_ISCSI_TARGET_H
 #define MC_ISCSI_TARGET_H
 
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MC_TARGET_MAX_LUNS 16u
+
+typedef struct mc_target mc_target;
+
+typedef struct mc_target_lun_spec {
+    uint16_t lun;
+    const char *path;  /* backing file, or NULL / "mem" for memory */
+} mc_target_lun_spec;
+
+typedef struct mc_target_config {
+    const char *host;            /* numeric IPv4 address to listen on */
+    uint16_t port;               /* 0: any free port (see mc_target_port) */
+    const char *iqn;             /* TargetName */
+    mc_target_lun_spec luns[MC_TARGET_MAX_LUNS];
+    size_t nluns;
+    uint64_t lun_size;           /* bytes per LU; 0 = 64 MiB */
+    const char *chap_user;       /* both set: CHAP required (RFC 7143 12.1.3) */
+    const char *chap_secret;
+    int mutant;                  /* an mc_mutant value; 0 = conformant */
+    int log_level;               /* 0 errors only, 1 protocol events, 2 every PDU */
+    unsigned login_timeout_ms;   /* 0 = default */
+    FILE *log;                   /* NULL = stderr */
+} mc_target_config;
+
 /* `mirrorcert serve iscsi-target ...`: parses its arguments, prints one ready line, serves until
  * SIGTERM/SIGINT. Returns a process exit status (0 clean stop, 2 usage, 1 runtime error). */
 int mc_target_main(int argc, char **argv);
+
+/* Opens the LUs and the listening socket. The config's strings are copied. */
+int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_t errlen);
+uint16_t mc_target_port(const mc_target *t);
+/* One round of the event loop, waiting at most timeout_ms for activity. Returns 0, -1 on a
+ * failure of the target itself (message in err); a peer's mistake never fails the round. */
+int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen);
+/* Runs until *stop is set (may be NULL) or mc_target_stop is called from another thread. */
+int mc_target_run(mc_target *t, const volatile sig_atomic_t *stop, char *err, size_t errlen);
+/* Thread-safe and async-signal-safe: makes mc_target_run return after the current round. */
+void mc_target_stop(mc_target *t);
+/* Closes every session and connection and frees everything. */
+void mc_target_free(mc_target *t);
+
+/* The number of sessions and connections now open (tests and the harness watch these). */
+size_t mc_target_session_count(const mc_target *t);
+size_t mc_target_conn_count(const mc_target *t);
 
 #endif

@@ -1,0 +1,511 @@
+/* The target's event loop: one thread, poll(2), non-blocking sockets, one buffer pair per
+ * connection. A peer's mistake costs that connection at most, never the loop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "target_int.h"
+
+#define LISTEN_BACKLOG 64
+#define SIZE_UNIT 512u
+
+uint64_t tgt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void tgt_log(const tgt_conn *c, int level, const char *fmt, ...)
+{
+    const mc_target *t = c->t;
+    if (level > t->log_level)
+        return;
+    FILE *out = t->log ? t->log : stderr;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(out, "iscsi-target: tsih=%u conn=%u %s: %s\n", c->sess ? c->sess->tsih : 0u, c->id,
+            c->peer, msg);
+    fflush(out);
+}
+
+static int set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int open_luns(mc_target *t, const mc_target_config *cfg, char *err, size_t errlen)
+{
+    t->luns = mc_lun_set_new();
+    if (!t->luns) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    uint64_t size = cfg->lun_size ? cfg->lun_size : TGT_DEFAULT_LUN_SIZE;
+    size -= size % SIZE_UNIT;
+    for (size_t i = 0; i < cfg->nluns; i++) {
+        const mc_target_lun_spec *ls = &cfg->luns[i];
+        char serial[32];
+        snprintf(serial, sizeof(serial), "MCT%05u%03u", (unsigned)(t->port), (unsigned)ls->lun);
+        bool mem = !ls->path || strcmp(ls->path, "mem") == 0;
+        mc_lun_config lc = {
+            .path = mem ? NULL : ls->path,
+            .size = size,
+            .block_size = SIZE_UNIT,
+            .vendor = "MIRRORC",
+            .product = "REFERENCE TARGET",
+            .revision = "0001",
+            .serial = serial,
+            .naa_id = ((uint64_t)(uint32_t)getpid() << 24) ^ ((uint64_t)t->port << 8) ^ ls->lun,
+        };
+        mc_lun *lu = NULL;
+        char lerr[256];
+        if (mc_lun_open(&lu, &lc, lerr, sizeof(lerr)) != 0) {
+            snprintf(err, errlen, "LUN %u: %s", (unsigned)ls->lun, lerr);
+            return -1;
+        }
+        if (mc_lun_set_add(t->luns, ls->lun, lu) != 0) {
+            mc_lun_close(lu);
+            snprintf(err, errlen, "LUN %u given twice", (unsigned)ls->lun);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int open_listener(mc_target *t, char *err, size_t errlen)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(t->port)};
+    if (inet_pton(AF_INET, t->host, &sa.sin_addr) != 1) {
+        snprintf(err, errlen, "portal address %s is not a numeric IPv4 address", t->host);
+        return -1;
+    }
+    t->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (t->listen_fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(t->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(t->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        listen(t->listen_fd, LISTEN_BACKLOG) != 0 || set_nonblock(t->listen_fd) != 0) {
+        snprintf(err, errlen, "listen on %s:%u: %s", t->host, (unsigned)t->port, strerror(errno));
+        return -1;
+    }
+    socklen_t sl = sizeof(sa);
+    if (getsockname(t->listen_fd, (struct sockaddr *)&sa, &sl) != 0) {
+        snprintf(err, errlen, "getsockname: %s", strerror(errno));
+        return -1;
+    }
+    t->port = ntohs(sa.sin_port);
+    if (pipe(t->wake) != 0 || set_nonblock(t->wake[0]) != 0 || set_nonblock(t->wake[1]) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!cfg->iqn || !*cfg->iqn) {
+        snprintf(err, errlen, "a target name (IQN) is required");
+        return -1;
+    }
+    if ((cfg->chap_user == NULL) != (cfg->chap_secret == NULL)) {
+        snprintf(err, errlen, "CHAP needs both a user and a secret");
+        return -1;
+    }
+    mc_target *t = calloc(1, sizeof(*t));
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    t->listen_fd = t->wake[0] = t->wake[1] = -1;
+    t->host = strdup(cfg->host ? cfg->host : "127.0.0.1");
+    t->iqn = strdup(cfg->iqn);
+    t->chap_user = dup_or_null(cfg->chap_user);
+    t->chap_secret = dup_or_null(cfg->chap_secret);
+    t->port = cfg->port;
+    t->mutant = cfg->mutant;
+    t->log_level = cfg->log_level;
+    t->login_timeout_ms = cfg->login_timeout_ms ? cfg->login_timeout_ms : TGT_LOGIN_TIMEOUT_MS;
+    t->log = cfg->log;
+    t->next_tsih = 1;
+    if (!t->host || !t->iqn || (cfg->chap_user && (!t->chap_user || !t->chap_secret))) {
+        snprintf(err, errlen, "out of memory");
+        mc_target_free(t);
+        return -1;
+    }
+    if (open_listener(t, err, errlen) != 0 || open_luns(t, cfg, err, errlen) != 0) {
+        mc_target_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+uint16_t mc_target_port(const mc_target *t)
+{
+    return t->port;
+}
+
+size_t mc_target_session_count(const mc_target *t)
+{
+    size_t n = 0;
+    for (const tgt_session *s = t->sessions; s; s = s->next)
+        n++;
+    return n;
+}
+
+size_t mc_target_conn_count(const mc_target *t)
+{
+    size_t n = 0;
+    for (const tgt_conn *c = t->conns; c; c = c->next)
+        n++;
+    return n;
+}
+
+void mc_target_stop(mc_target *t)
+{
+    atomic_store(&t->stop_requested, true);
+    char b = 1;
+    ssize_t r = write(t->wake[1], &b, 1);
+    (void)r;
+}
+
+static void conn_free(tgt_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    tgt_login_free(c->login);
+    free(c->rbuf);
+    free(c->wbuf);
+    free(c->text_req);
+    free(c->text_rsp);
+    for (size_t i = 0; i < c->nkept; i++)
+        mc_pdu_free(&c->kept[i].pdu);
+    free(c);
+}
+
+/* Unlinks dead connections; a session dies with its (only) connection. */
+static void reap(mc_target *t)
+{
+    tgt_conn **pp = &t->conns;
+    while (*pp) {
+        tgt_conn *c = *pp;
+        if (!c->dead) {
+            pp = &c->next;
+            continue;
+        }
+        *pp = c->next;
+        if (c->sess) {
+            tgt_session *s = c->sess;
+            s->conn = NULL;
+            for (tgt_session **sp = &t->sessions; *sp; sp = &(*sp)->next)
+                if (*sp == s) {
+                    *sp = s->next;
+                    break;
+                }
+            tgt_session_free(s);
+        }
+        conn_free(c);
+    }
+}
+
+void mc_target_free(mc_target *t)
+{
+    if (!t)
+        return;
+    for (tgt_conn *c = t->conns; c; c = c->next)
+        c->dead = true;
+    reap(t);
+    while (t->sessions) {  /* sessions without a connection (none expected) */
+        tgt_session *s = t->sessions;
+        t->sessions = s->next;
+        tgt_session_free(s);
+    }
+    if (t->luns)
+        mc_lun_set_free(t->luns);
+    if (t->listen_fd >= 0)
+        close(t->listen_fd);
+    if (t->wake[0] >= 0)
+        close(t->wake[0]);
+    if (t->wake[1] >= 0)
+        close(t->wake[1]);
+    free(t->host);
+    free(t->iqn);
+    free(t->chap_user);
+    free(t->chap_secret);
+    free(t);
+}
+
+static void accept_all(mc_target *t)
+{
+    for (;;) {
+        struct sockaddr_in sa;
+        socklen_t sl = sizeof(sa);
+        int fd = accept(t->listen_fd, (struct sockaddr *)&sa, &sl);
+        if (fd < 0)
+            return;  /* EAGAIN, or a transient failure: poll again */
+        tgt_conn *c = calloc(1, sizeof(*c));
+        if (!c || set_nonblock(fd) != 0) {
+            free(c);
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->t = t;
+        c->fd = fd;
+        c->id = ++t->next_conn_id;
+        char addr[INET_ADDRSTRLEN] = "?";
+        inet_ntop(AF_INET, &sa.sin_addr, addr, sizeof(addr));
+        snprintf(c->peer, sizeof(c->peer), "%s:%u", addr, (unsigned)ntohs(sa.sin_port));
+        c->phase = PHASE_LOGIN;
+        c->login_deadline_ms = tgt_now_ms() + t->login_timeout_ms;
+        tgt_params_default(&c->p);
+        c->next = t->conns;
+        t->conns = c;
+        tgt_log(c, 1, "connection accepted");
+    }
+}
+
+void tgt_conn_close(tgt_conn *c, const char *why)
+{
+    if (!c->dead)
+        tgt_log(c, 1, "closing connection: %s", why);
+    c->dead = true;
+}
+
+static mc_dec_limits conn_limits(const tgt_conn *c)
+{
+    mc_dec_limits lim = {.max_data = TGT_LOGIN_DATA_MAX};
+    if (c->phase == PHASE_FFP && c->sess) {
+        lim.max_data = c->sess->p.mrdsl_in;
+        lim.header_digest = c->sess->p.header_digest;
+        lim.data_digest = c->sess->p.data_digest;
+    }
+    return lim;
+}
+
+static void dispatch(tgt_conn *c, mc_pdu *p, mc_dec_status st)
+{
+    if (st == MC_DEC_DATA_DIGEST) {
+        /* 7.8 / 11.17.1: the header is good, the data is not; reject it, and for Data-Out
+         * account for the hole so ErrorRecoveryLevel 1 can ask for it again. */
+        tgt_log(c, 0, "data digest error on %s ITT 0x%08x",
+                mc_opcode_name(mc_pdu_opcode(p)) ? mc_opcode_name(mc_pdu_opcode(p)) : "PDU",
+                (unsigned)mc_pdu_get(p, MC_F_ITT));
+        tgt_reject(c, p->bhs, MC_REJ_DATA_DIGEST);
+        if (c->phase == PHASE_FFP && mc_pdu_opcode(p) == MC_OP_DATA_OUT)
+            tgt_data_out(c, p, true);
+        return;
+    }
+    if (c->phase == PHASE_LOGIN)
+        tgt_login_pdu(c, p);
+    else
+        tgt_conn_ffp(c, p);
+}
+
+/* Decodes and handles every complete PDU in the read buffer. */
+static void consume(tgt_conn *c)
+{
+    size_t off = 0;
+    while (!c->dead && !c->closing && c->rlen - off >= MC_BHS_LEN) {
+        mc_dec_limits lim = conn_limits(c);
+        mc_pdu p;
+        memset(&p, 0, sizeof(p));
+        size_t used = 0;
+        char err[160] = "";
+        mc_dec_status st = mc_pdu_decode(c->rbuf + off, c->rlen - off, &lim, &p, &used, err, sizeof(err));
+        if (st == MC_DEC_MORE) {
+            size_t need = used > c->rlen - off ? used : c->rlen - off + 1;
+            if (need > c->rcap) {
+                uint8_t *nb = realloc(c->rbuf, need);
+                if (!nb) {
+                    tgt_conn_close(c, "out of memory for a PDU");
+                    break;
+                }
+                c->rbuf = nb;
+                c->rcap = need;
+            }
+            break;
+        }
+        if (st == MC_DEC_TOO_LONG) {
+            /* 11.17.1 / 7.9: a data segment above our MaxRecvDataSegmentLength is a protocol
+             * error; the stream can no longer be trusted, so the connection ends. */
+            tgt_log(c, 0, "DataSegmentLength above MaxRecvDataSegmentLength %u: %s",
+                    (unsigned)lim.max_data, err);
+            tgt_reject(c, c->rbuf + off, MC_REJ_PROTOCOL_ERROR);
+            c->closing = true;
+            break;
+        }
+        if (st == MC_DEC_HEADER_DIGEST) {
+            /* 7.8: discard the PDU. Without a sync layer the length is untrusted, so at
+             * ErrorRecoveryLevel 0 the connection ends; at 1 the header's length is used. */
+            bool erl1 = c->phase == PHASE_FFP && c->sess && c->sess->p.erl >= 1;
+            tgt_log(c, 0, "header digest error (%s)", erl1 ? "PDU discarded" : "connection closed");
+            if (!erl1 || used == 0 || used > c->rlen - off) {
+                tgt_conn_close(c, "header digest error");
+                break;
+            }
+            off += used;
+            continue;
+        }
+        if (st != MC_DEC_OK && st != MC_DEC_DATA_DIGEST) {
+            tgt_log(c, 0, "undecodable PDU: %s", err);
+            tgt_conn_close(c, "undecodable PDU");
+            break;
+        }
+        off += used;
+        dispatch(c, &p, st);
+        mc_pdu_free(&p);
+    }
+    if (off > 0) {
+        memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+        c->rlen -= off;
+    }
+}
+
+static void on_readable(tgt_conn *c)
+{
+    if (c->rcap - c->rlen < TGT_READ_CHUNK) {
+        size_t cap = c->rlen + TGT_READ_CHUNK;
+        uint8_t *nb = realloc(c->rbuf, cap);
+        if (!nb) {
+            tgt_conn_close(c, "out of memory");
+            return;
+        }
+        c->rbuf = nb;
+        c->rcap = cap;
+    }
+    ssize_t n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+    if (n == 0) {
+        if (c->rlen > 0)
+            tgt_log(c, 0, "peer closed with %zu bytes of a truncated PDU pending", c->rlen);
+        tgt_conn_close(c, "peer closed");
+        return;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            tgt_conn_close(c, strerror(errno));
+        return;
+    }
+    c->rlen += (size_t)n;
+    consume(c);
+}
+
+static void on_writable(tgt_conn *c)
+{
+    while (c->woff < c->wlen) {
+        ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                tgt_conn_close(c, strerror(errno));
+            return;
+        }
+        c->woff += (size_t)n;
+    }
+    c->woff = c->wlen = 0;
+    if (c->closing)
+        tgt_conn_close(c, "done");
+}
+
+int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
+{
+    size_t n = 2 + mc_target_conn_count(t);
+    struct pollfd *pf = calloc(n, sizeof(*pf));
+    tgt_conn **who = calloc(n, sizeof(*who));
+    if (!pf || !who) {
+        free(pf);
+        free(who);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    uint64_t now = tgt_now_ms();
+    pf[0].fd = t->listen_fd;
+    pf[0].events = POLLIN;
+    pf[1].fd = t->wake[0];
+    pf[1].events = POLLIN;
+    size_t k = 2;
+    for (tgt_conn *c = t->conns; c; c = c->next) {
+        pf[k].fd = c->fd;
+        if (!c->closing && c->wlen - c->woff < TGT_WBUF_HIGH)
+            pf[k].events |= POLLIN;
+        if (c->wlen > c->woff)
+            pf[k].events |= POLLOUT;
+        if (c->phase == PHASE_LOGIN && c->login_deadline_ms > now &&
+            (timeout_ms < 0 || c->login_deadline_ms - now < (uint64_t)timeout_ms))
+            timeout_ms = (int)(c->login_deadline_ms - now);
+        who[k++] = c;
+    }
+    int r = poll(pf, k, timeout_ms);
+    if (r < 0 && errno != EINTR) {
+        snprintf(err, errlen, "poll: %s", strerror(errno));
+        free(pf);
+        free(who);
+        return -1;
+    }
+    if (r > 0) {
+        if (pf[1].revents & POLLIN) {
+            char drain[64];
+            while (read(t->wake[0], drain, sizeof(drain)) > 0) {
+            }
+        }
+        for (size_t i = 2; i < k; i++) {
+            tgt_conn *c = who[i];
+            if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
+                on_readable(c);
+            if (!c->dead && c->wlen > c->woff)
+                on_writable(c);
+        }
+        if (pf[0].revents & POLLIN)
+            accept_all(t);
+    }
+    now = tgt_now_ms();
+    for (tgt_conn *c = t->conns; c; c = c->next)
+        if (c->phase == PHASE_LOGIN && now >= c->login_deadline_ms && !c->dead) {
+            tgt_log(c, 0, "login not completed within %u ms", t->login_timeout_ms);
+            tgt_conn_close(c, "login timeout");
+        }
+    free(pf);
+    free(who);
+    reap(t);
+    return 0;
+}
+
+#define RUN_ROUND_MS 200
+
+int mc_target_run(mc_target *t, const volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+    for (;;) {
+        if (stop && *stop)
+            return 0;
+        if (mc_target_run_once(t, RUN_ROUND_MS, err, errlen) != 0)
+            return -1;
+        if (atomic_load(&t->stop_requested))
+            return 0;
+    }
+}

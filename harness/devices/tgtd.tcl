@@ -1,0 +1,65 @@
+# tgtd (Debian package tgt), a real userspace iSCSI target: started in the foreground on a free
+# loopback port with a private management channel (-C), configured with tgtadm (one target,
+# LUN 1 backed by a file, bound to every initiator). Needs root, as tgtd does.
+profile {
+    summary "tgtd (Linux SCSI target framework) on 127.0.0.1, free port, LUN 1 file-backed"
+    lifecycle 1
+    pics {erl1 0 snack 0 text-after-login 0 mcast 0}
+    pixit {target-iqn iqn.2026-11.org.mirrorcert:tgtd}
+    deviations {}
+}
+
+variable control {}
+variable ready_timeout_s 10
+
+proc tgtadm {args} {
+    variable control
+    return [exec tgtadm -C $control --lld iscsi {*}$args 2>@1]
+}
+
+# A free TCP port on the loopback interface, as the kernel hands it out.
+proc free_port {} {
+    set s [socket -server {apply {{c a p} {close $c}}} -myaddr 127.0.0.1 0]
+    set port [lindex [fconfigure $s -sockname] 2]
+    close $s
+    return $port
+}
+
+proc start {ctx} {
+    variable running
+    variable control
+    variable ready_timeout_s
+    if {[auto_execok tgtd] eq "" || [auto_execok tgtadm] eq ""} {
+        return -code error "tgtd/tgtadm not found (Debian package tgt)"
+    }
+    set dir [dict get $ctx workdir]
+    set port [free_port]
+    # The management channel is a unix socket numbered by -C; the port number keeps it private.
+    set control $port
+    set running [::mc::spawn_ready [list [auto_execok tgtd] -f -C $control --iscsi portal=127.0.0.1:$port] \
+        [file join $dir tgtd.log] "" 0]
+    set until [expr {[clock milliseconds] + $ready_timeout_s * 1000}]
+    while {[catch {tgtadm --op show --mode target} msg]} {
+        if {![alive] || [clock milliseconds] > $until} {
+            stop
+            return -code error "tgtd did not answer tgtadm within $ready_timeout_s s: $msg ([::mc::tail_of [file join $dir tgtd.log]])"
+        }
+        after 50
+    }
+    set img [file join $dir tgtd-lun.img]
+    set fh [open $img w]
+    chan truncate $fh [::mc::size_bytes [::mc::pixit_get lun-size]]
+    close $fh
+    tgtadm --op new --mode target --tid 1 -T [::mc::pixit_get target-iqn]
+    tgtadm --op new --mode logicalunit --tid 1 --lun [::mc::pixit_get lun] -b $img
+    tgtadm --op bind --mode target --tid 1 -I ALL
+    return [dict create portal 127.0.0.1:$port]
+}
+
+::mc::process_lifecycle
+
+proc identity {} {
+    set version {}
+    catch {exec tgtd -V} version
+    return [dict create vendor "Linux SCSI target framework" product tgtd firmware [string trim $version]]
+}

@@ -1,0 +1,89 @@
+/* `mirrorcert`: the reference devices' entry points, and the harness (Tcl 8.6 + Expect embedded;
+ * the command line, vector framework and reports are driven from harness/tcl/main.tcl). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tcl.h>
+
+#include "initiator_cli.h"
+#include "modules.h"
+#include "target.h"
+
+/* Exit statuses of the harness, documented in README.md ("Command line"). */
+enum { MC_EXIT_OK = 0, MC_EXIT_FAILED = 1, MC_EXIT_USAGE = 2 };
+
+/* The source tree holding harness/tcl, conformance/ and vectors/; MIRRORCERT_HOME overrides it
+ * so an installed or relocated program still finds its Tcl layer. */
+#ifndef MC_SOURCE_DIR
+#error "MC_SOURCE_DIR must name the source tree"
+#endif
+#ifndef MC_VERSION
+#error "MC_VERSION must name the program version"
+#endif
+
+static int serve(int argc, char **argv)
+{
+    if (argc >= 1 && strcmp(argv[0], "iscsi-target") == 0)
+        return mc_target_main(argc, argv);
+    fprintf(stderr, "usage: mirrorcert serve iscsi-target [options] (see `mirrorcert help`)\n");
+    return MC_EXIT_USAGE;
+}
+
+/* Runs harness/tcl/main.tcl's `::mc::main` with the command line; its result is the exit status. */
+static int harness(int argc, char **argv)
+{
+    Tcl_Interp *interp = Tcl_CreateInterp();
+    int status = MC_EXIT_USAGE;
+    const char *home = getenv("MIRRORCERT_HOME");
+    if (home == NULL || home[0] == '\0')
+        home = MC_SOURCE_DIR;
+
+    if (Tcl_Init(interp) != TCL_OK || mc_modules_init(interp) != TCL_OK) {
+        fprintf(stderr, "mirrorcert: cannot set up Tcl: %s\n", Tcl_GetStringResult(interp));
+        goto out;
+    }
+    Tcl_Obj *args = Tcl_NewListObj(0, NULL);
+    for (int i = 1; i < argc; i++)
+        Tcl_ListObjAppendElement(NULL, args, Tcl_NewStringObj(argv[i], -1));
+    Tcl_CreateNamespace(interp, "::mc", NULL, NULL);
+    Tcl_SetVar2Ex(interp, "::mc::home", NULL, Tcl_NewStringObj(home, -1), 0);
+    Tcl_SetVar2Ex(interp, "::mc::version", NULL, Tcl_NewStringObj(MC_VERSION, -1), 0);
+
+    Tcl_Obj *script = Tcl_ObjPrintf("%s/harness/tcl/main.tcl", home);
+    Tcl_IncrRefCount(script);
+    int rc = Tcl_FSEvalFile(interp, script);
+    Tcl_DecrRefCount(script);
+    if (rc != TCL_OK) {
+        fprintf(stderr, "mirrorcert: cannot load the harness from %s (set MIRRORCERT_HOME?): %s\n", home,
+                Tcl_GetStringResult(interp));
+        goto out;
+    }
+    Tcl_Obj *call = Tcl_NewListObj(0, NULL);
+    Tcl_ListObjAppendElement(NULL, call, Tcl_NewStringObj("::mc::main", -1));
+    Tcl_ListObjAppendElement(NULL, call, args);
+    Tcl_IncrRefCount(call);
+    rc = Tcl_EvalObjEx(interp, call, TCL_EVAL_GLOBAL);
+    Tcl_DecrRefCount(call);
+    if (rc != TCL_OK) {
+        /* An uncaught Tcl error is a harness fault: report it whole, it is the only clue. */
+        fprintf(stderr, "mirrorcert: internal error: %s\n",
+                Tcl_GetVar2(interp, "errorInfo", NULL, TCL_GLOBAL_ONLY));
+        status = MC_EXIT_USAGE;
+        goto out;
+    }
+    if (Tcl_GetIntFromObj(interp, Tcl_GetObjResult(interp), &status) != TCL_OK)
+        status = MC_EXIT_USAGE;
+out:
+    Tcl_DeleteInterp(interp);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    Tcl_FindExecutable(argv[0]);
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+        return serve(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "initiator") == 0)
+        return mc_initiator_main(argc - 1, argv + 1);
+    return harness(argc, argv);
+}

@@ -1,0 +1,134 @@
+# The harness's command line: `mirrorcert list|run|version|help`. Loaded by harness/main.c into
+# an interpreter that already has Expect and the C modules (sys, report, iscsi); ::mc::home is
+# the source tree, ::mc::version the program version.
+
+namespace eval ::mc {
+    # Exit statuses (README.md, "Command line"): 0 every verdict pass, n/a or expected failure;
+    # 1 any fail, inconc or error; 2 usage or environment error.
+    variable EXIT_OK 0
+    variable EXIT_FAILED 1
+    variable EXIT_USAGE 2
+}
+
+foreach part {config catalogue_use suite device spawn vector output results run} {
+    source [file join $::mc::home harness tcl $part.tcl]
+}
+source [file join $::mc::home conformance catalogue.tcl]
+
+# Spawned devices talk to the profiles, not to the user.
+log_user 0
+
+# A usage or environment problem: unwinds to ::mc::main, which prints it and exits 2.
+proc ::mc::usage_error {msg} {
+    return -code error -errorcode {MC USAGE} $msg
+}
+
+proc ::mc::help {} {
+    return [string trim {
+usage: mirrorcert COMMAND [options]
+
+  run [--suite S] [--filter GLOB] [--device PROFILE] [--pixit FILE] [--pics FILE]
+      [--seed N] [--shard K/N] [--junit FILE] [--tap] [--report DIR] [--mutant NAME]
+                      run a suite's vectors against a device (default: --suite iscsi-core
+                      --device reference); exit 0 when every verdict is pass, n/a or an
+                      expected failure, 1 when any is fail, inconc or error, 2 on usage or
+                      environment errors
+  list [PATTERN]      list suites and their vectors (ids matching the glob PATTERN)
+  serve iscsi-target --portal ADDR:PORT ...   run the reference iSCSI target
+  initiator ...       the reference iSCSI initiator
+  version             print the program version
+  help                print this text
+
+Suites: conformance/suites/*.tcl. Device profiles: harness/devices/*.tcl.
+}]
+}
+
+proc ::mc::main {argv} {
+    variable EXIT_USAGE
+    set cmd [lindex $argv 0]
+    set args [lrange $argv 1 end]
+    set rc [catch {
+        switch -- $cmd {
+            run     { ::mc::run_command {*}$args }
+            list    { ::mc::list_command {*}$args }
+            version { puts "mirrorcert $::mc::version"; expr 0 }
+            help - --help - -h { puts [help]; expr 0 }
+            default {
+                puts stderr [help]
+                if {$cmd ne ""} {
+                    puts stderr "mirrorcert: unknown command \"$cmd\""
+                }
+                expr {$EXIT_USAGE}
+            }
+        }
+    } result opts]
+    if {$rc == 0} {
+        return $result
+    }
+    # A reader that stopped early (| head) is not a harness fault.
+    if {[lrange [dict get $opts -errorcode] 0 1] eq {POSIX EPIPE}} {
+        return $EXIT_USAGE
+    }
+    if {[lrange [dict get $opts -errorcode] 0 1] eq {MC USAGE}} {
+        puts stderr "mirrorcert: $result"
+        return $EXIT_USAGE
+    }
+    return -options $opts $result
+}
+
+# Options of `run` as a dict; unknown options and missing values are usage errors.
+proc ::mc::parse_run_options {args} {
+    set o [dict create suite iscsi-core filter * device {} pixit {} pics {} seed {} shard {} \
+               junit {} tap 0 report {} mutant {}]
+    while {[llength $args]} {
+        set args [lassign $args opt]
+        switch -- $opt {
+            --tap { dict set o tap 1 }
+            --suite - --filter - --device - --pixit - --pics - --seed - --shard - --junit -
+            --report - --mutant {
+                if {![llength $args]} {
+                    usage_error "$opt needs a value"
+                }
+                set args [lassign $args value]
+                dict set o [string range $opt 2 end] $value
+            }
+            default { usage_error "run: unknown option \"$opt\" (see `mirrorcert help`)" }
+        }
+    }
+    set seed [dict get $o seed]
+    if {$seed eq ""} {
+        # No seed given: take one and report it, so the run can be replayed with --seed.
+        dict set o seed [expr {[clock microseconds] % 2147483647}]
+    } elseif {![string is entier -strict $seed] || $seed < 0} {
+        usage_error "--seed must be a non-negative integer, not \"$seed\""
+    }
+    set shard [dict get $o shard]
+    if {$shard ne ""} {
+        if {![regexp {^([0-9]+)/([0-9]+)$} $shard -> k n] || $n < 1 || $k < 1 || $k > $n} {
+            usage_error "--shard must be K/N with 1 <= K <= N, not \"$shard\""
+        }
+    }
+    return $o
+}
+
+proc ::mc::list_command {args} {
+    if {[llength $args] > 1} {
+        usage_error "usage: mirrorcert list [PATTERN]"
+    }
+    set pattern [expr {[llength $args] ? [lindex $args 0] : "*"}]
+    foreach name [suite_names] {
+        set suite [load_suite $name]
+        set shown 0
+        foreach v [dict get $suite vectors] {
+            if {![string match $pattern [dict get $v id]]} {
+                continue
+            }
+            if {!$shown} {
+                puts "$name: [dict get $suite summary]"
+                set shown 1
+            }
+            puts [format "  %-44s %-9s %s" [dict get $v id] [dict get $v role] [dict get $v claims]]
+        }
+    }
+    return 0
+}

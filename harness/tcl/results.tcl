@@ -1,0 +1,212 @@
+# Results as reports: JUnit XML (report junit), the results XML (report xml) and, from it, the
+# HTML summary and certification report (report xslt with reports/*.xsl).
+
+# A result's JUnit outcome: failure for fail and inconc (both make the run fail), error for
+# error, skipped for n/a and for expected failures (whose message says so and why).
+proc ::mc::junit_case {r} {
+    set verdict [dict get $r verdict]
+    set detail [result_detail $r]
+    set c [dict create classname "mirrorcert.[dict get $r suite]" name [dict get $r id] \
+        time_ms [dict get $r time_ms] detail $detail message [dict get $r message]]
+    if {[dict get $r expected] ne ""} {
+        dict set c outcome skipped
+        dict set c message "expected failure ([dict get $r expected]); verdict $verdict: [dict get $r message]"
+    } else {
+        switch -- $verdict {
+            pass    { dict set c outcome passed }
+            fail    { dict set c outcome failure; dict set c type fail }
+            inconc  { dict set c outcome failure; dict set c type inconc }
+            error   { dict set c outcome error; dict set c type error }
+            n/a     { dict set c outcome skipped; dict set c message "n/a: [dict get $r message]" }
+        }
+    }
+    return $c
+}
+
+proc ::mc::result_detail {r} {
+    set lines [list "verdict: [dict get $r verdict]" "claims: [dict get $r claims]"]
+    if {[dict get $r clause] ne ""} {
+        lappend lines "clause: [dict get $r clause]"
+    }
+    foreach o [dict get $r observations] {
+        lappend lines "observation: $o"
+    }
+    foreach s [dict get $r steps] {
+        lappend lines "step [dict get $s name]: [dict get $s outcome] in [dict get $s ms] ms"
+    }
+    if {[dict get $r detail] ne ""} {
+        lappend lines [dict get $r detail]
+    }
+    return [join $lines \n]
+}
+
+proc ::mc::write_junit {path run results} {
+    set props [list device [dict get $run device] seed [dict get $run seed] \
+        suite [dict get $run suite] suite.version [dict get $run suite_version] \
+        harness.version [dict get $run harness_version]]
+    dict for {k v} [dict get $run identity] {
+        lappend props device.$k $v
+    }
+    foreach k {filter shard mutant} {
+        if {[dict get $run $k] ne ""} {
+            lappend props $k [dict get $run $k]
+        }
+    }
+    dict for {item v} [dict get $run pics] {
+        lappend props pics.$item $v
+    }
+    foreach r $results {
+        lappend props claims.[dict get $r id] [dict get $r claims]
+    }
+    set suite [dict create name "mirrorcert.[dict get $run suite]" started [dict get $run started] \
+        time_ms [dict get $run time_ms] props $props system-out [summary_line $run $results]]
+    report junit $path $suite [lmap r $results {junit_case $r}]
+}
+
+# --- the results XML ----------------------------------------------------------------------
+
+proc ::mc::node {tag {attrs {}} {text {}} {children {}}} {
+    return [list $tag $attrs $text $children]
+}
+
+proc ::mc::verdict_of_set {verdicts} {
+    set run [lsearch -all -inline -not $verdicts n/a]
+    if {![llength $verdicts]} { return "not covered" }
+    if {![llength $run]} { return n/a }
+    set w {}
+    foreach v $run {
+        if {$v eq "not run"} continue
+        set w [worse $w $v]
+    }
+    return [expr {$w eq "" ? "not run" : $w}]
+}
+
+# Per claim and per standards section: the worst verdict of the vectors citing it.
+# all_vectors is the whole suite, so a claim whose vectors were filtered out shows "not run"
+# and one with none at all "not covered".
+proc ::mc::coverage_nodes {all_vectors results} {
+    variable catalogue
+    set by_id {}
+    foreach r $results {
+        dict set by_id [dict get $r id] $r
+    }
+    set claim_vectors {}
+    set rfc_vectors {}
+    set sets {}
+    foreach v $all_vectors {
+        foreach cite [dict get $v claims] {
+            lassign [::mc::catalogue::resolve $catalogue $cite] kind key
+            switch -- $kind {
+                claim {
+                    dict lappend claim_vectors $key [dict get $v id]
+                    dict set sets [dict get $catalogue claims $key set] 1
+                }
+                rfc { dict lappend rfc_vectors $key [dict get $v id] }
+            }
+        }
+    }
+    set claim_nodes {}
+    dict for {setid meta} [dict get $catalogue sets] {
+        if {![dict exists $sets $setid]} continue
+        set kids {}
+        dict for {cid c} [dict get $catalogue claims] {
+            if {[dict get $c set] ne $setid} continue
+            set vs [expr {[dict exists $claim_vectors $cid] ? [lsort -unique [dict get $claim_vectors $cid]] : {}}]
+            set elements {}
+            foreach eid [dict get $c elements] {
+                set e [dict get $catalogue elements $eid]
+                lappend elements [node element [list id $eid role [dict get $e role]] [dict get $e text]]
+            }
+            lappend kids [node claim [list id $cid kind [dict get $c kind] depends [dict get $c depends] \
+                verdict [verdict_of_set [verdicts_of $by_id $vs]] vectors [join $vs " "]] {} $elements]
+        }
+        lappend claim_nodes [node claimset [list id $setid title [dict get $meta title] \
+            seed [dict get $meta seed] spec [dict get $meta spec]] {} $kids]
+    }
+    set rfc_nodes {}
+    foreach cite [lsort -dictionary [dict keys $rfc_vectors]] {
+        set vs [lsort -unique [dict get $rfc_vectors $cite]]
+        lappend rfc_nodes [node section [list cite $cite verdict [verdict_of_set [verdicts_of $by_id $vs]] \
+            vectors [join $vs " "]]]
+    }
+    set errs [lmap e [dict get $catalogue errors] {node error {} $e}]
+    return [list [node claims {} {} $claim_nodes] [node standards {} {} $rfc_nodes] \
+        [node catalogue-errors {} {} $errs]]
+}
+
+# The verdicts of the vector ids ("not run" for ids outside the results).
+proc ::mc::verdicts_of {by_id ids} {
+    return [lmap id $ids {
+        expr {[dict exists $by_id $id] ? [dict get $by_id $id verdict] : "not run"}
+    }]
+}
+
+proc ::mc::vector_node {r} {
+    set kids [list [node summary {} [dict get $r summary]]]
+    foreach c [dict get $r claims] {
+        lappend kids [node cite {} $c]
+    }
+    foreach item [dict get $r requires] {
+        lappend kids [node requires {} $item]
+    }
+    if {[dict get $r message] ne ""} {
+        lappend kids [node message [list clause [dict get $r clause]] [dict get $r message]]
+    }
+    if {[dict get $r detail] ne ""} {
+        lappend kids [node detail {} [dict get $r detail]]
+    }
+    foreach s [dict get $r steps] {
+        lappend kids [node step [list name [dict get $s name] ms [dict get $s ms] outcome [dict get $s outcome]]]
+    }
+    foreach o [dict get $r observations] {
+        lappend kids [node observation {} $o]
+    }
+    return [node vector [list id [dict get $r id] role [dict get $r role] verdict [dict get $r verdict] \
+        expected [dict get $r expected] time_ms [dict get $r time_ms] \
+        file [file tail [dict get $r file]]] {} $kids]
+}
+
+proc ::mc::results_tree {run all_vectors results} {
+    variable pics_notes
+    set id [dict get $run identity]
+    set pics {}
+    dict for {item v} [dict get $run pics] {
+        set note [expr {[dict exists $pics_notes $item] ? [dict get $pics_notes $item] : ""}]
+        lappend pics [node item [list name $item value [expr {$v ? "yes" : "no"}]] $note]
+    }
+    set pixit {}
+    dict for {k v} [dict get $run pixit] {
+        lappend pixit [node item [list name $k value $v]]
+    }
+    set t [tally $results]
+    set kids [list \
+        [node device [list name [dict get $run device] vendor [dict get $id vendor] \
+            product [dict get $id product] firmware [dict get $id firmware] \
+            mutant [dict get $run mutant]] [dict get $run device_summary]] \
+        [node pics {} {} $pics] [node pixit {} {} $pixit] \
+        [node tally [list pass [dict get $t pass] fail [dict get $t fail] inconc [dict get $t inconc] \
+            error [dict get $t error] na [dict get $t n/a] xfail [dict get $t xfail] \
+            total [llength $results]]]]
+    lappend kids {*}[coverage_nodes $all_vectors $results]
+    lappend kids [node vectors {} {} [lmap r $results {vector_node $r}]]
+    set started [clock format [dict get $run started] -format %Y-%m-%dT%H:%M:%SZ -gmt 1]
+    return [node results [list harness-version [dict get $run harness_version] \
+        suite [dict get $run suite] suite-version [dict get $run suite_version] \
+        suite-summary [dict get $run suite_summary] seed [dict get $run seed] \
+        started $started time_ms [dict get $run time_ms] hostname [info hostname] \
+        filter [dict get $run filter] shard [dict get $run shard]] {} $kids]
+}
+
+# --report DIR: results.xml, index.html (summary), certification.html, and the capture.
+proc ::mc::write_report_dir {dir run all_vectors results pcap} {
+    file mkdir $dir
+    set xml [file join $dir results.xml]
+    report xml $xml [results_tree $run $all_vectors $results]
+    set reports [file join $::mc::home reports]
+    report xslt [file join $reports summary.xsl] $xml [file join $dir index.html]
+    report xslt [file join $reports certification.xsl] $xml [file join $dir certification.html]
+    file copy -force [file join $reports report.css] [file join $dir report.css]
+    if {$pcap ne "" && [file exists $pcap]} {
+        file copy -force $pcap [file join $dir traffic.pcap]
+    }
+}

@@ -1,0 +1,116 @@
+# Processes of device profiles, driven with Expect: start with a deadline on the ready line,
+# stop with SIGTERM then SIGKILL, each wait bounded.
+
+namespace eval ::mc {
+    # How long a stopping process gets between SIGTERM and SIGKILL, and SIGKILL and giving up.
+    variable stop_grace_s 5
+}
+
+# Spawns argv with its stderr appended to logfile and waits up to timeout seconds for a line
+# matching ready_re on its stdout. An empty ready_re does not wait (the profile polls
+# readiness its own way). Returns {spawn_id ID pid PID match {SUBMATCHES}}.
+proc ::mc::spawn_ready {argv logfile ready_re timeout} {
+    # stderr goes to a file: a chatty device must never block on a terminal nobody reads.
+    set ::env(MC_DEVICE_LOG) $logfile
+    set pid [spawn -noecho sh -c {exec "$0" "$@" 2>>"$MC_DEVICE_LOG"} {*}$argv]
+    if {$pid == 0} {
+        return -code error "cannot spawn [lindex $argv 0]"
+    }
+    set sid $spawn_id
+    if {$ready_re eq ""} {
+        expect_background -i $sid -re {.+} {} eof {}
+        return [dict create spawn_id $sid pid $pid match {}]
+    }
+    expect -i $sid -timeout $timeout -re $ready_re {} timeout {
+        terminate $sid $pid
+        return -code error "[file tail [lindex $argv 0]] printed no ready line within $timeout s (log: $logfile)"
+    } eof {
+        terminate $sid $pid
+        return -code error "[file tail [lindex $argv 0]] exited before it was ready: [tail_of $logfile]"
+    }
+    set subs {}
+    for {set i 1} {[info exists expect_out($i,string)]} {incr i} {
+        lappend subs $expect_out($i,string)
+    }
+    # Keep reading what it prints later, whenever the event loop runs.
+    expect_background -i $sid -re {.+} {} eof {}
+    return [dict create spawn_id $sid pid $pid match $subs]
+}
+
+proc ::mc::tail_of {logfile} {
+    if {[catch {open $logfile r} fh]} {
+        return "(no log)"
+    }
+    set lines [split [string trim [read $fh]] \n]
+    close $fh
+    return [join [lrange $lines end-4 end] " | "]
+}
+
+# Running and not a zombie (Linux /proc): kill -0 alone also succeeds on a zombie.
+proc ::mc::proc_alive {pid} {
+    if {[catch {open /proc/$pid/stat r} fh]} {
+        return 0
+    }
+    set stat [read $fh]
+    close $fh
+    # The state follows the parenthesised command name: "PID (comm) S ...".
+    set state [lindex [string range $stat [expr {[string last ")" $stat] + 2}] end] 0]
+    return [expr {$state ni {Z X}}]
+}
+
+# Waits (bounded) for pid to stop running, polling; returns whether it stopped.
+proc ::mc::wait_gone {pid seconds} {
+    set until [expr {[clock milliseconds] + int($seconds * 1000)}]
+    while {[proc_alive $pid]} {
+        if {[clock milliseconds] >= $until} {
+            return 0
+        }
+        ::after 20
+    }
+    return 1
+}
+
+# SIGTERM (after SIGCONT, in case it was severed with SIGSTOP), then SIGKILL, then reap.
+proc ::mc::terminate {sid pid} {
+    variable stop_grace_s
+    if {[proc_alive $pid]} {
+        catch {sys kill $pid CONT}
+        catch {sys kill $pid TERM}
+        if {![wait_gone $pid $stop_grace_s]} {
+            catch {sys kill $pid KILL}
+            wait_gone $pid $stop_grace_s
+        }
+    }
+    catch {expect_background -i $sid}
+    catch {close -i $sid}
+    # The process has exited (or is unkillable, which wait_gone bounded): reap it.
+    catch {wait -nowait -i $sid}
+}
+
+# Defines stop, kill, sever and alive in the calling profile's namespace, acting on the
+# profile's variable `running` (the dict spawn_ready returned, empty when not started).
+proc ::mc::process_lifecycle {} {
+    set ns [uplevel 1 {namespace current}]
+    namespace eval $ns {variable running {}}
+    proc ${ns}::stop {} {
+        variable running
+        if {[dict size $running]} {
+            ::mc::terminate [dict get $running spawn_id] [dict get $running pid]
+            set running {}
+        }
+    }
+    proc ${ns}::kill {} {
+        variable running
+        sys kill [dict get $running pid] KILL
+        ::mc::wait_gone [dict get $running pid] $::mc::stop_grace_s
+    }
+    # Severed: the process keeps its sockets but answers nothing (SIGSTOP).
+    proc ${ns}::sever {} {
+        variable running
+        sys kill [dict get $running pid] STOP
+    }
+    proc ${ns}::alive {} {
+        variable running
+        return [expr {[dict size $running] && [::mc::proc_alive [dict get $running pid]]}]
+    }
+}

@@ -1,0 +1,220 @@
+# Running one vector: a fresh child interpreter (Expect, the C modules, the check library, the
+# suite's helpers), a time limit as its watchdog, and TTCN-3 verdicts.
+#
+# Verdicts, worst last: pass, inconc, fail, error; n/a is given instead of running when a
+# required PICS item is not claimed. A verdict only worsens. How a run ends maps to a verdict:
+#   body returns                          pass (or what checks/the device health set, if worse)
+#   check/fail, inconc                    fail, inconc (with field, expected, seen, clause)
+#   a step overruns its deadline          fail: the DUT did not let the step finish in time
+#   the vector overruns its timeout       error: the watchdog stopped it
+#   any other Tcl error                   error (a harness or vector fault, never the DUT's)
+
+namespace eval ::mc {
+    variable verdict_rank {pass 0 inconc 1 fail 2 error 3}
+    # The per-step deadline when PIXIT has no step-timeout.
+    variable default_step_timeout 10
+    variable cur {}
+}
+
+proc ::mc::worse {a b} {
+    variable verdict_rank
+    if {$a eq ""} { return $b }
+    return [expr {[dict get $verdict_rank $b] > [dict get $verdict_rank $a] ? $b : $a}]
+}
+
+# Worsens the current vector's verdict; the first message of the worst verdict is kept.
+proc ::mc::setverdict {verdict message {clause {}} {detail {}}} {
+    variable cur
+    set old [dict get $cur verdict]
+    if {[worse $old $verdict] ne $old || $old eq ""} {
+        dict set cur verdict $verdict
+        dict set cur message $message
+        dict set cur clause $clause
+        dict set cur detail $detail
+    }
+}
+
+proc ::mc::elapsed_ms {} {
+    variable cur
+    return [expr {[clock milliseconds] - [dict get $cur started]}]
+}
+
+# log MSG: an observation for the report, stamped with the time since the vector started.
+proc ::mc::observe {msg} {
+    variable cur
+    dict lappend cur observations [format "+%.3f s %s" [expr {[elapsed_ms] / 1000.0}] $msg]
+    return
+}
+
+proc ::mc::set_deadline {child deadline_ms} {
+    interp limit $child time -seconds [expr {$deadline_ms / 1000}] \
+        -milliseconds [expr {$deadline_ms % 1000}] -granularity 1
+}
+
+# The binding deadline: the vector's, or the innermost step's when that comes first.
+proc ::mc::apply_deadline {child} {
+    variable cur
+    set d [dict get $cur deadline]
+    foreach s [dict get $cur stack] {
+        set d [expr {min($d, [dict get $s deadline])}]
+    }
+    set_deadline $child $d
+}
+
+proc ::mc::step_begin {child name timeout} {
+    variable cur
+    if {![string is double -strict $timeout] || $timeout <= 0} {
+        return -code error "step $name: timeout must be positive seconds, not \"$timeout\""
+    }
+    set now [clock milliseconds]
+    set s [dict create name $name started $now deadline [expr {$now + int($timeout * 1000)}] timeout $timeout]
+    dict lappend cur stack $s
+    apply_deadline $child
+    return
+}
+
+proc ::mc::step_end {child outcome} {
+    variable cur
+    set s [lindex [dict get $cur stack] end]
+    dict set cur stack [lrange [dict get $cur stack] 0 end-1]
+    dict lappend cur steps [dict create name [dict get $s name] \
+        ms [expr {[clock milliseconds] - [dict get $s started]}] outcome $outcome]
+    apply_deadline $child
+    return
+}
+
+proc ::mc::vector_seed {run_seed id} {
+    return [fnv1a "$run_seed:$id"]
+}
+
+# Sets up the child for vector v of suite; returns its name.
+proc ::mc::make_child {suite v run_seed} {
+    set c [interp create]
+    sys child-init $c
+    $c alias pixit ::mc::pixit_get
+    $c alias pics ::mc::pics_get
+    $c alias log ::mc::observe
+    $c alias ::mc::bgerror ::mc::child_bgerror
+    $c eval {interp bgerror {} ::mc::bgerror}
+    $c eval {log_user 0}
+    $c alias device ::mc::device_op
+    $c alias ::mc::step_begin ::mc::step_begin $c
+    $c alias ::mc::step_end ::mc::step_end $c
+    variable default_step_timeout
+    set vseed [vector_seed $run_seed [dict get $v id]]
+    $c eval [list namespace eval ::mc {}]
+    $c eval [list set ::mc::vector [dict remove $v body]]
+    $c eval [list set ::mc::seed $vseed]
+    $c eval [list set ::mc::step_timeout [pixit_get step-timeout $default_step_timeout]]
+    $c eval [list expr "srand($vseed)"]
+    $c eval [list source [file join $::mc::home harness tcl child.tcl]]
+    foreach f [lsort [glob -nocomplain -directory [file join $::mc::home conformance checks] *.tcl]] {
+        $c eval [list source $f]
+    }
+    foreach f [dict get $suite helpers] {
+        $c eval [list source $f]
+    }
+    return $c
+}
+
+proc ::mc::new_result {suite v} {
+    return [dict merge [dict remove $v body] [dict create suite [dict get $suite name] \
+        verdict {} message {} clause {} detail {} expected {} observations {} steps {} \
+        stack {} time_ms 0 started [clock milliseconds] deadline 0]]
+}
+
+# Runs vector v; returns its result dict (see results.tcl for the keys reports read).
+proc ::mc::run_vector {suite v run_seed} {
+    variable cur [new_result $suite $v]
+    set id [dict get $v id]
+
+    set unknown [unknown_citations [dict get $v claims]]
+    if {[llength $unknown]} {
+        setverdict error "cites what the claims catalogue does not hold: [join $unknown {, }]"
+        return [finish_result]
+    }
+    foreach item [dict get $v requires] {
+        if {[catch {pics_get $item} claimed]} {
+            setverdict error $claimed
+            return [finish_result]
+        }
+        if {!$claimed} {
+            dict set cur verdict n/a
+            dict set cur message "the device does not claim PICS item $item"
+            return [finish_result]
+        }
+    }
+    if {[catch {device_ready} msg]} {
+        setverdict error "device not available: $msg"
+        return [finish_result]
+    }
+
+    if {[catch {make_child $suite $v $run_seed} c opts]} {
+        setverdict error "cannot set up the vector's interpreter: $c" {} [dict get $opts -errorinfo]
+        return [finish_result]
+    }
+    dict set cur deadline [expr {[clock milliseconds] + int([dict get $v timeout] * 1000)}]
+    apply_deadline $c
+    set rc [catch {$c eval {::mc::run_body}} msg opts]
+    set now [clock milliseconds]
+    if {$rc == 1} {
+        classify_error $msg $opts $now
+    } else {
+        setverdict pass {}
+    }
+    # Lift the limit so the child can be torn down (its connections closed) cleanly, after its
+    # pending background errors (the limit's own among them) were handled.
+    interp limit $c time -seconds {}
+    update idletasks
+    if {[catch {interp delete $c} msg]} {
+        observe "tearing down the vector's interpreter: $msg"
+    }
+    device_after_vector
+    return [finish_result]
+}
+
+proc ::mc::classify_error {msg opts now} {
+    variable cur
+    set code [dict get $opts -errorcode]
+    set info [expr {[dict exists $opts -errorinfo] ? [dict get $opts -errorinfo] : ""}]
+    if {[lindex $code 0] eq "MC" && [lindex $code 1] eq "VERDICT"} {
+        setverdict [lindex $code 2] $msg [lindex $code 3]
+        return
+    }
+    # The limit surfaces as "time limit exceeded" from the command it stopped, or as "limit
+    # exceeded" from a vwait (an interruptible sleep) it woke.
+    set limited [expr {[lrange $code 0 1] eq {TCL LIMIT} || [string match "*limit exceeded" $msg]}]
+    if {$limited} {
+        set stack [dict get $cur stack]
+        set vector_deadline [dict get $cur deadline]
+        if {[llength $stack]} {
+            set s [lindex $stack end]
+            if {[dict get $s deadline] < $vector_deadline} {
+                setverdict fail "step \"[dict get $s name]\" did not finish within its deadline of [dict get $s timeout] s"
+                return
+            }
+        }
+        setverdict error "watchdog: the vector was stopped after its timeout of [dict get $cur timeout] s"
+        return
+    }
+    if {[lindex $code 0] eq "MC" && [lindex $code 1] eq "PIXIT"} {
+        setverdict error $msg
+        return
+    }
+    setverdict error $msg {} $info
+}
+
+proc ::mc::finish_result {} {
+    variable cur
+    dict set cur time_ms [elapsed_ms]
+    set r [dict remove $cur stack deadline]
+    return $r
+}
+
+# A background error in a vector (an `after` script that failed) is an observation; the time
+# limit's own report of stopping the vector is already its verdict.
+proc ::mc::child_bgerror {msg opts} {
+    if {![string match "*limit exceeded" $msg]} {
+        observe "background error: $msg"
+    }
+}

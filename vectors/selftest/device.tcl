@@ -1,0 +1,18 @@
+# Device lifecycle: a restart the vector asks for passes; a device that dies unasked fails.
+
+vector selftest.device-restart {
+    claims {RFC7143:11.1} role target
+    summary "device restart gives a new process, which the runtime PIXIT reports"
+} {
+    set before [pixit pid]
+    device restart
+    check true {[pixit pid] != $before} -message "the restarted device has a new pid"
+}
+
+vector selftest.device-crash {
+    claims {RFC7143:11.1} role target
+    summary "The device process dies during the vector without being asked to: verdict fail"
+} {
+    exec kill -KILL [pixit pid]
+    after 200
+}

@@ -190,12 +190,51 @@ static void complete(tgt_conn *c, tgt_task *k)
     }
 }
 
+/* Block write opcodes (SBC-3) and where their TRANSFER LENGTH field sits. */
+enum {
+    OP_WRITE10 = 0x2a, OP_WRITE12 = 0xaa, OP_WRITE16 = 0x8a,
+    OP_WRITE_VERIFY10 = 0x2e, OP_WRITE_VERIFY12 = 0xae, OP_WRITE_VERIFY16 = 0x8e,
+};
+
+/* FCP-4 9.4.2 a) (which iSCSI follows, RFC 7143 11.4.5.1): with an EDTL below the CDB's
+ * transfer, write only what the EDTL covers. Possible when the EDTL is whole blocks: the
+ * CDB's TRANSFER LENGTH is cut to match. */
+static bool truncate_write(mc_target *t, tgt_task *k)
+{
+    mc_lun *lu = mc_lun_set_get(t->luns, k->lun);
+    uint32_t bs = lu ? mc_lun_block_size(lu) : 0;
+    if (bs == 0 || k->edtl % bs != 0)
+        return false;
+    uint32_t blocks = k->edtl / bs;
+    switch (k->cdb[0]) {
+    case OP_WRITE10:
+    case OP_WRITE_VERIFY10:
+        k->cdb[7] = (uint8_t)(blocks >> 8);
+        k->cdb[8] = (uint8_t)blocks;
+        return true;
+    case OP_WRITE12:
+    case OP_WRITE_VERIFY12:
+    case OP_WRITE16:
+    case OP_WRITE_VERIFY16: {
+        size_t at = (k->cdb[0] == OP_WRITE16 || k->cdb[0] == OP_WRITE_VERIFY16) ? 10 : 6;
+        for (int i = 0; i < 4; i++)
+            k->cdb[at + (size_t)i] = (uint8_t)(blocks >> (24 - 8 * i));
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 static void execute(tgt_conn *c, tgt_task *k)
 {
     mc_target *t = c->t;
     uint32_t wanted = 0;
+    uint32_t spdtl = k->plan.length;
+    if (k->plan.dir == MC_XFER_TO_DEV && k->edtl < k->plan.length && truncate_write(t, k))
+        k->plan.length = k->edtl;  /* residual still counts what the CDB asked for */
     if (k->plan.dir == MC_XFER_TO_DEV && k->edtl < k->plan.length) {
-        /* SAM/FCP-4 style: an EDTL too short for the CDB; nothing is written */
+        /* FCP-4 9.4.2 b): an EDTL that cannot be cut to whole blocks; nothing is written */
         memset(&k->res, 0, sizeof(k->res));
         mc_scsi_set_sense(&k->res, MC_SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_IU);
         wanted = k->plan.length;
@@ -221,7 +260,7 @@ static void execute(tgt_conn *c, tgt_task *k)
             k->data_len = min_u32(wanted, k->edtl);
         } else {
             free(in);
-            wanted = k->plan.dir == MC_XFER_TO_DEV ? k->plan.length : 0;
+            wanted = k->plan.dir == MC_XFER_TO_DEV ? spdtl : 0;
         }
     }
     set_residual(c, k, wanted);
@@ -349,7 +388,7 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     mc_pdu_get_cdb(p, k->cdb);
     k->state = TASK_WAIT_DATA;
     if (mc_lun_set_plan(c->t->luns, k->lun, k->cdb, MC_CDB_LEN, &k->plan, &k->res) != 0) {
-        tgt_log(c, 1, "LUN %u CDB 0x%02x refused before data", (unsigned)k->lun, k->cdb[0]);
+        tgt_log(c, 2, "LUN %u CDB 0x%02x refused before data", (unsigned)k->lun, k->cdb[0]);
         fail_early(c, k);
         return;
     }
@@ -390,6 +429,16 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     maybe_execute(c, k);
 }
 
+/* Data-Out went missing or out of order and cannot be asked for again: the command ends with
+ * ABORTED COMMAND / DATA PHASE ERROR and nothing is written. */
+static void data_phase_failed(tgt_conn *c, tgt_task *k)
+{
+    memset(&k->res, 0, sizeof(k->res));
+    mc_scsi_set_sense(&k->res, MC_SK_ABORTED_COMMAND, MC_ASC_DATA_PHASE_ERROR);
+    set_residual(c, k, k->edtl);
+    complete(c, k);
+}
+
 /* The end of a Data-Out sequence: ask again for what is missing at ErrorRecoveryLevel 1
  * (6.7, recovery R2T); at level 0 the command cannot complete. Returns false if it failed. */
 static bool sequence_end(tgt_conn *c, tgt_task *k, uint32_t lo, uint32_t hi)
@@ -400,10 +449,7 @@ static bool sequence_end(tgt_conn *c, tgt_task *k, uint32_t lo, uint32_t hi)
         if (c->sess->p.erl == 0) {
             tgt_log(c, 0, "ITT 0x%08x: Data-Out bytes %u..%u missing at ErrorRecoveryLevel 0", k->itt,
                     (unsigned)gap.lo, (unsigned)gap.hi);
-            memset(&k->res, 0, sizeof(k->res));
-            mc_scsi_set_sense(&k->res, MC_SK_ABORTED_COMMAND, MC_ASC_DATA_PHASE_ERROR);
-            set_residual(c, k, k->edtl);
-            complete(c, k);
+            data_phase_failed(c, k);
             return false;
         }
         tgt_log(c, 1, "ITT 0x%08x: recovery R2T for bytes %u..%u", k->itt, (unsigned)gap.lo,
@@ -465,8 +511,9 @@ void tgt_data_out(tgt_conn *c, mc_pdu *p, bool digest_bad)
         /* 11.7.5: DataSN counts the PDUs of a sequence from 0; a gap means lost Data-Out */
         tgt_log(c, 0, "ITT 0x%08x: Data-Out DataSN %u, expected %u", itt, (unsigned)datasn,
                 (unsigned)*next_sn);
-        if (s->p.erl == 0 && mc_sn_lt(datasn, *next_sn)) {
-            tgt_reject(c, p->bhs, MC_REJ_PROTOCOL_ERROR);
+        if (s->p.erl == 0) {
+            /* 7.1.4.1: without within-command recovery the command fails */
+            data_phase_failed(c, k);
             return;
         }
     }

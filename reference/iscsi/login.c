@@ -180,7 +180,10 @@ int mc_neg_offer_all(mc_neg *st, int stage, mc_kvlist *out, char *err, size_t er
     bool discovery = mc_neg_is_discovery(st);
     for (unsigned i = 0; i < MC_KEY_COUNT; i++) {
         const mc_key_info *k = mc_key_info_of((mc_key_id)i);
-        if (k->rule == MC_RULE_NONE || !may_send(st, k, false) || st->progress[i])
+        if (k->rule == MC_RULE_NONE || !may_send(st, k, false))
+            continue;
+        /* Each side declares its own value once; a negotiated key is settled by either side's offer. */
+        if (st->progress[i] & (k->rule == MC_RULE_DECL ? MC_NEG_DECLARED_LOCAL : 0xffu))
             continue;
         if ((k->flags & MC_KF_SECURITY) && k->id != MC_KEY_AUTH_METHOD)   /* CHAP_* belong to chap.c */
             continue;

@@ -166,7 +166,7 @@ proc ::mc::vector_node {r} {
         file [file tail [dict get $r file]]] {} $kids]
 }
 
-proc ::mc::results_tree {run all_vectors results} {
+proc ::mc::results_tree {run all_vectors results captured} {
     variable pics_notes
     set id [dict get $run identity]
     set pics {}
@@ -176,6 +176,10 @@ proc ::mc::results_tree {run all_vectors results} {
     }
     set pixit {}
     dict for {k v} [dict get $run pixit] {
+        # A secret (CHAP) is named in the report, never shown.
+        if {[string match *secret* $k]} {
+            set v "(set, not shown)"
+        }
         lappend pixit [node item [list name $k value $v]]
     }
     set t [tally $results]
@@ -194,19 +198,20 @@ proc ::mc::results_tree {run all_vectors results} {
         suite [dict get $run suite] suite-version [dict get $run suite_version] \
         suite-summary [dict get $run suite_summary] seed [dict get $run seed] \
         started $started time_ms [dict get $run time_ms] hostname [info hostname] \
-        filter [dict get $run filter] shard [dict get $run shard]] {} $kids]
+        filter [dict get $run filter] shard [dict get $run shard] pcap [expr {$captured ? "yes" : "no"}]] {} $kids]
 }
 
 # --report DIR: results.xml, index.html (summary), certification.html, and the capture.
 proc ::mc::write_report_dir {dir run all_vectors results pcap} {
+    set captured [expr {$pcap ne "" && [file exists $pcap]}]
     file mkdir $dir
     set xml [file join $dir results.xml]
-    report xml $xml [results_tree $run $all_vectors $results]
+    report xml $xml [results_tree $run $all_vectors $results $captured]
     set reports [file join $::mc::home reports]
     report xslt [file join $reports summary.xsl] $xml [file join $dir index.html]
     report xslt [file join $reports certification.xsl] $xml [file join $dir certification.html]
     file copy -force [file join $reports report.css] [file join $dir report.css]
-    if {$pcap ne "" && [file exists $pcap]} {
+    if {$captured} {
         file copy -force $pcap [file join $dir traffic.pcap]
     }
 }

@@ -67,13 +67,19 @@ proc ::mc::run_command {args} {
     } else {
         puts [summary_line $run $results]
     }
-    if {[dict get $o junit] ne ""} {
-        write_junit [dict get $o junit] $run $results
+    # A report that cannot be written is an environment error (exit 2), whatever the verdicts.
+    try {
+        if {[dict get $o junit] ne ""} {
+            write_junit [dict get $o junit] $run $results
+        }
+        if {[dict get $o report] ne ""} {
+            write_report_dir [dict get $o report] $run $all $results $pcap
+        }
+    } on error msg {
+        usage_error "cannot write the reports: $msg"
+    } finally {
+        file delete -force $workdir
     }
-    if {[dict get $o report] ne ""} {
-        write_report_dir [dict get $o report] $run $all $results $pcap
-    }
-    file delete -force $workdir
     return $status
 }
 

@@ -9,7 +9,7 @@ profile {
 }
 
 # The target prints "ready ... ADDR:PORT" on stdout once its portal listens.
-variable ready_re {ready[^\r\n]*?([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+):([0-9]+)}
+variable ready_re {ready[^\r\n]*?([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+):([0-9]+)(?:[^0-9]|$)}
 variable start_timeout_s 10
 
 proc start {ctx} {

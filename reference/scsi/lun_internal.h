@@ -12,7 +12,7 @@
 
 /* Limits advertised in the Block Limits VPD page (SBC-3 6.5.3) and enforced by the handlers. */
 #define MC_MAX_XFER_BYTES (8u * 1024u * 1024u)   /* one READ/WRITE moves at most this */
-#define MC_MAX_CAW_BLOCKS 255u                   /* COMPARE AND WRITE: the field is one byte */
+#define MC_MAX_CAW_BLOCKS 64u                    /* COMPARE AND WRITE: blocks per command */
 #define MC_MAX_WS_BYTES (64u * 1024u * 1024u)    /* WRITE SAME covers at most this */
 #define MC_MAX_UNMAP_BYTES (64u * 1024u * 1024u) /* one UNMAP deallocates at most this */
 #define MC_MAX_UNMAP_DESCRIPTORS 64u

@@ -18,6 +18,8 @@ static const char *const neg_messages[MC_NEG_E_COUNT] = {
     [MC_NEG_E_INCONSISTENT] = "negotiated values contradict each other (13.14)",
 };
 
+static bool reply_optional(const mc_neg *st, const mc_key_info *k);
+
 const char *mc_neg_strerror(int code)
 {
     if (code < 0)
@@ -167,6 +169,8 @@ int mc_neg_offer(mc_neg *st, mc_key_id id, mc_kvlist *out, char *err, size_t err
         return MC_NEG_E_NOMEM;
     }
     st->progress[id] |= decl ? MC_NEG_DECLARED_LOCAL : MC_NEG_OFFERED;
+    if (!decl && reply_optional(st, k) && replace(&st->value[id], v) != 0)   /* result already fixed */
+        return MC_NEG_E_NOMEM;
     return MC_NEG_OK;
 }
 
@@ -305,11 +309,21 @@ int mc_neg_receive(mc_neg *st, int stage, const mc_kvlist *received, mc_kvlist *
     return MC_NEG_OK;
 }
 
+/* An offer whose result no answer can change (AND with No, OR with Yes) needs no reply (6.2.2):
+ * a silent peer leaves nothing outstanding. */
+static bool reply_optional(const mc_neg *st, const mc_key_info *k)
+{
+    bool b = false;
+    if (k->type != MC_KT_BOOL || mc_text_parse_bool(mc_neg_local(st, k->id), &b) != MC_TEXT_OK)
+        return false;
+    return (k->rule == MC_RULE_AND && !b) || (k->rule == MC_RULE_OR && b);
+}
+
 size_t mc_neg_pending(const mc_neg *st)
 {
     size_t n = 0;
     for (unsigned i = 0; i < MC_KEY_COUNT; i++)
-        if (st->progress[i] & MC_NEG_OFFERED)
+        if ((st->progress[i] & MC_NEG_OFFERED) && !reply_optional(st, mc_key_info_of((mc_key_id)i)))
             n++;
     return n;
 }
@@ -425,4 +439,29 @@ void mc_login_sm_advance(mc_login_sm *sm, int csg, bool transit, int nsg)
     sm->stage = nsg;
     if (nsg == MC_STAGE_FULL_FEATURE)
         sm->finished = true;
+}
+
+/* ---- codec options from the negotiated values ---- */
+
+static bool crc32c_selected(const mc_neg *st, mc_key_id id)
+{
+    return strcmp(mc_neg_str(st, id), "CRC32C") == 0;
+}
+
+void mc_neg_dec_limits(const mc_neg *st, mc_dec_limits *lim)
+{
+    const mc_key_info *k = mc_key_info_of(MC_KEY_MAX_RECV_DATA_SEGMENT_LENGTH);
+    uint32_t mrdsl = 0;
+    if (mc_text_parse_u32(mc_neg_local(st, k->id), k->lo, k->hi, &mrdsl) != MC_TEXT_OK)
+        mrdsl = 0;
+    lim->max_data = mrdsl;
+    lim->header_digest = crc32c_selected(st, MC_KEY_HEADER_DIGEST);
+    lim->data_digest = crc32c_selected(st, MC_KEY_DATA_DIGEST);
+}
+
+void mc_neg_wire_opts(const mc_neg *st, mc_wire_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->header_digest = crc32c_selected(st, MC_KEY_HEADER_DIGEST);
+    o->data_digest = crc32c_selected(st, MC_KEY_DATA_DIGEST);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "pdu.h"
 #include "text.h"
 
 typedef enum mc_role { MC_ROLE_INITIATOR, MC_ROLE_TARGET } mc_role;
@@ -76,14 +77,23 @@ int mc_neg_offer_all(mc_neg *st, int stage, mc_kvlist *out, char *err, size_t er
 /* Handles every pair received from the peer in one Login/Text PDU sequence: a key this side offered
  * is an answer (checked, result stored); any other key is an offer or declaration, answered into
  * replies (which the caller sends back). stage is the login stage (MC_STAGE_*; MC_STAGE_FULL_FEATURE
- * for Text in FFP). Unknown keys get NotUnderstood. Returns MC_NEG_OK or an mc_neg_err (message in
- * err); on error the login must fail (target: Initiator Error status, initiator: drop, 6.2). */
+ * for Text in FFP). Unknown keys get NotUnderstood. CHAP_A/I/C/N/R are only stage-checked and otherwise
+ * left to chap.h; SendTargets in FFP is left to the caller (it answers with the target list).
+ * Returns MC_NEG_OK or an mc_neg_err (message in err); on error the login must fail (target:
+ * Initiator Error status, initiator: drop the connection, 6.2). */
 int mc_neg_receive(mc_neg *st, int stage, const mc_kvlist *received, mc_kvlist *replies, char *err,
                    size_t errlen);
-/* Keys this side offered that the peer has not answered yet. */
+/* Keys this side offered that the peer has not answered yet; offers whose result no answer can change
+ * (AND with No, OR with Yes) are settled when offered and not counted (6.2.2). */
 size_t mc_neg_pending(const mc_neg *st);
 /* Checks relations between results (FirstBurstLength <= MaxBurstLength, 13.14). */
 int mc_neg_check(const mc_neg *st, char *err, size_t errlen);
+
+/* Receive limits and send options for the PDU codec from the current values: max_data is this
+ * side's MaxRecvDataSegmentLength (13.12); digests are on when CRC32C was selected (13.1). During
+ * login the caller keeps digests off: they start after the Login Response that ends the login. */
+void mc_neg_dec_limits(const mc_neg *st, mc_dec_limits *lim);
+void mc_neg_wire_opts(const mc_neg *st, mc_wire_opts *o);
 
 /* Login stage machine (6.3, 11.12.3): a login starts in SecurityNegotiation or
  * LoginOperationalNegotiation, only moves forward, and ends when a response with T=1 and

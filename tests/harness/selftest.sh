@@ -1,0 +1,117 @@
+#!/bin/sh
+# The harness end to end on its self-test suite (one vector per verdict path) with the selftest
+# device profile: verdicts, exit statuses, TAP, JUnit against the strict Ant schema, reports,
+# sharding, seeds and usage errors. Prints TAP; exits 1 when any point failed.
+# Usage: selftest.sh MIRRORCERT XSD WORKDIR
+set -u
+mc=$1 xsd=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+n=0 failed=0
+point() { # point OK DESCRIPTION
+    n=$((n + 1))
+    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
+}
+run() { # run OUT-PREFIX ARGS...: stdout, stderr and status of one mirrorcert run
+    out=$1; shift
+    "$mc" "$@" >"$out.out" 2>"$out.err"
+    echo $? >"$out.rc"
+}
+rc() { cat "$1.rc"; }
+has() { grep -q -- "$2" "$1"; echo $?; }
+tap_line() { # the TAP test line of vector $2 in $1
+    grep -E "^(ok|not ok) [0-9]+ - $2( |\$)" "$1"
+}
+is() { [ "$1" = "$2" ]; echo $?; }
+
+echo "TAP version 13"
+
+# --- the whole suite: every verdict path --------------------------------------------------
+run "$work/all" run --suite selftest --device selftest --seed 7 --tap \
+    --junit "$work/all.xml" --report "$work/report"
+point "$(is "$(rc "$work/all")" 1)" "a run with failures exits 1"
+point "$(has "$work/all.out" '^1\.\.12$')" "TAP plan counts the 12 vectors"
+for v in pass device-restart; do
+    point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^ok' ; echo $?)" "selftest.$v passes"
+done
+for v in fail step-deadline device-crash inconc error watchdog watchdog-sleep unknown-claim; do
+    point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^not ok' ; echo $?)" "selftest.$v is not ok"
+done
+verdict_of() { # the YAML verdict following vector $1's test line
+    awk -v id="selftest.$1" '$0 ~ (" - " id "( |$)") {f=1; next} f && /verdict:/ {print $2; exit} /^(ok|not ok)/ {f=0}' "$work/all.out"
+}
+for pair in fail:fail step-deadline:fail device-crash:fail inconc:inconc error:error watchdog:error \
+            watchdog-sleep:error unknown-claim:error deviation:fail; do
+    v=${pair%%:*} want=${pair#*:}
+    point "$(is "$(verdict_of "$v")" "$want")" "selftest.$v has verdict $want"
+done
+point "$(has "$work/all.out" 'message: "field opcode: expected 0x24, seen 0x3f (RFC7143:11.11)"')" \
+    "a failed check names field, expected, seen and clause"
+point "$(has "$work/all.out" 'message: "step \\"wait for an answer\\" did not finish')" "a step overrun names the step"
+point "$(has "$work/all.out" 'message: "watchdog: the vector was stopped after its timeout of 1 s"')" "the watchdog says so"
+point "$(tap_line "$work/all.out" selftest.na | grep -q '^ok .* # SKIP n/a' ; echo $?)" "n/a is reported as a TAP SKIP"
+point "$(tap_line "$work/all.out" selftest.deviation | grep -q '^not ok .* # TODO expected failure' ; echo $?)" \
+    "a listed deviation is a TAP TODO"
+point "$(has "$work/all.out" '^# selftest on selftest: 12 vectors: 2 pass, 3 fail, 1 inconc, 4 error, 1 n/a, 1 expected failure')" \
+    "the summary counts every outcome"
+
+# --- JUnit and the report folder ----------------------------------------------------------
+if [ -r "$xsd" ]; then
+    xmllint --noout --schema "$xsd" "$work/all.xml" 2>"$work/xmllint.err"
+    point $? "the JUnit XML validates against the strict Ant schema"
+else
+    echo "ok $((n = n + 1)) # SKIP no schema at $xsd"
+fi
+attr() { xmllint --xpath "string(/testsuite/@$1)" "$work/all.xml"; }
+point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 12/4/4/2)" \
+    "JUnit counts: 12 tests, 4 failures (fail, inconc), 4 errors, 2 skipped (n/a, expected failure)"
+point "$(is "$(xmllint --xpath 'string(//property[@name="seed"]/@value)' "$work/all.xml")" 7)" "JUnit records the seed"
+for f in results.xml index.html certification.html report.css; do
+    point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
+done
+point "$(has "$work/report/certification.html" 'Known deviations of this device')" "the certification report lists deviations"
+point "$(is "$(xmllint --xpath 'string(//standards/section[@cite="RFC7143:11.10"]/@verdict)' "$work/report/results.xml")" pass)" \
+    "a cited section's verdict is its vectors' worst"
+
+# --- exit statuses -------------------------------------------------------------------------
+run "$work/ok" run --suite selftest --device selftest --filter 'selftest.pass'
+point "$(is "$(rc "$work/ok")" 0)" "a passing selection exits 0"
+point "$([ ! -s "$work/ok.err" ]; echo $?)" "no progress line when stderr is not a terminal"
+run "$work/na" run --suite selftest --device selftest --filter 'selftest.na'
+point "$(is "$(rc "$work/na")" 0)" "n/a alone exits 0"
+run "$work/xf" run --suite selftest --device selftest --filter 'selftest.deviation'
+point "$(is "$(rc "$work/xf")" 0)" "an expected failure alone exits 0"
+run "$work/inc" run --suite selftest --device selftest --filter 'selftest.inconc'
+point "$(is "$(rc "$work/inc")" 1)" "inconc exits 1"
+for bad in "--bogus" "--suite nosuch" "--device nosuch" "--shard 3/2" "--seed x" "--filter nomatch*" "--pics /nonexistent"; do
+    # shellcheck disable=SC2086
+    run "$work/usage" run --suite selftest --device selftest $bad
+    point "$(is "$(rc "$work/usage")" 2)" "usage error ($bad) exits 2"
+done
+run "$work/none" frobnicate
+point "$(is "$(rc "$work/none")" 2)" "an unknown command exits 2"
+run "$work/ver" version
+point "$(has "$work/ver.out" '^mirrorcert [0-9]')" "version prints the version"
+run "$work/list" list 'selftest.*'
+point "$(has "$work/list.out" 'selftest.watchdog ')" "list shows the vectors matching a pattern"
+
+# --- sharding: the shards partition the suite ----------------------------------------------
+: >"$work/shard-ids"
+for k in 1 2 3; do
+    run "$work/shard$k" run --suite selftest --device selftest --shard "$k/3" --tap --filter 'selftest.[a-v]*'
+    grep -E '^(ok|not ok) ' "$work/shard$k.out" | sed 's/^.* - \([^ ]*\).*$/\1/' >>"$work/shard-ids"
+done
+point "$(is "$(sort "$work/shard-ids" | tr '\n' ' ')" "$(sort -u "$work/shard-ids" | tr '\n' ' ')")" "no vector runs in two shards"
+point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 10)" "every selected vector runs in some shard"
+
+# --- seeds: a vector's seed depends on --seed and its id only -------------------------------
+seed_of() {
+    run "$work/seed" run --suite selftest --device selftest --filter 'selftest.pass' --seed "$1" --report "$work/seed-report"
+    xmllint --xpath 'string(//vector[@id="selftest.pass"]/observation[contains(., "seed")])' "$work/seed-report/results.xml" |
+        sed 's/.*seed //'
+}
+a=$(seed_of 11) b=$(seed_of 11) c=$(seed_of 12)
+point "$(is "$a" "$b")" "the same --seed gives the vector the same seed ($a)"
+point "$([ "$a" != "$c" ]; echo $?)" "another --seed gives another ($c)"
+
+echo "1..$n"
+exit $failed

@@ -124,7 +124,11 @@ int mc_key_check_value(const mc_key_info *k, const char *value, char *err, size_
         }
         return 0;
     }
-    case MC_KT_STRING:   /* names, addresses, aliases: the text parser already bounded them */
+    case MC_KT_STRING:   /* addresses, aliases: the text parser already bounded them */
+        if ((k->flags & MC_KF_ISCSI_NAME) && mc_text_check_iscsi_name(value) != MC_TEXT_OK) {
+            mc_iscsi_seterr(err, errlen, "%s=%.60s: not an iqn./eui./naa. iSCSI name (4.2.7)", k->name, value);
+            return -1;
+        }
         return 0;
     }
     return 0;

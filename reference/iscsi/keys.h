@@ -48,6 +48,7 @@ typedef enum mc_key_senders { MC_SEND_I, MC_SEND_T, MC_SEND_IT } mc_key_senders;
 #define MC_KF_SECURITY 0x10u       /* security key (12.1): security stage only */
 #define MC_KF_LARGE 0x20u          /* value may reach MC_TEXT_LARGE_VALUE_MAX (6.1) */
 #define MC_KF_FREE_TEXT 0x40u      /* value is UTF-8 text, not limited to the text-value set */
+#define MC_KF_ISCSI_NAME 0x80u      /* value is an iSCSI name: iqn., eui. or naa. form (4.2.7) */
 
 /* X(ID, "Name", type, rule, default, lo, hi, legal values (list keys), scope, use, senders, flags,
  * "RFC 7143 section"). lo/hi bound numerical values; default is the value before negotiation. */
@@ -56,8 +57,8 @@ typedef enum mc_key_senders { MC_SEND_I, MC_SEND_T, MC_SEND_IT } mc_key_senders;
     X(DATA_DIGEST,        "DataDigest",         MC_KT_LIST,   MC_RULE_LIST, "None", 0, 0, "CRC32C,None", MC_SCOPE_CO, MC_USE_IO, MC_SEND_IT, 0, "13.1") \
     X(MAX_CONNECTIONS,    "MaxConnections",     MC_KT_NUM,    MC_RULE_MIN,  "1", 1, 65535, NULL, MC_SCOPE_LO, MC_USE_IO, MC_SEND_IT, MC_KF_NODISC, "13.2") \
     X(SEND_TARGETS,       "SendTargets",        MC_KT_STRING, MC_RULE_NONE, NULL, 0, 0, NULL, MC_SCOPE_SW, MC_USE_FFP, MC_SEND_I, 0, "13.3") \
-    X(TARGET_NAME,        "TargetName",         MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_SW, MC_USE_ALL, MC_SEND_IT, MC_KF_ANY_STAGE, "13.4") \
-    X(INITIATOR_NAME,     "InitiatorName",      MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_SW, MC_USE_IO, MC_SEND_I, MC_KF_ANY_STAGE, "13.5") \
+    X(TARGET_NAME,        "TargetName",         MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_SW, MC_USE_ALL, MC_SEND_IT, MC_KF_ANY_STAGE | MC_KF_ISCSI_NAME, "13.4") \
+    X(INITIATOR_NAME,     "InitiatorName",      MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_SW, MC_USE_IO, MC_SEND_I, MC_KF_ANY_STAGE | MC_KF_ISCSI_NAME, "13.5") \
     X(TARGET_ALIAS,       "TargetAlias",        MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_SW, MC_USE_ALL, MC_SEND_T, MC_KF_ANY_STAGE | MC_KF_FREE_TEXT, "13.6") \
     X(INITIATOR_ALIAS,    "InitiatorAlias",     MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_SW, MC_USE_ALL, MC_SEND_I, MC_KF_ANY_STAGE | MC_KF_FREE_TEXT, "13.7") \
     X(TARGET_ADDRESS,     "TargetAddress",      MC_KT_STRING, MC_RULE_DECL, NULL, 0, 0, NULL, MC_SCOPE_SW, MC_USE_ALL, MC_SEND_T, MC_KF_ANY_STAGE | MC_KF_REPEAT, "13.8") \

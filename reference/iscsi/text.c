@@ -185,6 +185,50 @@ int mc_text_check_value(const char *value)
     return MC_TEXT_OK;
 }
 
+static bool all_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return s[n] == '\0';
+}
+
+static bool prefix_ci(const char *s, const char *p)
+{
+    for (; *p; s++, p++)
+        if ((*s | 0x20) != *p)
+            return false;
+    return true;
+}
+
+int mc_text_check_iscsi_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > MC_ISCSI_NAME_MAX)
+        return MC_TEXT_E_BAD_VALUE_CHAR;
+    if (prefix_ci(name, "eui."))   /* EUI-64: 16 hex digits (4.2.7.5) */
+        return all_hex(name + 4, 16) ? MC_TEXT_OK : MC_TEXT_E_BAD_VALUE_CHAR;
+    if (prefix_ci(name, "naa."))   /* NAA: 64- or 128-bit identifier in hex (4.2.7.6) */
+        return (all_hex(name + 4, 16) || all_hex(name + 4, 32)) ? MC_TEXT_OK : MC_TEXT_E_BAD_VALUE_CHAR;
+    if (!prefix_ci(name, "iqn."))
+        return MC_TEXT_E_BAD_VALUE_CHAR;
+    /* iqn.yyyy-mm.<reversed domain>[:<unique name>] (4.2.7.4) */
+    const char *p = name + 4;
+    for (int i = 0; i < 7; i++) {
+        bool want_dash = i == 4;
+        if (want_dash ? p[i] != '-' : !is_digit((unsigned char)p[i]))
+            return MC_TEXT_E_BAD_VALUE_CHAR;
+    }
+    if (p[7] != '.' || !p[8])
+        return MC_TEXT_E_BAD_VALUE_CHAR;
+    for (p += 8; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == ':'))
+            return MC_TEXT_E_BAD_VALUE_CHAR;
+    }
+    return MC_TEXT_OK;
+}
+
 /* ---- parser ---- */
 
 static bool free_text_key(const char *key)

@@ -83,6 +83,12 @@ int mc_text_check_key(const char *key);
  * the list comma; '=' only as base64 padding in a 0b value). */
 int mc_text_check_value(const char *value);
 
+/* iSCSI names (4.2.7): at most 223 bytes; "iqn." yyyy-mm "." reversed domain [":" anything legal],
+ * "eui." and 16 hex digits, or "naa." and 16 or 32 hex digits. Upper case is accepted (names are
+ * compared after normalisation to lower case). Returns MC_TEXT_OK or MC_TEXT_E_BAD_VALUE_CHAR. */
+#define MC_ISCSI_NAME_MAX 223u
+int mc_text_check_iscsi_name(const char *name);
+
 /* Value forms (5.1). Numbers: decimal, 0x/0X hex, 0b/0B base64 (big-endian, at most 8 bytes). */
 int mc_text_parse_u64(const char *s, uint64_t *out);
 int mc_text_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);

@@ -113,6 +113,7 @@ static void test_respond(void)
     tap_is_int(k, MC_ANS_NONE, "declarative: no answer");
     tap_is_str(answer("MaxRecvDataSegmentLength", "100", NULL, &k), "Reject", "declaration below 512 -> Reject");
     tap_is_str(answer("SessionType", "Sideways", NULL, &k), "Reject", "SessionType outside Discovery/Normal -> Reject");
+    tap_is_str(answer("InitiatorName", "host1", NULL, &k), "Reject", "InitiatorName that is no iSCSI name -> Reject");
     /* Reject for bad offers. */
     tap_is_str(answer("MaxBurstLength", "100", NULL, &k), "Reject", "out of range (below 512) -> Reject");
     tap_is_str(answer("MaxBurstLength", "lots", NULL, &k), "Reject", "malformed number -> Reject");

@@ -147,6 +147,20 @@ static void test_values(void)
     tap_ok(!mc_text_list_item("CRC32C,None", 2, item, sizeof(item)), "past the end");
     tap_ok(mc_text_list_has("CRC32C,None", "None") && !mc_text_list_has("CRC32C,None", "CRC32"), "membership is exact");
 
+    tap_ok(mc_text_check_iscsi_name("iqn.2001-04.com.example:storage.disk2.sys1.xyz") == MC_TEXT_OK &&
+               mc_text_check_iscsi_name("eui.02004567A425678D") == MC_TEXT_OK &&
+               mc_text_check_iscsi_name("naa.52004567BA64678D") == MC_TEXT_OK &&
+               mc_text_check_iscsi_name("naa.62004567BA64678D0123456789ABCDEF") == MC_TEXT_OK,
+           "iqn., eui. and naa. names (RFC 7143 4.2.7 examples)");
+    tap_ok(mc_text_check_iscsi_name("iqn.2001.com.example") != MC_TEXT_OK && mc_text_check_iscsi_name("host1") != MC_TEXT_OK &&
+               mc_text_check_iscsi_name("eui.02004567A425678") != MC_TEXT_OK &&
+               mc_text_check_iscsi_name("iqn.2001-04.com.example:a b") != MC_TEXT_OK,
+           "names without a date, a type prefix, 16 hex digits or with a space are refused");
+    char *longname = repeat('a', 224 - 17, "iqn.2001-04.com.x", "");
+    tap_ok(strlen(longname) == 224 && mc_text_check_iscsi_name(longname) != MC_TEXT_OK && (longname[223] = 0, mc_text_check_iscsi_name(longname) == MC_TEXT_OK),
+           "224-byte name refused, 223 accepted");
+    free(longname);
+
     int bad = 0;
     for (size_t len = 1; len <= 20; len++) {
         uint8_t bin[20], back[20];

@@ -1,0 +1,9 @@
+# The core iSCSI target suite: login negotiation, text exchanges, SCSI data transfer, numbering,
+# NOP, digests, task management, logout and malformed input, each vector tracing to RFC 7143.
+suite iscsi-core {
+    summary "RFC 7143 target behaviour: login, text, data transfer, numbering, digests, TMF, logout, negative PDUs"
+    version 1
+    pics iscsi-core
+    vectors {vectors/iscsi-core/*.tcl}
+    helpers {vectors/iscsi-core/lib/*.tcl}
+}

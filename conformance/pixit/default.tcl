@@ -24,3 +24,9 @@ chap-user            harness
 chap-secret          mirrorcert-secret
 # Per-step deadline in seconds (step NAME SCRIPT); every wait inside a step is shorter still
 step-timeout         10
+# A LUN number the device does not have (negative vectors address it)
+absent-lun           63
+# How long a vector waits for a PDU the device owes, in milliseconds
+response-ms          5000
+# How long silence must last to count as "the device ignored the PDU", in milliseconds
+quiet-ms             1000

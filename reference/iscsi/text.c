@@ -148,10 +148,9 @@ int mc_text_check_key(const char *key)
         return MC_TEXT_E_EMPTY_KEY;
     if (n > MC_TEXT_KEY_MAX)
         return MC_TEXT_E_KEY_TOO_LONG;
-    /* Standard keys begin with a capital letter; extension keys with "X-" or "X#" (6.1, 13.22). */
-    if (!(key[0] >= 'A' && key[0] <= 'Z'))
-        return MC_TEXT_E_BAD_KEY_CHAR;
-    for (size_t i = 1; i < n; i++) {
+    /* No capital-letter rule: the standard key iSCSIProtocolLevel (13.24) starts in lower case.
+     * Public extension keys are spelled "X#..." (13.22), the one place '#' may appear. */
+    for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)key[i];
         if (i == 1 && key[0] == 'X' && c == '#')
             continue;

@@ -12,9 +12,10 @@
 #define MC_TEXT_VALUE_MAX 255u   /* values are at most 255 bytes unless the key says otherwise (6.1) */
 /* Keys that carry large binary values (CHAP_C, CHAP_R, 12.1.3) may reach 8192 bytes of text (6.1). */
 #define MC_TEXT_LARGE_VALUE_MAX 8192u
-/* A whole key list of one exchange (all PDUs of a C-bit continuation) is capped at 64 KiB: RFC 7143
- * sets no total, and the largest legal list (every section-13 key plus two 8192-byte CHAP values)
- * is far below it, while a peer streaming C=1 forever must cost us bounded memory (6.1, 11.10.2). */
+/* A whole key list of one exchange (all PDUs of a C-bit continuation) is capped at 64 KiB: 6.1
+ * asks receivers to take at least 64 kilobytes of key=value data when an authentication method
+ * needs very long items (and 8192 bytes otherwise), and a peer streaming C=1 forever must cost
+ * bounded memory (11.10.2). */
 #define MC_TEXT_EXCHANGE_MAX (64u * 1024u)
 /* Upper bound on pairs in one list, for the same reason. */
 #define MC_TEXT_PAIRS_MAX 1024u

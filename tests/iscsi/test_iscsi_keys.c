@@ -46,6 +46,10 @@ static void test_table(void)
             bad++;
             tap_diag("%s: id/lookup mismatch", k->name);
         }
+        if (mc_text_check_key(k->name) != MC_TEXT_OK) {
+            bad++;
+            tap_diag("%s: name fails the key-name syntax", k->name);
+        }
         if (k->def && mc_key_check_value(k, k->def, err, sizeof(err)) != 0) {
             bad++;
             tap_diag("%s: default fails its own check: %s", k->name, err);

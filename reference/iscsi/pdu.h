@@ -289,7 +289,11 @@ typedef struct mc_dec_limits {
 } mc_dec_limits;
 
 /* Looks at buf[0..len); on MC_DEC_OK or MC_DEC_DATA_DIGEST fills *out (caller frees) and sets
- * *consumed to the PDU's wire size; on MC_DEC_MORE sets *consumed to the size needed so far. */
+ * *consumed to the PDU's wire size; on MC_DEC_MORE sets *consumed to the size needed so far.
+ * On the other errors *out holds nothing to free and *consumed is the header segment's size.
+ * With header digests on, the header digest is checked before DataSegmentLength is trusted; the
+ * AHS (TotalAHSLength <= 1020 bytes) bounds what is awaited for that. lim NULL: no digests, any
+ * 24-bit length. The AHS is returned with its padding (its own length fields say how much). */
 mc_dec_status mc_pdu_decode(const uint8_t *buf, size_t len, const mc_dec_limits *lim, mc_pdu *out,
                             size_t *consumed, char *err, size_t errlen);
 

@@ -201,7 +201,9 @@ int mc_neg_offer_all(mc_neg *st, int stage, mc_kvlist *out, char *err, size_t er
             continue;
         if (stage != MC_STAGE_SECURITY && (k->flags & MC_KF_SECURITY))
             continue;
-        if (stage == MC_STAGE_FULL_FEATURE && k->use != MC_USE_ALL)
+        /* In FFP only keys usable there are offered again; the login declarations (names, aliases)
+         * are not repeated, TargetName being an FFP key only inside SendTargets answers (13.4). */
+        if (stage == MC_STAGE_FULL_FEATURE && (k->use != MC_USE_ALL || (k->flags & MC_KF_ANY_STAGE)))
             continue;
         /* Declarations are sent whenever set; negotiated keys only when we want a non-default. */
         bool want = k->rule == MC_RULE_DECL ? st->local[i] != NULL : differs_from_default(k, st->local[i]);

@@ -93,6 +93,16 @@ static void test_negotiation(void)
                "a new exchange may negotiate it again");
     mc_kvlist_free(&again);
 
+    /* A Text exchange in Full Feature Phase: only keys usable there are offered (13.12). */
+    mc_kvlist ffp;
+    mc_kvlist_init(&ffp);
+    mc_neg_new_exchange(&ini);
+    mc_neg_set_local_u32(&ini, MC_KEY_MAX_RECV_DATA_SEGMENT_LENGTH, 16384, NULL, 0);
+    tap_is_int(mc_neg_offer_all(&ini, MC_STAGE_FULL_FEATURE, &ffp, err, sizeof(err)), MC_NEG_OK, "FFP offers");
+    tap_ok(ffp.count == 1 && mc_kvlist_get(&ffp, "MaxRecvDataSegmentLength"),
+           "FFP re-declares MaxRecvDataSegmentLength only (no names, no login-only keys)");
+    mc_kvlist_free(&ffp);
+
     mc_kvlist_free(&req);
     mc_kvlist_free(&rsp);
     mc_kvlist_free(&back);

@@ -11,6 +11,9 @@ profile {
 
 variable control {}
 variable ready_timeout_s 10
+# tgtd refuses -C values above this.
+variable max_control 32767
+variable max_control_tries 100
 
 proc tgtadm {args} {
     variable control
@@ -29,13 +32,22 @@ proc start {ctx} {
     variable running
     variable control
     variable ready_timeout_s
+    variable max_control
+    variable max_control_tries
     if {[auto_execok tgtd] eq "" || [auto_execok tgtadm] eq ""} {
         return -code error "tgtd/tgtadm not found (Debian package tgt)"
     }
     set dir [dict get $ctx workdir]
     set port [free_port]
-    # The management channel is a unix socket numbered by -C; the port number keeps it private.
-    set control $port
+    # The management channel is a unix socket numbered by -C (at most 32767): take a number no
+    # running tgtd answers on, so parallel runs and other tgtds stay apart.
+    set control [expr {$port % $max_control + 1}]
+    for {set tries 0} {![catch {tgtadm --op show --mode target}]} {incr tries} {
+        if {$tries == $max_control_tries} {
+            return -code error "no free tgtd management channel near $control"
+        }
+        set control [expr {$control % $max_control + 1}]
+    }
     set running [::mc::spawn_ready [list [auto_execok tgtd] -f -C $control --iscsi portal=127.0.0.1:$port] \
         [file join $dir tgtd.log] "" 0]
     set until [expr {[clock milliseconds] + $ready_timeout_s * 1000}]
@@ -57,6 +69,18 @@ proc start {ctx} {
 }
 
 ::mc::process_lifecycle
+
+# tgtd may ignore SIGTERM while it serves targets: ask it to leave through its management
+# channel first, then fall back to the generic stop (SIGTERM, SIGKILL), each bounded.
+rename stop stop_process
+proc stop {} {
+    variable running
+    if {[dict size $running] && [alive]} {
+        catch {tgtadm --op delete --mode system}
+        ::mc::wait_gone [dict get $running pid] $::mc::stop_grace_s
+    }
+    stop_process
+}
 
 proc identity {} {
     set version {}

@@ -4,8 +4,10 @@
 # Options common to the checks: -field NAME (what is compared), -clause CITE (the claim
 # element or RFC section the check enforces; default: the vector's claims).
 
-# Raises the verdict; the harness turns the error code into the vector's verdict.
+# Records the verdict with the harness first (so a vector that catches the error still ends
+# with it: a verdict only worsens), then ends the vector with it.
 proc ::mc::raise_verdict {verdict msg clause} {
+    ::mc::verdict $verdict $msg $clause
     return -code error -errorcode [list MC VERDICT $verdict $clause] $msg
 }
 

@@ -128,8 +128,9 @@ proc ::mc::device_op {op} {
     variable device_def
     variable device_up
     if {![dict get $device_def lifecycle]} {
-        return -code error -errorcode {MC VERDICT inconc} \
-            "device $op: profile $device has no lifecycle (the vector needs a device it can control)"
+        set msg "device $op: profile $device has no lifecycle (the vector needs a device it can control)"
+        setverdict inconc $msg
+        return -code error -errorcode {MC VERDICT inconc} $msg
     }
     observe "device $op"
     switch -- $op {

@@ -94,6 +94,7 @@ proc ::mc::make_child {suite v run_seed} {
     $c alias pixit ::mc::pixit_get
     $c alias pics ::mc::pics_get
     $c alias log ::mc::observe
+    $c alias ::mc::verdict ::mc::setverdict
     $c alias ::mc::bgerror ::mc::child_bgerror
     $c eval {interp bgerror {} ::mc::bgerror}
     $c eval {log_user 0}

@@ -29,17 +29,17 @@ echo "TAP version 13"
 run "$work/all" run --suite selftest --device selftest --seed 7 --tap \
     --junit "$work/all.xml" --report "$work/report"
 point "$(is "$(rc "$work/all")" 1)" "a run with failures exits 1"
-point "$(has "$work/all.out" '^1\.\.12$')" "TAP plan counts the 12 vectors"
+point "$(has "$work/all.out" '^1\.\.13$')" "TAP plan counts the 13 vectors"
 for v in pass device-restart; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^ok' ; echo $?)" "selftest.$v passes"
 done
-for v in fail step-deadline device-crash inconc error watchdog watchdog-sleep unknown-claim; do
+for v in fail caught-check step-deadline device-crash inconc error watchdog watchdog-sleep unknown-claim; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^not ok' ; echo $?)" "selftest.$v is not ok"
 done
 verdict_of() { # the YAML verdict following vector $1's test line
     awk -v id="selftest.$1" '$0 ~ (" - " id "( |$)") {f=1; next} f && /verdict:/ {print $2; exit} /^(ok|not ok)/ {f=0}' "$work/all.out"
 }
-for pair in fail:fail step-deadline:fail device-crash:fail inconc:inconc error:error watchdog:error \
+for pair in fail:fail caught-check:fail step-deadline:fail device-crash:fail inconc:inconc error:error watchdog:error \
             watchdog-sleep:error unknown-claim:error deviation:fail; do
     v=${pair%%:*} want=${pair#*:}
     point "$(is "$(verdict_of "$v")" "$want")" "selftest.$v has verdict $want"
@@ -51,7 +51,7 @@ point "$(has "$work/all.out" 'message: "watchdog: the vector was stopped after i
 point "$(tap_line "$work/all.out" selftest.na | grep -q '^ok .* # SKIP n/a' ; echo $?)" "n/a is reported as a TAP SKIP"
 point "$(tap_line "$work/all.out" selftest.deviation | grep -q '^not ok .* # TODO expected failure' ; echo $?)" \
     "a listed deviation is a TAP TODO"
-point "$(has "$work/all.out" '^# selftest on selftest: 12 vectors: 2 pass, 3 fail, 1 inconc, 4 error, 1 n/a, 1 expected failure')" \
+point "$(has "$work/all.out" '^# selftest on selftest: 13 vectors: 2 pass, 4 fail, 1 inconc, 4 error, 1 n/a, 1 expected failure')" \
     "the summary counts every outcome"
 
 # --- JUnit and the report folder ----------------------------------------------------------
@@ -62,8 +62,8 @@ else
     echo "ok $((n = n + 1)) # SKIP no schema at $xsd"
 fi
 attr() { xmllint --xpath "string(/testsuite/@$1)" "$work/all.xml"; }
-point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 12/4/4/2)" \
-    "JUnit counts: 12 tests, 4 failures (fail, inconc), 4 errors, 2 skipped (n/a, expected failure)"
+point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 13/5/4/2)" \
+    "JUnit counts: 13 tests, 5 failures (fail, inconc), 4 errors, 2 skipped (n/a, expected failure)"
 point "$(is "$(xmllint --xpath 'string(//property[@name="seed"]/@value)' "$work/all.xml")" 7)" "JUnit records the seed"
 for f in results.xml index.html certification.html report.css; do
     point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
@@ -101,7 +101,7 @@ for k in 1 2 3; do
     grep -E '^(ok|not ok) ' "$work/shard$k.out" | sed 's/^.* - \([^ ]*\).*$/\1/' >>"$work/shard-ids"
 done
 point "$(is "$(sort "$work/shard-ids" | tr '\n' ' ')" "$(sort -u "$work/shard-ids" | tr '\n' ' ')")" "no vector runs in two shards"
-point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 10)" "every selected vector runs in some shard"
+point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 11)" "every selected vector runs in some shard"
 
 # --- seeds: a vector's seed depends on --seed and its id only -------------------------------
 seed_of() {

@@ -54,3 +54,10 @@ vector selftest.unknown-claim {
 } {
     fail "must not run"
 }
+
+vector selftest.caught-check {
+    claims {RFC7143:11.1} role target
+    summary "A failed check inside catch still fails the vector: a verdict only worsens"
+} {
+    catch {check eq 1 2 -field answer}
+}

@@ -134,6 +134,10 @@ static void settle(mc_spi_bus *bus)
             bus->s[id].fn(bus->s[id].ctx, bus, MC_SPI_WAKE_LINES);
         }
     }
+}
+
+static void notify(mc_spi_bus *bus)
+{
     if (bus->changed && bus->nl) {
         for (unsigned i = 0; i < MC_SPI_MAX_ID; i++)
             bus->drive_copy[i] = bus->s[i].drive;
@@ -147,8 +151,6 @@ int mc_spi_run(mc_spi_bus *bus, uint64_t until, mc_spi_done_fn done, void *ctx)
 {
     for (;;) {
         settle(bus);
-        if (done && done(ctx))
-            return MC_SPI_RUN_DONE;
         unsigned next = MC_SPI_MAX_ID;
         uint64_t at = NO_TIMER;
         for (unsigned i = 0; i < MC_SPI_MAX_ID; i++)
@@ -156,6 +158,11 @@ int mc_spi_run(mc_spi_bus *bus, uint64_t until, mc_spi_done_fn done, void *ctx)
                 at = bus->s[i].timer_at;
                 next = i;
             }
+        if (at != bus->now) { /* this instant is over: listeners see its settled state */
+            notify(bus);
+            if (done && done(ctx))
+                return MC_SPI_RUN_DONE;
+        }
         if (next == MC_SPI_MAX_ID)
             return MC_SPI_RUN_IDLE;
         if (at > until)

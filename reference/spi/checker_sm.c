@@ -66,10 +66,7 @@ static void mirror(mc_spi_trace *t, const mc_spi_ev *e)
         s->order[0] = e->target;
         s->n = 1;
         s->last_seen = e->sm.last;
-        if (MC_SM_ID(e->sm.gid) != 0 && e->target < MC_SPI_MAX_ID && !s->failed[e->target])
-            trace_finding(t, MC_CHK_SM_PARTICIPANT_SELECTED,
-                          "ID %u (group/ID %02x) selected as leader with no failed mirror to repeat",
-                          e->target, e->sm.gid);
+        s->first_data = true;
         if (e->target < MC_SPI_MAX_ID)
             s->failed[e->target] = false;
         return;
@@ -80,6 +77,26 @@ static void mirror(mc_spi_trace *t, const mc_spi_ev *e)
     if (s->n < MC_SPI_MAX_ID)
         s->order[s->n++] = s->current;
     s->last_seen = e->sm.last;
+}
+
+/* The same extent and data again through a new selection, with no failed status to repeat:
+ * the block reached this target through a nexus, not a switch-role message (001:1). */
+static void first_block(mc_spi_trace *t, const mc_spi_ev *e)
+{
+    sm_ctx *s = &t->sm;
+    s->first_data = false;
+    bool any_failed = false;
+    for (unsigned i = 0; i < MC_SPI_MAX_ID; i++)
+        any_failed |= s->failed_seen[i];
+    if (s->prev_valid && s->prev_lba == s->ext_lba && s->prev_blocks == s->ext_blocks &&
+        s->prev_hash == e->hash && !any_failed)
+        trace_finding(t, MC_CHK_SM_PARTICIPANT_SELECTED,
+                      "ID %u got the block of the previous operation through its own selection", s->leader);
+    s->prev_valid = true;
+    s->prev_lba = s->ext_lba;
+    s->prev_blocks = s->ext_blocks;
+    s->prev_hash = e->hash;
+    memset(s->failed_seen, 0, sizeof s->failed_seen);
 }
 
 static void message_out(mc_spi_trace *t, const mc_spi_ev *e)
@@ -106,6 +123,8 @@ static void message_out(mc_spi_trace *t, const mc_spi_ev *e)
         return;
     case MC_SM_EXTENT:
         s->status_flag = (e->sm.flags & MC_SM_FLAG_STATUS) != 0;
+        s->ext_lba = e->sm.lba;
+        s->ext_blocks = e->sm.blocks;
         return;
     case MC_SM_MIRROR:
         mirror(t, e);
@@ -158,6 +177,9 @@ void chk_event(mc_spi_trace *t, const mc_spi_ev *e)
         }
         return;
     case MC_EV_DATA_OUT:
+        if (s->in_op && s->first_data)
+            first_block(t, e);
+        /* fall through */
     case MC_EV_DATA_IN:
     case MC_EV_COMMAND:
         s->leader_msg_pending = false;
@@ -166,7 +188,7 @@ void chk_event(mc_spi_trace *t, const mc_spi_ev *e)
         return;
     case MC_EV_STATUS:
         if (e->b[0] != STATUS_GOOD && e->target < MC_SPI_MAX_ID)
-            s->failed[e->target] = true;
+            s->failed[e->target] = s->failed_seen[e->target] = true;
         return;
     case MC_EV_BUS_FREE:
         if (s->in_op && !s->released)

@@ -23,6 +23,12 @@ typedef struct sm_ctx {
     uint8_t status_order[MC_SPI_MAX_ID];
     unsigned nstatus;
     unsigned expected;
+    bool failed_seen[MC_SPI_MAX_ID]; /* failed statuses since the last operation began */
+    bool first_data;
+    bool prev_valid;
+    uint32_t prev_lba, ext_lba;
+    uint16_t prev_blocks, ext_blocks;
+    uint64_t prev_hash;
     bool leader_msg_pending;        /* next MIRROR in this connection identifies the leader */
 } sm_ctx;
 

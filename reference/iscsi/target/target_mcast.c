@@ -1,0 +1,532 @@
+/* Multicast mirroring at the target: registration and termination (docs/mcast-data-path.md §4,
+ * §9), the group sockets and their joins (§4.4), and the acceptance rule for group datagrams
+ * (§8) with its counters (§8.1). Group tasks themselves live in target_mcast_task.c. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "target_mcast_int.h"
+
+struct tgt_mcast *mg_state(mc_target *t)
+{
+    if (!t->mcast)
+        t->mcast = calloc(1, sizeof(*t->mcast));
+    return t->mcast;
+}
+
+mg_ctr *mg_counters(struct tgt_mcast *m, uint32_t group, uint16_t port)
+{
+    size_t n = 0;
+    for (mg_ctr *k = m->ctrs; k; k = k->next, n++)
+        if (k->group == group && k->port == port)
+            return k;
+    if (n >= MG_COUNTER_SETS_MAX)
+        return NULL;
+    mg_ctr *k = calloc(1, sizeof(*k));
+    if (!k)
+        return NULL;
+    k->group = group;
+    k->port = port;
+    k->next = m->ctrs;
+    m->ctrs = k;
+    return k;
+}
+
+void mg_count(struct tgt_mcast *m, uint32_t group, uint16_t port, int which)
+{
+    mg_ctr *k = mg_counters(m, group, port);
+    if (k)
+        k->v[which]++;
+}
+
+static int sock_addr(int fd, bool peer, uint32_t *out)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof(sa);
+    int r = peer ? getpeername(fd, (struct sockaddr *)&sa, &sl) : getsockname(fd, (struct sockaddr *)&sa, &sl);
+    if (r != 0 || sa.sin_family != AF_INET)
+        return -1;
+    *out = ntohl(sa.sin_addr.s_addr);
+    return 0;
+}
+
+/* One socket per group address and port, bound to the group (not the wildcard) with
+ * SO_REUSEADDR so several members on one host each get every datagram (§3). */
+static mg_sock *sock_get(struct tgt_mcast *m, uint32_t group, uint16_t port)
+{
+    for (mg_sock *k = m->socks; k; k = k->next)
+        if (k->group == group && k->port == port)
+            return k;
+    mg_sock *k = calloc(1, sizeof(*k));
+    if (!k)
+        return NULL;
+    k->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1, zero = 0, rcv = (int)MG_SOCK_RCVBUF;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(group)};
+    if (k->fd < 0 || setsockopt(k->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(k->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        if (k->fd >= 0)
+            close(k->fd);
+        free(k);
+        return NULL;
+    }
+    /* Only the groups this socket joined, not every group some socket of the host joined. */
+    setsockopt(k->fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
+    setsockopt(k->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    k->group = group;
+    k->port = port;
+    k->next = m->socks;
+    m->socks = k;
+    return k;
+}
+
+static void sock_close_if_unused(struct tgt_mcast *m, mg_sock *k)
+{
+    if (k->njoins > 0)
+        return;
+    for (mg_reg *r = m->regs; r; r = r->next)
+        if (r->sock == k)
+            return;
+    for (mg_sock **pp = &m->socks; *pp; pp = &(*pp)->next)
+        if (*pp == k) {
+            *pp = k->next;
+            break;
+        }
+    close(k->fd);
+    free(k);
+}
+
+static int membership(mg_sock *k, uint32_t local, int opt)
+{
+    struct ip_mreqn mr;
+    memset(&mr, 0, sizeof(mr));
+    mr.imr_multiaddr.s_addr = htonl(k->group);
+    mr.imr_address.s_addr = htonl(local);
+    return setsockopt(k->fd, IPPROTO_IP, opt, &mr, sizeof(mr));
+}
+
+/* Joins the group on the interface carrying the session (spec step 2). */
+static int join(struct tgt_mcast *m, mg_reg *r)
+{
+    mg_sock *k = sock_get(m, r->group, r->port);
+    if (!k)
+        return -1;
+    for (size_t i = 0; i < k->njoins; i++)
+        if (k->joins[i].local == r->local) {
+            k->joins[i].refs++;
+            r->sock = k;
+            return 0;
+        }
+    if (k->njoins == MG_JOINS_MAX || (membership(k, r->local, IP_ADD_MEMBERSHIP) != 0 && errno != EADDRINUSE)) {
+        sock_close_if_unused(m, k);
+        return -1;
+    }
+    k->joins[k->njoins++] = (mg_join){.local = r->local, .refs = 1};
+    r->sock = k;
+    return 0;
+}
+
+/* Leaves the group when this was the last registration on it over that interface (Figure 8). */
+static void leave(mc_target *t, struct tgt_mcast *m, mg_reg *r)
+{
+    mg_sock *k = r->sock;
+    r->sock = NULL;
+    if (!k)
+        return;
+    for (size_t i = 0; i < k->njoins; i++) {
+        if (k->joins[i].local != r->local)
+            continue;
+        bool last = --k->joins[i].refs == 0;
+        if (last || tgt_mutant(t, MC_MUTANT_MCAST_LEAVE_IN_USE)) {
+            membership(k, r->local, IP_DROP_MEMBERSHIP);
+            if (last)
+                k->joins[i] = k->joins[--k->njoins];
+        }
+        break;
+    }
+    sock_close_if_unused(m, k);
+}
+
+static void reg_remove(mc_target *t, struct tgt_mcast *m, mg_reg *r)
+{
+    for (mg_reg **pp = &m->regs; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    leave(t, m, r);
+    free(r);
+}
+
+static mg_reg *reg_find(struct tgt_mcast *m, const tgt_session *s, uint8_t vlun)
+{
+    for (mg_reg *r = m->regs; r; r = r->next)
+        if (r->s == s && r->vlun == vlun)
+            return r;
+    return NULL;
+}
+
+static const char *do_register(tgt_conn *c, struct tgt_mcast *m, const mc_mreg *q)
+{
+    mc_target *t = c->t;
+    tgt_session *s = c->sess;
+    if (mc_lun_set_get(t->luns, q->vlun))
+        return "LUNInUse";
+    for (size_t i = 0; i < q->nreal; i++)
+        if (!mc_lun_set_get(t->luns, q->real[i]))
+            return "NoSuchLUN";
+    uint32_t peer, local;
+    if (sock_addr(c->fd, true, &peer) != 0 || sock_addr(c->fd, false, &local) != 0)
+        return "JoinFailed";
+    for (mg_reg *o = m->regs; o; o = o->next)
+        if (o->s != s && o->group == q->group && o->port == q->port && o->peer == peer &&
+            o->s->isid == s->isid && o->vlun == q->vlun)
+            return "LUNInUse";
+    uint32_t burst = q->burst;
+    if (q->dialect == MC_DIALECT_LITERAL || burst == 0)
+        burst = s->p.max_burst < MC_MG_LITERAL_BURST ? s->p.max_burst : MC_MG_LITERAL_BURST;
+    if (burst > s->p.max_burst || burst < MC_MG_BURST_UNIT)
+        return "BadParameter";
+    mg_reg *r = calloc(1, sizeof(*r));
+    if (!r)
+        return "JoinFailed";
+    r->s = s;
+    r->peer = peer;
+    r->local = local;
+    r->group = q->group;
+    r->port = q->port;
+    r->vlun = q->vlun;
+    memcpy(r->real, q->real, sizeof(r->real));
+    r->nreal = q->nreal;
+    r->burst = burst;
+    r->tasks = q->tasks ? q->tasks : MC_MG_DEFAULT_TASKS;
+    r->timeout_ms = q->timeout_ms ? q->timeout_ms : MC_MG_DEFAULT_TIMEOUT_MS;
+    r->dialect = q->dialect;
+    r->gsn_known = q->next_gsn_set;
+    r->next_gsn = q->next_gsn;
+    /* Registering (session, vLUN) again replaces the earlier registration (§4.2). */
+    mg_reg *old = reg_find(m, s, q->vlun);
+    if (old)
+        reg_remove(t, m, old);
+    if (tgt_mutant(t, MC_MUTANT_MCAST_ANSWER_BEFORE_JOIN)) {
+        r->join_at = tgt_now_ms() + MG_LATE_JOIN_MS;
+    } else if (join(m, r) != 0) {
+        tgt_log(c, 0, "joining the group failed: %s", strerror(errno));
+        free(r);
+        return "JoinFailed";
+    }
+    mg_counters(m, r->group, r->port);
+    r->next = m->regs;
+    m->regs = r;
+    char g[INET_ADDRSTRLEN];
+    mc_mg_format_group(r->group, g, sizeof(g));
+    tgt_log(c, 1, "registered vLUN %u on %s:%u (%zu real LUNs, burst %u)", (unsigned)r->vlun, g,
+            (unsigned)r->port, r->nreal, (unsigned)r->burst);
+    return "Registered";
+}
+
+static const char *do_terminate(tgt_conn *c, struct tgt_mcast *m, const mc_mreg *q)
+{
+    mg_reg *r = reg_find(m, c->sess, q->vlun);
+    if (!r || (q->group_set && (r->group != q->group || r->port != q->port)))
+        return "NotRegistered";
+    if (!tgt_mutant(c->t, MC_MUTANT_MCAST_KEEP_MAPPING))
+        reg_remove(c->t, m, r);
+    tgt_log(c, 1, "terminated vLUN %u", (unsigned)q->vlun);
+    return "Terminated";
+}
+
+/* §8.1: the counters of every group this session registered (or, after its last termination,
+ * every group it is still counted under: the sets outlive the registrations). */
+static int counters_answer(struct tgt_mcast *m, const tgt_session *s, mc_textbuf *out)
+{
+    uint64_t sum[MC_MGC_COUNT] = {0};
+    for (mg_ctr *k = m->ctrs; k; k = k->next) {
+        bool mine = false;
+        for (mg_reg *r = m->regs; r && !mine; r = r->next)
+            mine = r->s == s && r->group == k->group && r->port == k->port;
+        bool any_reg = false;
+        for (mg_reg *r = m->regs; r && !any_reg; r = r->next)
+            any_reg = r->s == s;
+        if (!mine && any_reg)
+            continue;
+        for (int i = 0; i < MC_MGC_COUNT; i++)
+            sum[i] += k->v[i];
+    }
+    char list[512];
+    if (!mc_mg_counters_format(sum, list, sizeof(list)))
+        return -1;
+    return mc_textbuf_add(out, MC_MK_COUNTERS, list);
+}
+
+int tgt_mcast_text(tgt_conn *c, const uint8_t *req, size_t len, mc_textbuf *out)
+{
+    mc_mreg q;
+    mc_kvlist keys;
+    mc_kvlist_init(&keys);
+    char status[32], bad[MC_TEXT_KEY_MAX + 2];
+    int pr = mc_mreg_parse(req, len, &q, &keys, status, sizeof(status), bad, sizeof(bad));
+    if (pr == MC_MREG_NOT_MINE) {
+        mc_kvlist_free(&keys);
+        return TGT_MCAST_NOT_MINE;
+    }
+    struct tgt_mcast *m = mg_state(c->t);
+    int rc = TGT_MCAST_ANSWER;
+    if (!m) {
+        snprintf(status, sizeof(status), "JoinFailed");
+    } else if (pr == MC_MREG_OK && q.cmd == MC_MREG_COUNTERS) {
+        if (counters_answer(m, c->sess, out) != 0)
+            rc = -1;
+        mc_kvlist_free(&keys);
+        return rc;
+    } else if (pr == MC_MREG_OK && c->sess->discovery) {
+        snprintf(status, sizeof(status), "BadParameter");  /* §2: a Normal session only */
+    } else if (pr == MC_MREG_OK) {
+        const char *st = q.cmd == MC_MREG_REGISTER ? do_register(c, m, &q) : do_terminate(c, m, &q);
+        snprintf(status, sizeof(status), "%s", st);
+        if (q.cmd == MC_MREG_TERMINATE && tgt_mutant(c->t, MC_MUTANT_MCAST_NO_TERM_CONFIRM))
+            rc = TGT_MCAST_SILENT;
+    }
+    bool ok = strcmp(status, "Registered") == 0 || strcmp(status, "Terminated") == 0;
+    if (!ok && q.dialect == MC_DIALECT_LITERAL && !bad[0]) {
+        /* literal failures answer the key that failed with Reject (§4.3) */
+        snprintf(bad, sizeof(bad), "%s", q.cmd == MC_MREG_TERMINATE ? "virtual_lun" : "lun_map");
+    }
+    if (rc == TGT_MCAST_ANSWER && mc_mreg_answer(&q, &keys, status, ok ? NULL : bad, out) != 0)
+        rc = -1;
+    mc_kvlist_free(&keys);
+    return rc;
+}
+
+/* Rule 3: the session whose TCP peer sent it and whose ISID it names, in full feature phase. */
+static tgt_session *match_source(mc_target *t, struct tgt_mcast *m, mg_sock *k, uint32_t src, uint64_t isid,
+                                 mg_reg **first)
+{
+    for (mg_reg *r = m->regs; r; r = r->next) {
+        if (r->sock != k || !r->s->conn || r->s->conn->phase != PHASE_FFP || r->s->conn->dead)
+            continue;
+        if (r->s->isid != isid)
+            continue;
+        if (r->peer != src && !tgt_mutant(t, MC_MUTANT_MCAST_ANY_SOURCE))
+            continue;
+        *first = r;
+        return r->s;
+    }
+    return NULL;
+}
+
+static void gsn_track(struct tgt_mcast *m, mg_reg *r, uint32_t gsn)
+{
+    if (!r->gsn_known) {
+        r->gsn_known = true;
+    } else if (gsn != r->next_gsn) {
+        if (mc_sn_gt(gsn, r->next_gsn)) {
+            mg_ctr *k = mg_counters(m, r->group, r->port);
+            if (k)
+                k->v[MC_MGC_GSN_GAP] += gsn - r->next_gsn;
+        } else {
+            mg_count(m, r->group, r->port, MC_MGC_DUPLICATE);
+            return;
+        }
+    }
+    r->next_gsn = gsn + 1;
+}
+
+static void on_datagram(mc_target *t, struct tgt_mcast *m, mg_sock *k, const uint8_t *dg, size_t len, uint32_t src)
+{
+    mc_mg_hdr h;
+    mc_pdu pdus[MC_MG_PDUS_MAX];
+    size_t n = 0;
+    char err[160];
+    if (mc_mg_parse(dg, len, &h, pdus, MC_MG_PDUS_MAX, &n, err, sizeof(err)) != 0) {
+        mg_count(m, k->group, k->port, MC_MGC_BAD_HEADER);
+        return;
+    }
+    mg_reg *first = NULL;
+    tgt_session *s = match_source(t, m, k, src, h.isid, &first);
+    if (!s) {
+        mg_count(m, k->group, k->port, MC_MGC_BAD_SOURCE);
+    } else {
+        mg_count(m, k->group, k->port, MC_MGC_ACCEPTED);
+        gsn_track(m, first, h.gsn);
+    }
+    for (size_t i = 0; i < n; i++) {
+        mc_pdu *p = &pdus[i];
+        uint8_t op = mc_pdu_opcode(p);
+        if (!s) {
+        } else if ((op != MC_OP_SCSI_CMD && op != MC_OP_DATA_OUT) || p->ahs_len != 0) {
+            mg_count(m, k->group, k->port, MC_MGC_BAD_OPCODE);  /* rule 4 */
+        } else {
+            uint16_t lun = mc_lun_decode(mc_pdu_get(p, MC_F_LUN));
+            mg_reg *r = lun <= MC_MG_VLUN_MAX ? reg_find(m, s, (uint8_t)lun) : NULL;
+            if (r && r->sock != k)
+                r = NULL;
+            if (!r && tgt_mutant(t, MC_MUTANT_MCAST_VLUN_IGNORED))
+                r = first;
+            if (!r)
+                mg_count(m, k->group, k->port, MC_MGC_BAD_LUN);  /* rule 5 */
+            else if (op == MC_OP_SCSI_CMD)
+                mg_group_command(s->conn, r, p);
+            else
+                mg_group_data(s->conn, r, p);
+        }
+        mc_pdu_free(p);
+    }
+}
+
+size_t tgt_mcast_nfds(const mc_target *t)
+{
+    size_t n = 0;
+    if (t->mcast)
+        for (const mg_sock *k = t->mcast->socks; k; k = k->next)
+            n++;
+    return n;
+}
+
+size_t tgt_mcast_fill(mc_target *t, struct pollfd *pf)
+{
+    size_t n = 0;
+    if (t->mcast)
+        for (const mg_sock *k = t->mcast->socks; k; k = k->next, n++)
+            pf[n] = (struct pollfd){.fd = k->fd, .events = POLLIN};
+    return n;
+}
+
+void tgt_mcast_on_poll(mc_target *t, const struct pollfd *pf, size_t n)
+{
+    struct tgt_mcast *m = t->mcast;
+    for (size_t i = 0; m && i < n; i++) {
+        if (!(pf[i].revents & POLLIN))
+            continue;
+        for (unsigned round = 0; round < MG_RECV_PER_ROUND; round++) {
+            mg_sock *k = m->socks;
+            while (k && k->fd != pf[i].fd)
+                k = k->next;
+            if (!k)
+                break;  /* closed by a termination during this round */
+            struct sockaddr_in sa;
+            socklen_t sl = sizeof(sa);
+            ssize_t got = recvfrom(k->fd, m->rx, sizeof(m->rx), 0, (struct sockaddr *)&sa, &sl);
+            if (got < 0)
+                break;
+            on_datagram(t, m, k, m->rx, (size_t)got, ntohl(sa.sin_addr.s_addr));
+        }
+    }
+}
+
+static uint64_t next_deadline(const mc_target *t)
+{
+    const struct tgt_mcast *m = t->mcast;
+    uint64_t d = mg_tasks_next_deadline(m);
+    for (const mg_reg *r = m->regs; r; r = r->next)
+        if (r->join_at && (d == 0 || r->join_at < d))
+            d = r->join_at;
+    return d;
+}
+
+int tgt_mcast_timeout(const mc_target *t, int timeout_ms)
+{
+    if (!t->mcast)
+        return timeout_ms;
+    uint64_t d = next_deadline(t), now = tgt_now_ms();
+    if (d == 0)
+        return timeout_ms;
+    int left = d > now ? (int)(d - now) : 0;
+    return timeout_ms < 0 || left < timeout_ms ? left : timeout_ms;
+}
+
+void tgt_mcast_tick(mc_target *t)
+{
+    struct tgt_mcast *m = t->mcast;
+    if (!m)
+        return;
+    uint64_t now = tgt_now_ms();
+    for (mg_reg *r = m->regs; r; r = r->next)
+        if (r->join_at && now >= r->join_at) {
+            r->join_at = 0;
+            join(m, r);
+        }
+    mg_tasks_tick(t, now);
+}
+
+bool tgt_mcast_abort(tgt_conn *c, const mc_pdu *p, uint8_t *response)
+{
+    struct tgt_mcast *m = c->t->mcast;
+    if (!m)
+        return false;
+    uint32_t rtt = (uint32_t)mc_pdu_get(p, MC_F_RTT);
+    mg_task *k = mg_task_find(m, c->sess, rtt);
+    if (k) {
+        mg_task_drop(m, k);
+        *response = MC_TMF_RSP_COMPLETE;
+        return true;
+    }
+    if (tgt_task_find(c->sess, rtt))
+        return false;  /* an ordinary task of the session: the usual path */
+    bool any = false;
+    for (mg_reg *r = m->regs; r; r = r->next) {
+        if (r->s != c->sess)
+            continue;
+        /* §7.3: a group tag not (yet) held is fenced, the oldest fence giving way */
+        if (r->nfences == r->tasks && r->nfences > 0) {
+            memmove(r->fences, r->fences + 1, (r->nfences - 1) * sizeof(r->fences[0]));
+            r->nfences--;
+        }
+        r->fences[r->nfences++] = rtt;
+        any = true;
+    }
+    if (any)
+        *response = MC_TMF_RSP_COMPLETE;
+    return any;
+}
+
+void tgt_mcast_session_gone(mc_target *t, tgt_session *s)
+{
+    struct tgt_mcast *m = t->mcast;
+    if (!m)
+        return;
+    for (mg_task **pp = &m->tasks; *pp;) {
+        mg_task *k = *pp;
+        if (k->s == s)
+            mg_task_drop(m, k);
+        else
+            pp = &k->next;
+    }
+    for (mg_reg **pp = &m->regs; *pp;) {
+        mg_reg *r = *pp;
+        if (r->s == s)
+            reg_remove(t, m, r);
+        else
+            pp = &r->next;
+    }
+}
+
+void tgt_mcast_free(mc_target *t)
+{
+    struct tgt_mcast *m = t->mcast;
+    if (!m)
+        return;
+    while (m->tasks)
+        mg_task_drop(m, m->tasks);
+    while (m->regs)
+        reg_remove(t, m, m->regs);
+    while (m->socks) {
+        mg_sock *k = m->socks;
+        m->socks = k->next;
+        close(k->fd);
+        free(k);
+    }
+    while (m->ctrs) {
+        mg_ctr *k = m->ctrs;
+        m->ctrs = k->next;
+        free(k);
+    }
+    free(m);
+    t->mcast = NULL;
+}

@@ -1,0 +1,103 @@
+/* Internal state of the target's multicast mirroring, shared by target_mcast*.c. */
+#ifndef MC_TARGET_MCAST_INT_H
+#define MC_TARGET_MCAST_INT_H
+
+#include "mcast.h"
+#include "target_int.h"
+#include "target_mcast.h"
+
+#define MG_JOINS_MAX 16u              /* interfaces one group socket joins on */
+#define MG_COUNTER_SETS_MAX 64u       /* distinct group:port counter sets kept */
+#define MG_SOCK_RCVBUF (4u << 20)     /* room for bursts of datagrams between two poll rounds */
+#define MG_LATE_JOIN_MS 500u          /* mutant mcast-answer-before-join: join this much later */
+#define MG_RECV_PER_ROUND 256u        /* datagrams read per socket per loop round */
+
+typedef struct mg_join {
+    uint32_t local;                   /* interface address, host order */
+    unsigned refs;
+} mg_join;
+
+typedef struct mg_sock {
+    struct mg_sock *next;
+    int fd;
+    uint32_t group;
+    uint16_t port;
+    mg_join joins[MG_JOINS_MAX];
+    size_t njoins;
+} mg_sock;
+
+typedef struct mg_ctr {
+    struct mg_ctr *next;
+    uint32_t group;
+    uint16_t port;
+    uint64_t v[MC_MGC_COUNT];
+} mg_ctr;
+
+typedef struct mg_reg {
+    struct mg_reg *next;
+    tgt_session *s;
+    uint32_t peer, local;             /* the session's TCP addresses, host order */
+    uint32_t group;
+    uint16_t port;
+    uint8_t vlun;
+    uint16_t real[MC_MG_MAP_MAX];
+    size_t nreal;
+    uint32_t burst, tasks, timeout_ms;
+    int dialect;
+    mg_sock *sock;                    /* NULL until joined */
+    uint64_t join_at;                 /* mutant: when the late join happens; 0 = joined */
+    bool gsn_known;
+    uint32_t next_gsn;
+    uint32_t fences[MC_MG_TASKS_MAX];
+    size_t nfences;
+} mg_reg;
+
+typedef struct mg_r2t {
+    uint32_t ttt, r2tsn, off, len, next_datasn;
+    uint64_t deadline;
+    unsigned tries;                   /* recovery R2Ts already spent on this range */
+    bool open, recovery;
+} mg_r2t;
+
+typedef struct mg_task {
+    struct mg_task *next;
+    tgt_session *s;
+    bool group;                       /* created from a group command (false: unicast on a vLUN) */
+    uint32_t itt;
+    uint64_t lun_field;
+    uint8_t vlun;
+    uint8_t cdb[MC_CDB_LEN];
+    uint32_t edtl, burst, timeout_ms;
+    uint16_t real[MC_MG_MAP_MAX];     /* the task's own binding, kept past a termination (§9) */
+    size_t nreal;
+    uint8_t *buf;
+    tgt_ranges got;
+    uint32_t next_off, next_r2tsn, r2ts_sent;
+    mg_r2t *r2t;
+    size_t nr2t, r2t_cap;
+} mg_task;
+
+struct tgt_mcast {
+    mg_sock *socks;
+    mg_ctr *ctrs;
+    mg_reg *regs;
+    mg_task *tasks;
+    uint8_t rx[MC_MG_UDP_PAYLOAD_MAX + 1];
+};
+
+/* target_mcast.c */
+struct tgt_mcast *mg_state(mc_target *t);      /* created on first use; NULL on ENOMEM */
+mg_ctr *mg_counters(struct tgt_mcast *m, uint32_t group, uint16_t port);
+void mg_count(struct tgt_mcast *m, uint32_t group, uint16_t port, int which);
+
+/* target_mcast_task.c */
+void mg_group_command(tgt_conn *c, mg_reg *r, const mc_pdu *p);
+void mg_group_data(tgt_conn *c, mg_reg *r, const mc_pdu *p);
+mg_task *mg_task_find(struct tgt_mcast *m, const tgt_session *s, uint32_t itt);
+void mg_task_drop(struct tgt_mcast *m, mg_task *k);
+size_t mg_live_tasks(const struct tgt_mcast *m, const tgt_session *s, uint8_t vlun);
+void mg_tasks_tick(mc_target *t, uint64_t now);
+uint64_t mg_tasks_next_deadline(const struct tgt_mcast *m);
+bool mg_write_range(const uint8_t *cdb, uint64_t *lba, uint32_t *blocks);
+
+#endif

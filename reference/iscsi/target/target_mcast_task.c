@@ -1,0 +1,481 @@
+/* Group tasks at a member (docs/mcast-data-path.md §5-§7): one R2T per burst on the member's
+ * own connection, group Data-Out matched without a TTT, unicast Data-Out by TTT, DataTimeout
+ * per burst with recovery R2Ts (ERL >= 1, Figure 7) or a failure status (ERL 0, Figure 6), and
+ * the WRITE executed on every real LUN the vLUN maps once every byte is in. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "target_mcast_int.h"
+
+#define SENSE_LENGTH_PREFIX 2u   /* 11.4.7.2 */
+#define ATTR_SIMPLE 1u
+enum { OP_WRITE10 = 0x2a, OP_WRITE16 = 0x8a };
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+static uint32_t be(const uint8_t *p, size_t n)
+{
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+bool mg_write_range(const uint8_t *cdb, uint64_t *lba, uint32_t *blocks)
+{
+    if (cdb[0] == OP_WRITE10) {
+        *lba = be(cdb + 2, 4);
+        *blocks = be(cdb + 7, 2);
+        return true;
+    }
+    if (cdb[0] == OP_WRITE16) {
+        *lba = (uint64_t)be(cdb + 2, 4) << 32 | be(cdb + 6, 4);
+        *blocks = be(cdb + 10, 4);
+        return true;
+    }
+    return false;
+}
+
+mg_task *mg_task_find(struct tgt_mcast *m, const tgt_session *s, uint32_t itt)
+{
+    for (mg_task *k = m->tasks; k; k = k->next)
+        if (k->s == s && k->itt == itt)
+            return k;
+    return NULL;
+}
+
+void mg_task_drop(struct tgt_mcast *m, mg_task *k)
+{
+    for (mg_task **pp = &m->tasks; *pp; pp = &(*pp)->next)
+        if (*pp == k) {
+            *pp = k->next;
+            break;
+        }
+    free(k->buf);
+    free(k->r2t);
+    tgt_ranges_free(&k->got);
+    free(k);
+}
+
+size_t mg_live_tasks(const struct tgt_mcast *m, const tgt_session *s, uint8_t vlun)
+{
+    size_t n = 0;
+    for (const mg_task *k = m->tasks; k; k = k->next)
+        n += k->s == s && k->group && k->vlun == vlun;
+    return n;
+}
+
+static uint32_t new_ttt(tgt_session *s)
+{
+    uint32_t ttt = s->next_ttt++;
+    if (ttt == MC_RESERVED_TAG || ttt == 0) {
+        ttt = 1;
+        s->next_ttt = 2;
+    }
+    return ttt;
+}
+
+static mg_r2t *send_r2t(tgt_conn *c, mg_task *k, uint32_t off, uint32_t len, bool recovery, unsigned tries)
+{
+    if (k->nr2t == k->r2t_cap) {
+        size_t cap = k->r2t_cap ? k->r2t_cap * 2 : 4;
+        mg_r2t *v = realloc(k->r2t, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        k->r2t = v;
+        k->r2t_cap = cap;
+    }
+    mg_r2t *r = &k->r2t[k->nr2t++];
+    *r = (mg_r2t){.ttt = new_ttt(k->s), .r2tsn = k->next_r2tsn++, .off = off, .len = len, .open = true,
+                  .recovery = recovery, .tries = tries, .deadline = tgt_now_ms() + k->timeout_ms};
+    k->r2ts_sent++;
+    mc_pdu p;
+    mc_pdu_init(&p, MC_OP_R2T);
+    mc_pdu_set(&p, MC_F_FINAL, 1);
+    mc_pdu_set(&p, MC_F_LUN, k->lun_field);
+    mc_pdu_set(&p, MC_F_ITT, k->itt);
+    mc_pdu_set(&p, MC_F_TTT, r->ttt);
+    mc_pdu_set(&p, MC_F_R2TSN, r->r2tsn);
+    mc_pdu_set(&p, MC_F_BUFFER_OFFSET, off);
+    mc_pdu_set(&p, MC_F_DDTL, len);
+    tgt_send(c, &p, SEND_STATSN_CARRY, false);  /* 11.8: an R2T carries StatSN, no advance */
+    mc_pdu_free(&p);
+    return r;
+}
+
+/* §5.2: bursts [k*B, min((k+1)*B, EDTL)), at most MaxOutstandingR2T open at once. */
+static void issue_r2ts(tgt_conn *c, mg_task *k)
+{
+    uint32_t open = 0;
+    for (size_t i = 0; i < k->nr2t; i++)
+        open += k->r2t[i].open && !k->r2t[i].recovery;
+    uint32_t most = k->s->p.max_outstanding_r2t ? k->s->p.max_outstanding_r2t : 1;
+    while (open < most && k->next_off < k->edtl) {
+        uint32_t len = min_u32(k->burst, k->edtl - k->next_off);
+        if (!send_r2t(c, k, k->next_off, len, false, 0)) {
+            tgt_conn_close(c, "out of memory for an R2T");
+            return;
+        }
+        k->next_off += len;
+        open++;
+    }
+}
+
+static void respond(tgt_conn *c, mg_task *k, const mc_scsi_result *res, uint32_t residual)
+{
+    mc_pdu r;
+    mc_pdu_init(&r, MC_OP_SCSI_RSP);
+    mc_pdu_set(&r, MC_F_FINAL, 1);
+    mc_pdu_set(&r, MC_F_RESPONSE, MC_RSP_COMPLETED);
+    mc_pdu_set(&r, MC_F_STATUS, res->status);
+    mc_pdu_set(&r, MC_F_ITT, k->itt);
+    mc_pdu_set(&r, MC_F_EXPDATASN, k->r2ts_sent);  /* 11.4.8: R2Ts sent for a write */
+    if (residual) {
+        mc_pdu_set(&r, MC_F_UNDERFLOW, 1);
+        mc_pdu_set(&r, MC_F_RESIDUAL, residual);
+    }
+    if (res->sense_len > 0) {
+        uint8_t seg[SENSE_LENGTH_PREFIX + MC_SENSE_LEN];
+        size_t sl = res->sense_len > MC_SENSE_LEN ? MC_SENSE_LEN : res->sense_len;
+        seg[0] = (uint8_t)(sl >> 8);
+        seg[1] = (uint8_t)sl;
+        memcpy(seg + SENSE_LENGTH_PREFIX, res->sense, sl);
+        mc_pdu_set_data(&r, seg, SENSE_LENGTH_PREFIX + sl);
+    }
+    tgt_send(c, &r, SEND_STATSN_ADVANCE, false);
+    mc_pdu_free(&r);
+}
+
+/* Every byte is in: the WRITE runs on each real LUN the vLUN maps (000:1(e)). */
+static void execute(tgt_conn *c, struct tgt_mcast *m, mg_task *k)
+{
+    mc_scsi_result res, first_bad;
+    memset(&first_bad, 0, sizeof(first_bad));
+    bool bad = false;
+    for (size_t i = 0; i < k->nreal; i++) {
+        memset(&res, 0, sizeof(res));
+        mc_lun_set_execute(c->t->luns, k->real[i], k->cdb, MC_CDB_LEN, k->buf, k->edtl, NULL, 0, &res);
+        if (res.status != 0 && !bad) {
+            first_bad = res;
+            bad = true;
+        }
+    }
+    if (!bad)
+        memset(&first_bad, 0, sizeof(first_bad));
+    tgt_log(c, 2, "group task ITT 0x%08x done, status 0x%02x", k->itt, first_bad.status);
+    respond(c, k, &first_bad, 0);
+    mg_task_drop(m, k);
+}
+
+/* §7.2: data that never came ends the task, nothing written. */
+static void fail_task(tgt_conn *c, struct tgt_mcast *m, mg_task *k)
+{
+    uint32_t got = 0;
+    for (size_t i = 0; i < k->got.n; i++)
+        got += k->got.v[i].hi - k->got.v[i].lo;
+    mc_scsi_result res;
+    memset(&res, 0, sizeof(res));
+    mc_scsi_set_sense(&res, MC_SK_ABORTED_COMMAND, MC_MG_ASC_RESPONSE_TIMEOUT);
+    tgt_log(c, 1, "group task ITT 0x%08x: %u of %u bytes arrived; failed", k->itt, (unsigned)got,
+            (unsigned)k->edtl);
+    respond(c, k, &res, k->edtl - got);
+    mg_task_drop(m, k);
+}
+
+static void after_data(tgt_conn *c, struct tgt_mcast *m, mg_task *k, mg_r2t *r)
+{
+    tgt_range gap;
+    if (!tgt_ranges_first_gap(&k->got, r->off, r->off + r->len, &gap))
+        r->open = false;
+    if (!tgt_ranges_first_gap(&k->got, 0, k->edtl, &gap)) {
+        execute(c, m, k);
+        return;
+    }
+    if (!r->open)
+        issue_r2ts(c, k);
+}
+
+/* Takes in one Data-Out's bytes for R2T r; false when it was dropped as out of sequence. */
+static int take(struct tgt_mcast *m, mg_task *k, mg_r2t *r, const mc_pdu *p, uint32_t off)
+{
+    uint32_t len = (uint32_t)p->data_len;
+    uint32_t datasn = (uint32_t)mc_pdu_get(p, MC_F_DATASN);
+    if (off < r->off || len > r->off + r->len - off)
+        return MC_MGC_UNSOLICITED;
+    if (mc_sn_lt(datasn, r->next_datasn))
+        return MC_MGC_DUPLICATE;   /* a PDU already seen: first copy wins */
+    if (datasn != r->next_datasn)
+        return MC_MGC_UNSOLICITED; /* ahead of a lost PDU: recovery asks for the rest (§7) */
+    r->next_datasn++;
+    if (len) {
+        tgt_range gap;
+        if (!tgt_ranges_first_gap(&k->got, off, off + len, &gap))
+            return MC_MGC_DUPLICATE;
+        memcpy(k->buf + off, p->data, len);
+        if (tgt_ranges_add(&k->got, off, off + len) != 0)
+            return MC_MGC_NO_TASK;
+    }
+    r->deadline = tgt_now_ms() + k->timeout_ms;
+    (void)m;
+    return -1;
+}
+
+static mg_task *task_new(tgt_conn *c, struct tgt_mcast *m, const mg_reg *r, const mc_pdu *p, bool group)
+{
+    mg_task *k = calloc(1, sizeof(*k));
+    if (!k)
+        return NULL;
+    k->s = c->sess;
+    k->group = group;
+    k->itt = (uint32_t)mc_pdu_get(p, MC_F_ITT);
+    k->lun_field = mc_pdu_get(p, MC_F_LUN);
+    k->vlun = r->vlun;
+    mc_pdu_get_cdb(p, k->cdb);
+    k->edtl = (uint32_t)mc_pdu_get(p, MC_F_EDTL);
+    k->burst = r->burst;
+    k->timeout_ms = r->timeout_ms;
+    memcpy(k->real, r->real, sizeof(k->real));
+    k->nreal = r->nreal;
+    k->buf = malloc(k->edtl ? k->edtl : 1);
+    if (!k->buf) {
+        free(k);
+        return NULL;
+    }
+    k->next = m->tasks;
+    m->tasks = k;
+    return k;
+}
+
+/* Rule 6: the WRITE's range inside every mapped LUN and EDTL equal to its byte count. */
+static bool command_fits(mc_target *t, const mg_reg *r, const mc_pdu *p)
+{
+    uint8_t cdb[MC_CDB_LEN];
+    mc_pdu_get_cdb(p, cdb);
+    uint64_t lba;
+    uint32_t blocks;
+    if (!mg_write_range(cdb, &lba, &blocks) || blocks == 0)
+        return false;
+    uint64_t edtl = mc_pdu_get(p, MC_F_EDTL);
+    if (edtl > TGT_EDTL_MAX)
+        return false;
+    for (size_t i = 0; i < r->nreal; i++) {
+        mc_lun *lu = mc_lun_set_get(t->luns, r->real[i]);
+        if (!lu || lba + blocks > mc_lun_blocks(lu) || (uint64_t)blocks * mc_lun_block_size(lu) != edtl)
+            return false;
+    }
+    return true;
+}
+
+void mg_group_command(tgt_conn *c, mg_reg *r, const mc_pdu *p)
+{
+    struct tgt_mcast *m = c->t->mcast;
+    uint32_t itt = (uint32_t)mc_pdu_get(p, MC_F_ITT);
+    mg_task *old = mg_task_find(m, c->sess, itt);
+    if (old && old->group) {
+        mg_count(m, r->group, r->port, MC_MGC_DUPLICATE);
+        return;
+    }
+    for (size_t i = 0; i < r->nfences; i++)
+        if (r->fences[i] == itt) {
+            /* §7.3: aborted before it arrived; the fence has done its work */
+            r->fences[i] = r->fences[--r->nfences];
+            mg_count(m, r->group, r->port, MC_MGC_NO_TASK);
+            return;
+        }
+    bool ok = mc_pdu_get(p, MC_F_IMMEDIATE) && mc_pdu_get(p, MC_F_FINAL) && mc_pdu_get(p, MC_F_WRITE) &&
+              !mc_pdu_get(p, MC_F_READ) && mc_pdu_get(p, MC_F_ATTR) == ATTR_SIMPLE && p->data_len == 0 &&
+              itt != MC_RESERVED_TAG && !old && !tgt_task_find(c->sess, itt) &&
+              mg_live_tasks(m, c->sess, r->vlun) < r->tasks && command_fits(c->t, r, p);
+    if (!ok) {
+        mg_count(m, r->group, r->port, MC_MGC_BAD_COMMAND);
+        return;
+    }
+    mg_task *k = task_new(c, m, r, p, true);
+    if (!k) {
+        tgt_conn_close(c, "out of memory for a group task");
+        return;
+    }
+    issue_r2ts(c, k);
+}
+
+void mg_group_data(tgt_conn *c, mg_reg *r, const mc_pdu *p)
+{
+    struct tgt_mcast *m = c->t->mcast;
+    uint32_t itt = (uint32_t)mc_pdu_get(p, MC_F_ITT);
+    mg_task *k = mg_task_find(m, c->sess, itt);
+    if (!k || !k->group || k->lun_field != mc_pdu_get(p, MC_F_LUN)) {
+        if (!(k && tgt_mutant(c->t, MC_MUTANT_MCAST_VLUN_IGNORED))) {
+            mg_count(m, r->group, r->port, MC_MGC_NO_TASK);
+            return;
+        }
+    }
+    uint32_t off = (uint32_t)mc_pdu_get(p, MC_F_BUFFER_OFFSET);
+    uint32_t len = (uint32_t)p->data_len;
+    if (off > k->edtl || len > k->edtl - off || len > c->sess->p.mrdsl_in) {
+        mg_count(m, r->group, r->port, MC_MGC_UNSOLICITED);
+        return;
+    }
+    /* §5.3: buffer_offset names burst k = offset / B, whose R2T holds the member's numbering */
+    uint32_t base = off / k->burst * k->burst;
+    mg_r2t *q = NULL;
+    for (size_t i = 0; i < k->nr2t && !q; i++)
+        if (!k->r2t[i].recovery && k->r2t[i].off == base && k->r2t[i].open)
+            q = &k->r2t[i];
+    if (!q && tgt_mutant(c->t, MC_MUTANT_MCAST_UNSOLICITED_DATA) && base >= k->next_off) {
+        /* the mutant takes data nobody asked for: it writes it in place */
+        tgt_range gap;
+        if (len)
+            memcpy(k->buf + off, p->data, len);
+        if (len && tgt_ranges_add(&k->got, off, off + len) == 0 &&
+            !tgt_ranges_first_gap(&k->got, 0, k->edtl, &gap))
+            execute(c, m, k);
+        return;
+    }
+    if (!q) {
+        mg_count(m, r->group, r->port, MC_MGC_UNSOLICITED);
+        return;
+    }
+    int why = take(m, k, q, p, off);
+    if (why >= 0) {
+        mg_count(m, r->group, r->port, why);
+        return;
+    }
+    after_data(c, m, k, q);
+}
+
+bool tgt_mcast_data_out(tgt_conn *c, mc_pdu *p)
+{
+    struct tgt_mcast *m = c->t->mcast;
+    if (!m)
+        return false;
+    mg_task *k = mg_task_find(m, c->sess, (uint32_t)mc_pdu_get(p, MC_F_ITT));
+    if (!k)
+        return false;
+    uint32_t ttt = (uint32_t)mc_pdu_get(p, MC_F_TTT);
+    mg_r2t *q = NULL;
+    for (size_t i = 0; i < k->nr2t && !q; i++)
+        if (k->r2t[i].ttt == ttt && k->r2t[i].open)
+            q = &k->r2t[i];
+    uint32_t off = (uint32_t)mc_pdu_get(p, MC_F_BUFFER_OFFSET);
+    if (!q) {
+        /* 11.7.4: a TTT naming no open R2T of the task */
+        tgt_log(c, 1, "Data-Out TTT 0x%08x for group task ITT 0x%08x matches no open R2T; dropped", ttt, k->itt);
+        return true;
+    }
+    if (off > k->edtl || p->data_len > k->edtl - off) {
+        tgt_reject(c, p->bhs, MC_REJ_PROTOCOL_ERROR);
+        return true;
+    }
+    if (take(m, k, q, p, off) < 0)
+        after_data(c, m, k, q);
+    return true;
+}
+
+bool tgt_mcast_scsi_cmd(tgt_conn *c, mc_pdu *p)
+{
+    struct tgt_mcast *m = c->t->mcast;
+    if (!m)
+        return false;
+    uint16_t lun = mc_lun_decode(mc_pdu_get(p, MC_F_LUN));
+    mg_reg *r = NULL;
+    for (mg_reg *q = m->regs; q && !r; q = q->next)
+        if (q->s == c->sess && q->vlun == lun && !mc_lun_set_get(c->t->luns, lun))
+            r = q;
+    if (!r)
+        return false;
+    uint8_t cdb[MC_CDB_LEN];
+    mc_pdu_get_cdb(p, cdb);
+    uint64_t lba;
+    uint32_t blocks;
+    if (!mg_write_range(cdb, &lba, &blocks) || !mc_pdu_get(p, MC_F_WRITE) || r->nreal == 0) {
+        /* §5.5: anything but a WRITE on a vLUN is served by its first real LUN */
+        mc_pdu_set(p, MC_F_LUN, mc_lun_encode(r->real[0]));
+        return false;
+    }
+    uint32_t itt = (uint32_t)mc_pdu_get(p, MC_F_ITT);
+    if (mg_task_find(m, c->sess, itt) || tgt_task_find(c->sess, itt)) {
+        tgt_reject(c, p->bhs, MC_REJ_TASK_IN_PROGRESS);  /* 11.17.1 */
+        return true;
+    }
+    if (!command_fits(c->t, r, p)) {
+        mc_pdu_set(p, MC_F_LUN, mc_lun_encode(r->real[0]));
+        return false;  /* the LUN core reports the range or length error */
+    }
+    mg_task *k = task_new(c, m, r, p, false);
+    if (!k) {
+        tgt_conn_close(c, "out of memory for a task");
+        return true;
+    }
+    if (p->data_len > 0 && p->data_len <= k->edtl) {
+        memcpy(k->buf, p->data, p->data_len);
+        tgt_ranges_add(&k->got, 0, (uint32_t)p->data_len);
+        k->next_off = (uint32_t)p->data_len;
+    }
+    tgt_range gap;
+    if (!tgt_ranges_first_gap(&k->got, 0, k->edtl, &gap))
+        execute(c, m, k);
+    else
+        issue_r2ts(c, k);
+    return true;
+}
+
+uint64_t mg_tasks_next_deadline(const struct tgt_mcast *m)
+{
+    uint64_t d = 0;
+    for (const mg_task *k = m->tasks; k; k = k->next)
+        for (size_t i = 0; i < k->nr2t; i++)
+            if (k->r2t[i].open && (d == 0 || k->r2t[i].deadline < d))
+                d = k->r2t[i].deadline;
+    return d;
+}
+
+/* §7: DataTimeout ran out on an R2T with bytes missing. */
+static void expire(tgt_conn *c, struct tgt_mcast *m, mg_task *k, size_t i)
+{
+    mg_r2t *r = &k->r2t[i];
+    tgt_range first, last;
+    uint32_t end = r->off + r->len;
+    if (!tgt_ranges_first_gap(&k->got, r->off, end, &first)) {
+        r->open = false;
+        issue_r2ts(c, k);
+        return;
+    }
+    /* one recovery R2T spanning the first to the last hole; bytes already in are ignored */
+    last = first;
+    tgt_range g;
+    uint32_t at = first.hi;
+    while (at < end && tgt_ranges_first_gap(&k->got, at, end, &g)) {
+        last = g;
+        at = g.hi;
+    }
+    unsigned tries = r->tries + 1;
+    r->open = false;
+    if (k->s->p.erl == 0 || tries > MC_MG_RECOVERY_TRIES) {
+        fail_task(c, m, k);
+        return;
+    }
+    tgt_log(c, 1, "group task ITT 0x%08x: recovery R2T for bytes %u..%u", k->itt, (unsigned)first.lo,
+            (unsigned)last.hi);
+    if (!send_r2t(c, k, first.lo, last.hi - first.lo, true, tries))
+        tgt_conn_close(c, "out of memory for an R2T");
+}
+
+void mg_tasks_tick(mc_target *t, uint64_t now)
+{
+    struct tgt_mcast *m = t->mcast;
+    bool again = true;
+    while (again) {
+        again = false;
+        for (mg_task *k = m->tasks; k && !again; k = k->next) {
+            tgt_conn *c = k->s->conn;
+            if (!c || c->dead)
+                continue;
+            for (size_t i = 0; i < k->nr2t; i++)
+                if (k->r2t[i].open && now >= k->r2t[i].deadline) {
+                    expire(c, m, k, i);
+                    again = true;  /* the task list or the R2T array may have changed */
+                    break;
+                }
+        }
+    }
+}

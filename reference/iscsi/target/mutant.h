@@ -19,7 +19,18 @@
     X(LOGIN_STATSN_WRONG, "login-statsn-wrong", "Login Responses do not advance StatSN (11.13.4)") \
     X(R2TSN_WRONG, "r2tsn-wrong", "R2TSN starts at 1 instead of 0 for every task (11.8.6)") \
     X(SENSE_LENGTH_WRONG, "sense-length-wrong", "SenseLength prefix counts 2 bytes more than the sense (11.4.7.2)") \
-    X(TTT_RESERVED_ON_TEXT_CONTINUE, "ttt-reserved-on-text-continue", "a continued Text Response (F=0) carries TTT 0xffffffff (11.11.4)")
+    X(TTT_RESERVED_ON_TEXT_CONTINUE, "ttt-reserved-on-text-continue", "a continued Text Response (F=0) carries TTT 0xffffffff (11.11.4)") \
+    MC_MCAST_TARGET_MUTANTS(X)
+
+/* Multicast mirroring (docs/mcast-data-path.md), one claim element each. */
+#define MC_MCAST_TARGET_MUTANTS(X) \
+    X(MCAST_ANSWER_BEFORE_JOIN, "mcast-answer-before-join", "registration is confirmed before the group is joined, the join follows 500 ms later (000:11, 000:10)") \
+    X(MCAST_VLUN_IGNORED, "mcast-vlun-ignored", "group PDUs are taken whatever LUN they name (000:1(b), rule 5 of mcast §8)") \
+    X(MCAST_ANY_SOURCE, "mcast-any-source", "group datagrams are taken from any source address (mcast §8 rule 3)") \
+    X(MCAST_UNSOLICITED_DATA, "mcast-unsolicited-data", "group Data-Out for a burst not yet solicited is written (000:1(d), mcast §8 rule 7)") \
+    X(MCAST_LEAVE_IN_USE, "mcast-leave-in-use", "termination leaves the group although another registration still uses it (000:4)") \
+    X(MCAST_KEEP_MAPPING, "mcast-keep-mapping", "termination answers Terminated but keeps the vLUN mapping (000:3)") \
+    X(MCAST_NO_TERM_CONFIRM, "mcast-no-term-confirm", "termination is carried out but never answered (000:14)")
 
 enum mc_mutant {
     MC_MUTANT_NONE = 0,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "target_int.h"
+#include "target_mcast.h"
 
 void tgt_nop_out(tgt_conn *c, mc_pdu *p)
 {
@@ -117,7 +118,8 @@ void tgt_tmf(tgt_conn *c, mc_pdu *p)
     uint8_t response;
     switch (fn) {
     case MC_TMF_ABORT_TASK:
-        response = abort_task(c, p);
+        if (!tgt_mcast_abort(c, p, &response))  /* group tags are fenced there (mcast §7.3) */
+            response = abort_task(c, p);
         break;
     case MC_TMF_ABORT_TASK_SET:
         response = lun_known ? MC_TMF_RSP_COMPLETE : MC_TMF_RSP_NO_LUN;

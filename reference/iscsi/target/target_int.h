@@ -174,6 +174,7 @@ struct mc_target {
     tgt_session *sessions;
     uint32_t next_conn_id;
     uint16_t next_tsih;
+    struct tgt_mcast *mcast;    /* multicast mirroring state (target_mcast.c), NULL until used */
 };
 
 /* target_loop.c */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "target_int.h"
+#include "target_mcast.h"
 
 #define LISTEN_BACKLOG 64
 #define SIZE_UNIT 512u
@@ -223,6 +224,7 @@ static void reap(mc_target *t)
         if (c->sess) {
             tgt_session *s = c->sess;
             s->conn = NULL;
+            tgt_mcast_session_gone(t, s);
             for (tgt_session **sp = &t->sessions; *sp; sp = &(*sp)->next)
                 if (*sp == s) {
                     *sp = s->next;
@@ -246,6 +248,7 @@ void mc_target_free(mc_target *t)
         t->sessions = s->next;
         tgt_session_free(s);
     }
+    tgt_mcast_free(t);
     if (t->luns)
         mc_lun_set_free(t->luns);
     if (t->listen_fd >= 0)
@@ -435,7 +438,7 @@ static void on_writable(tgt_conn *c)
 
 int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
 {
-    size_t n = 2 + mc_target_conn_count(t);
+    size_t n = 2 + mc_target_conn_count(t) + tgt_mcast_nfds(t);
     struct pollfd *pf = calloc(n, sizeof(*pf));
     tgt_conn **who = calloc(n, sizeof(*who));
     if (!pf || !who) {
@@ -461,6 +464,9 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
             timeout_ms = (int)(c->login_deadline_ms - now);
         who[k++] = c;
     }
+    size_t mg_first = k;  /* the multicast group sockets follow the connections */
+    k += tgt_mcast_fill(t, pf + k);
+    timeout_ms = tgt_mcast_timeout(t, timeout_ms);
     int r = poll(pf, k, timeout_ms);
     if (r < 0 && errno != EINTR) {
         snprintf(err, errlen, "poll: %s", strerror(errno));
@@ -474,7 +480,8 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
             while (read(t->wake[0], drain, sizeof(drain)) > 0) {
             }
         }
-        for (size_t i = 2; i < k; i++) {
+        tgt_mcast_on_poll(t, pf + mg_first, k - mg_first);
+        for (size_t i = 2; i < mg_first; i++) {
             tgt_conn *c = who[i];
             if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
                 on_readable(c);
@@ -484,6 +491,7 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         if (pf[0].revents & POLLIN)
             accept_all(t);
     }
+    tgt_mcast_tick(t);
     now = tgt_now_ms();
     for (tgt_conn *c = t->conns; c; c = c->next)
         if (c->phase == PHASE_LOGIN && now >= c->login_deadline_ms && !c->dead) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "target_int.h"
+#include "target_mcast.h"
 
 tgt_session *tgt_session_new(mc_target *t, uint64_t isid, const char *initiator, bool discovery)
 {
@@ -84,7 +85,8 @@ static void execute(tgt_conn *c, mc_pdu *p)
         tgt_nop_out(c, p);
         break;
     case MC_OP_SCSI_CMD:
-        tgt_scsi_cmd(c, p);
+        if (!tgt_mcast_scsi_cmd(c, p))  /* a WRITE to a multicast vLUN is a mirror task */
+            tgt_scsi_cmd(c, p);
         break;
     case MC_OP_TMF_REQ:
         tgt_tmf(c, p);
@@ -151,7 +153,8 @@ void tgt_conn_ffp(tgt_conn *c, mc_pdu *p)
         tgt_ack_statsn(c, (uint32_t)mc_pdu_get(p, MC_F_EXPSTATSN));
     switch (op) {
     case MC_OP_DATA_OUT:
-        tgt_data_out(c, p, false);
+        if (!tgt_mcast_data_out(c, p))  /* unicast data of a mirror task */
+            tgt_data_out(c, p, false);
         return;
     case MC_OP_SNACK:
         tgt_snack(c, p);

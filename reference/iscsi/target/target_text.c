@@ -7,6 +7,7 @@
 #include "keys.h"
 #include "text.h"
 #include "target_int.h"
+#include "target_mcast.h"
 
 static void text_reset(tgt_conn *c)
 {
@@ -118,6 +119,36 @@ static int answer(tgt_conn *c, const mc_kvlist *in, mc_kvlist *out)
     return 0;
 }
 
+/* A mirror registration, termination or counter query: answered here, or left to answer(). */
+static bool mcast_text(tgt_conn *c, mc_pdu *p)
+{
+    mc_textbuf b;
+    mc_textbuf_init(&b);
+    int r = tgt_mcast_text(c, (const uint8_t *)c->text_req, c->text_req_len, &b);
+    if (r == TGT_MCAST_NOT_MINE)
+        return false;
+    free(c->text_req);
+    c->text_req = NULL;
+    c->text_req_len = 0;
+    if (r != TGT_MCAST_ANSWER) {
+        mc_textbuf_free(&b);
+        if (r < 0)
+            tgt_conn_close(c, "out of memory");
+        else
+            text_reset(c);
+        return true;
+    }
+    c->text_rsp = b.data ? (char *)b.data : malloc(1);
+    c->text_rsp_len = b.len;
+    c->text_rsp_off = 0;
+    if (!c->text_rsp) {
+        tgt_conn_close(c, "out of memory");
+        return true;
+    }
+    send_piece(c, p);
+    return true;
+}
+
 void tgt_text(tgt_conn *c, mc_pdu *p)
 {
     uint32_t itt = (uint32_t)mc_pdu_get(p, MC_F_ITT);
@@ -176,6 +207,8 @@ void tgt_text(tgt_conn *c, mc_pdu *p)
         c->text_ttt = MC_RESERVED_TAG;
         return;
     }
+    if (mcast_text(c, p))  /* multicast mirroring keys, both dialects (target_mcast.c) */
+        return;
     mc_kvlist in, out;
     mc_kvlist_init(&in);
     mc_kvlist_init(&out);

@@ -27,6 +27,7 @@ typedef struct mc_spi_mutant_info {
     const char *side;    /* "target" or "host" */
     const char *claims;
     const char *what;
+    const char *caught_by;   /* the checker rule (mc_spi_check_find) that flags it */
 } mc_spi_mutant_info;
 extern const mc_spi_mutant_info mc_spi_mutants[];
 extern const size_t mc_spi_mutant_count;

@@ -353,3 +353,39 @@ void tc_scsi(tc_conn *c, mc_pdu *p, uint16_t lun, const uint8_t *cdb, size_t cdb
     mc_pdu_set(p, MC_F_EDTL, edtl);
     mc_pdu_set_cdb(p, cdb, cdb_len);
 }
+
+void tc_rw10(uint8_t cdb[10], uint8_t op, uint32_t lba, uint16_t blocks)
+{
+    memset(cdb, 0, 10);
+    cdb[0] = op;
+    cdb[2] = (uint8_t)(lba >> 24);
+    cdb[3] = (uint8_t)(lba >> 16);
+    cdb[4] = (uint8_t)(lba >> 8);
+    cdb[5] = (uint8_t)lba;
+    cdb[7] = (uint8_t)(blocks >> 8);
+    cdb[8] = (uint8_t)blocks;
+}
+
+bool tc_send_free(tc_conn *c, mc_pdu *p)
+{
+    bool ok = tc_send(c, p) == 0;
+    mc_pdu_free(p);
+    return ok;
+}
+
+bool tc_data_out(tc_conn *c, uint32_t itt, uint32_t ttt, uint32_t datasn, uint32_t off, const uint8_t *d,
+                 uint32_t len, bool final)
+{
+    mc_pdu p;
+    mc_pdu_init(&p, MC_OP_DATA_OUT);
+    mc_pdu_set(&p, MC_F_FINAL, final);
+    mc_pdu_set(&p, MC_F_LUN, mc_lun_encode(1));
+    mc_pdu_set(&p, MC_F_ITT, itt);
+    mc_pdu_set(&p, MC_F_TTT, ttt);
+    mc_pdu_set(&p, MC_F_EXPSTATSN, c->expstatsn);
+    mc_pdu_set(&p, MC_F_DATASN, datasn);
+    mc_pdu_set(&p, MC_F_BUFFER_OFFSET, off);
+    if (len)
+        mc_pdu_set_data(&p, d, len);
+    return tc_send_free(c, &p);
+}

@@ -72,4 +72,12 @@ bool tc_text_has(const mc_pdu *p, const char *pair);
 void tc_scsi(tc_conn *c, mc_pdu *p, uint16_t lun, const uint8_t *cdb, size_t cdb_len, bool read,
              bool write, uint32_t edtl);
 
+/* READ(10)/WRITE(10) CDB for lba and a block count (SBC-3). */
+void tc_rw10(uint8_t cdb[10], uint8_t op, uint32_t lba, uint16_t blocks);
+/* Sends and frees p; true when it went out. */
+bool tc_send_free(tc_conn *c, mc_pdu *p);
+/* One Data-Out to LUN 1 with this ITT/TTT/DataSN/offset. */
+bool tc_data_out(tc_conn *c, uint32_t itt, uint32_t ttt, uint32_t datasn, uint32_t off, const uint8_t *d,
+                 uint32_t len, bool final);
+
 #endif

@@ -34,13 +34,6 @@ static void close_pair(pair *p)
     tc_close(&p->good);
 }
 
-static bool send_free(tc_conn *c, mc_pdu *p)
-{
-    bool ok = tc_send(c, p) == 0;
-    mc_pdu_free(p);
-    return ok;
-}
-
 /* Receives one PDU and checks it is a Reject with this reason quoting this ITT. */
 static bool got_reject(tc_conn *c, uint8_t reason, uint32_t itt)
 {
@@ -126,7 +119,7 @@ static void text_request(tc_conn *c, const void *data, size_t len, bool cont, ui
     mc_pdu_set(&t, MC_F_TTT, MC_RESERVED_TAG);
     mc_pdu_set_data(&t, data, len);
     *itt = (uint32_t)mc_pdu_get(&t, MC_F_ITT);
-    send_free(c, &t);
+    tc_send_free(c, &t);
 }
 
 static void text_limits(uint16_t port)
@@ -168,19 +161,19 @@ static void cmdsn_window(uint16_t port)
     mc_pdu_set(&n, MC_F_TTT, MC_RESERVED_TAG);
     mc_pdu_set(&n, MC_F_CMDSN, p.bad.cmdsn + CMDSN_FAR_AHEAD);
     p.bad.cmdsn--;
-    send_free(&p.bad, &n);
+    tc_send_free(&p.bad, &n);
     tap_is_int(tc_recv(&p.bad, &r, TC_QUIET_MS), 1, "CmdSN beyond MaxCmdSN: silently ignored (4.2.2.1)");
     tc_request(&p.bad, &n, MC_OP_NOP_OUT, true);
     mc_pdu_set(&n, MC_F_FINAL, 1);
     mc_pdu_set(&n, MC_F_TTT, MC_RESERVED_TAG);
     mc_pdu_set(&n, MC_F_CMDSN, p.bad.cmdsn - 2);
     p.bad.cmdsn--;
-    send_free(&p.bad, &n);
+    tc_send_free(&p.bad, &n);
     tap_is_int(tc_recv(&p.bad, &r, TC_QUIET_MS), 1, "CmdSN below ExpCmdSN: silently ignored");
     tc_request(&p.bad, &n, MC_OP_NOP_OUT, true);
     mc_pdu_set(&n, MC_F_FINAL, 1);
     mc_pdu_set(&n, MC_F_TTT, MC_RESERVED_TAG);
-    send_free(&p.bad, &n);
+    tc_send_free(&p.bad, &n);
     tap_ok(tc_recv(&p.bad, &r, TC_WAIT_MS) == 0 && mc_pdu_get(&r, MC_F_STATSN) == p.bad.expstatsn &&
                mc_pdu_get(&r, MC_F_EXPCMDSN) == p.bad.cmdsn,
            "the in-window command is answered; StatSN and ExpCmdSN did not move for the ignored ones");
@@ -197,7 +190,7 @@ static void unknown_lun(uint16_t port)
     mc_pdu n, r;
     uint8_t tur[6] = {0};
     tc_scsi(&p.bad, &n, 77, tur, sizeof(tur), false, false, 0);
-    send_free(&p.bad, &n);
+    tc_send_free(&p.bad, &n);
     tap_ok(tc_recv(&p.bad, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_SCSI_RSP &&
                mc_pdu_get(&r, MC_F_STATUS) == MC_SAM_CHECK_CONDITION,
            "unknown LUN: CHECK CONDITION (LUN NOT SUPPORTED)");
@@ -219,7 +212,7 @@ static void header_digest(uint16_t port, bool erl1)
     mc_pdu_set(&n, MC_F_FINAL, 1);
     mc_pdu_set(&n, MC_F_TTT, MC_RESERVED_TAG);
     p.bad.wo.corrupt_header_digest = true;
-    send_free(&p.bad, &n);
+    tc_send_free(&p.bad, &n);
     p.bad.wo.corrupt_header_digest = false;
     if (erl1) {
         tap_is_int(tc_recv(&p.bad, &r, TC_QUIET_MS), 1, "header digest error at ERL 1: PDU discarded (7.8)");
@@ -244,7 +237,7 @@ static void data_digest(uint16_t port)
     mc_pdu_set_data(&n, "payload!", 8);
     uint32_t itt = (uint32_t)mc_pdu_get(&n, MC_F_ITT);
     p.bad.wo.corrupt_data_digest = true;
-    send_free(&p.bad, &n);
+    tc_send_free(&p.bad, &n);
     p.bad.wo.corrupt_data_digest = false;
     tap_ok(got_reject(&p.bad, MC_REJ_DATA_DIGEST, itt), "data digest error: Reject 0x02 (11.17.1)");
     tap_is_int(tc_nop_ping(&p.bad), 0, "the connection carries on");

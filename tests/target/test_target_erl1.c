@@ -13,25 +13,6 @@
 #define OP_READ10 0x28
 #define OP_WRITE10 0x2a
 
-static void rw10(uint8_t cdb[10], uint8_t op, uint32_t lba, uint16_t blocks)
-{
-    memset(cdb, 0, 10);
-    cdb[0] = op;
-    cdb[2] = (uint8_t)(lba >> 24);
-    cdb[3] = (uint8_t)(lba >> 16);
-    cdb[4] = (uint8_t)(lba >> 8);
-    cdb[5] = (uint8_t)lba;
-    cdb[7] = (uint8_t)(blocks >> 8);
-    cdb[8] = (uint8_t)blocks;
-}
-
-static bool send_free(tc_conn *c, mc_pdu *p)
-{
-    bool ok = tc_send(c, p) == 0;
-    mc_pdu_free(p);
-    return ok;
-}
-
 static void data_out(tc_conn *c, uint32_t itt, uint32_t ttt, uint32_t datasn, uint32_t off,
                      const uint8_t *d, uint32_t len, bool final, bool corrupt)
 {
@@ -46,7 +27,7 @@ static void data_out(tc_conn *c, uint32_t itt, uint32_t ttt, uint32_t datasn, ui
     mc_pdu_set(&p, MC_F_BUFFER_OFFSET, off);
     mc_pdu_set_data(&p, d, len);
     c->wo.corrupt_data_digest = corrupt;
-    send_free(c, &p);
+    tc_send_free(c, &p);
     c->wo.corrupt_data_digest = false;
 }
 
@@ -62,7 +43,7 @@ static void snack(tc_conn *c, unsigned type, uint32_t itt, uint32_t ttt, uint32_
     mc_pdu_set(&p, MC_F_EXPSTATSN, c->expstatsn);
     mc_pdu_set(&p, MC_F_BEGRUN, beg);
     mc_pdu_set(&p, MC_F_RUNLENGTH, run);
-    send_free(c, &p);
+    tc_send_free(c, &p);
 }
 
 static int login(tc_conn *c, uint16_t port, const char *erl)
@@ -116,10 +97,10 @@ static bool expect_reject(tc_conn *c, uint8_t reason)
 static bool read_back(tc_conn *c, uint32_t lba, const uint8_t *want, uint32_t len)
 {
     uint8_t cdb[10], got[4 * BLOCK];
-    rw10(cdb, OP_READ10, lba, (uint16_t)(len / BLOCK));
+    tc_rw10(cdb, OP_READ10, lba, (uint16_t)(len / BLOCK));
     mc_pdu p, r;
     tc_scsi(c, &p, 1, cdb, sizeof(cdb), true, false, len);
-    send_free(c, &p);
+    tc_send_free(c, &p);
     for (;;) {
         if (tc_recv(c, &r, TC_WAIT_MS) != 0 || mc_pdu_opcode(&r) != MC_OP_DATA_IN)
             return false;
@@ -143,10 +124,10 @@ static void recovery_r2t(uint16_t port)
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i ^ 0x5a);
     mc_pdu p;
-    rw10(cdb, OP_WRITE10, 40, 2);
+    tc_rw10(cdb, OP_WRITE10, 40, 2);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), false, true, sizeof(data));
     uint32_t itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     uint32_t ttt;
     tap_ok(expect_r2t(&c, 0, 0, 2 * BLOCK, &ttt), "R2T 0 asks for both blocks");
     data_out(&c, itt, ttt, 0, 0, data, BLOCK, false, false);
@@ -158,10 +139,10 @@ static void recovery_r2t(uint16_t port)
     tap_ok(read_back(&c, 40, data, sizeof(data)), "and every byte arrived");
 
     /* a Data-Out that never arrives shows as a DataSN gap */
-    rw10(cdb, OP_WRITE10, 50, 2);
+    tc_rw10(cdb, OP_WRITE10, 50, 2);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), false, true, sizeof(data));
     itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(expect_r2t(&c, 0, 0, 2 * BLOCK, &ttt), "R2T for the second write");
     data_out(&c, itt, ttt, 1, BLOCK, data + BLOCK, BLOCK, true, false);
     tap_ok(expect_r2t(&c, 1, 0, BLOCK, &ttt), "DataSN 0 missing: recovery R2T for the first block");
@@ -177,10 +158,10 @@ static void r2t_snack(uint16_t port)
     tap_is_int(login(&c, port, "ErrorRecoveryLevel=1"), 0, "login for R2T SNACK");
     uint8_t data[2 * BLOCK] = {0}, cdb[10];
     mc_pdu p;
-    rw10(cdb, OP_WRITE10, 60, 2);
+    tc_rw10(cdb, OP_WRITE10, 60, 2);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), false, true, sizeof(data));
     uint32_t itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     uint32_t ttt, again;
     tap_ok(expect_r2t(&c, 0, 0, 2 * BLOCK, &ttt), "R2T 0");
     snack(&c, MC_SNACK_DATA_R2T, itt, 0, 0, 1);
@@ -196,10 +177,10 @@ static void data_and_status_snack(uint16_t port)
     tap_is_int(login(&c, port, "ErrorRecoveryLevel=1"), 0, "login for Data and Status SNACK");
     uint8_t cdb[10];
     mc_pdu p, r;
-    rw10(cdb, OP_READ10, 0, 4);
+    tc_rw10(cdb, OP_READ10, 0, 4);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), true, false, 4 * BLOCK);
     uint32_t itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     uint8_t first[4][BLOCK];
     uint32_t ack_ttt = MC_RESERVED_TAG, n = 0, statsn = 0;
     bool a_ok = false;

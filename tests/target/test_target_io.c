@@ -20,47 +20,11 @@
 #define SENSE_ASC_BYTE 12
 #define SENSE_PREFIX 2          /* SenseLength before the sense data (11.4.7.2) */
 
-static void rw10(uint8_t cdb[10], uint8_t op, uint32_t lba, uint16_t blocks)
-{
-    memset(cdb, 0, 10);
-    cdb[0] = op;
-    cdb[2] = (uint8_t)(lba >> 24);
-    cdb[3] = (uint8_t)(lba >> 16);
-    cdb[4] = (uint8_t)(lba >> 8);
-    cdb[5] = (uint8_t)lba;
-    cdb[7] = (uint8_t)(blocks >> 8);
-    cdb[8] = (uint8_t)blocks;
-}
-
-static bool send_free(tc_conn *c, mc_pdu *p)
-{
-    bool ok = tc_send(c, p) == 0;
-    mc_pdu_free(p);
-    return ok;
-}
-
 static int login(tc_conn *c, uint16_t port, const char *const *keys)
 {
     if (tc_connect(c, port, ISID) != 0)
         return -1;
     return tc_login(c, TC_IQN, keys);
-}
-
-/* Sends one Data-Out. */
-static bool data_out(tc_conn *c, uint32_t itt, uint32_t ttt, uint32_t datasn, uint32_t off,
-                     const uint8_t *d, uint32_t len, bool final)
-{
-    mc_pdu p;
-    mc_pdu_init(&p, MC_OP_DATA_OUT);
-    mc_pdu_set(&p, MC_F_FINAL, final);
-    mc_pdu_set(&p, MC_F_LUN, mc_lun_encode(1));
-    mc_pdu_set(&p, MC_F_ITT, itt);
-    mc_pdu_set(&p, MC_F_TTT, ttt);
-    mc_pdu_set(&p, MC_F_EXPSTATSN, c->expstatsn);
-    mc_pdu_set(&p, MC_F_DATASN, datasn);
-    mc_pdu_set(&p, MC_F_BUFFER_OFFSET, off);
-    mc_pdu_set_data(&p, d, len);
-    return send_free(c, &p);
 }
 
 static void data_in_split(uint16_t port)
@@ -73,13 +37,13 @@ static void data_in_split(uint16_t port)
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 7 + 3);
     mc_pdu p, r;
-    rw10(cdb, OP_WRITE10, 8, 4);
+    tc_rw10(cdb, OP_WRITE10, 8, 4);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), false, true, sizeof(data));
     mc_pdu_set_data(&p, data, BLOCK);  /* immediate data: one block */
     uint32_t itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     for (uint32_t i = 1; i < 4; i++)  /* unsolicited Data-Out for the rest of the first burst */
-        data_out(&c, itt, MC_RESERVED_TAG, i - 1, i * BLOCK, data + i * BLOCK, BLOCK, i == 3);
+        tc_data_out(&c, itt, MC_RESERVED_TAG, i - 1, i * BLOCK, data + i * BLOCK, BLOCK, i == 3);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_SCSI_RSP &&
                mc_pdu_get(&r, MC_F_STATUS) == MC_SAM_GOOD,
            "write with immediate and unsolicited data completes with GOOD, no R2T");
@@ -89,9 +53,9 @@ static void data_in_split(uint16_t port)
     c.expstatsn++;
     mc_pdu_free(&r);
 
-    rw10(cdb, OP_READ10, 8, 4);
+    tc_rw10(cdb, OP_READ10, 8, 4);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), true, false, sizeof(data));
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     uint8_t got[sizeof(data)];
     bool order = true, only_last_status = true, bounded = true;
     uint32_t n = 0, statsn = 0, status = 0xff;
@@ -133,11 +97,11 @@ static void r2t_flow(uint16_t port)
     tap_is_int(login(&c, port, keys), 0, "login with InitialR2T=Yes, MaxBurstLength=1024");
     uint8_t data[8 * BLOCK], cdb[10];
     memset(data, 0xa5, sizeof(data));
-    rw10(cdb, OP_WRITE10, 100, 8);
+    tc_rw10(cdb, OP_WRITE10, 100, 8);
     mc_pdu p, r;
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), false, true, sizeof(data));
     uint32_t itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     bool sn_ok = true, off_ok = true, len_ok = true, statsn_ok = true, ttt_ok = true;
     uint32_t r2ts = 0, covered = 0;
     for (;;) {
@@ -155,7 +119,7 @@ static void r2t_flow(uint16_t port)
         ttt_ok = ttt_ok && ttt != MC_RESERVED_TAG;
         mc_pdu_free(&r);
         for (uint32_t o = 0; o < len && off + o < sizeof(data); o += BLOCK)
-            data_out(&c, itt, ttt, o / BLOCK, off + o, data + off + o, BLOCK, o + BLOCK >= len);
+            tc_data_out(&c, itt, ttt, o / BLOCK, off + o, data + off + o, BLOCK, o + BLOCK >= len);
         covered += len;
         r2ts++;
     }
@@ -178,9 +142,9 @@ static void residuals_and_sense(uint16_t port)
     tap_is_int(login(&c, port, NULL), 0, "login with defaults");
     uint8_t cdb[10];
     mc_pdu p, r;
-    rw10(cdb, OP_READ10, 0, 1);
+    tc_rw10(cdb, OP_READ10, 0, 1);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), true, false, 2 * BLOCK);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_get(&r, MC_F_STATUS_PRESENT), "Data-In with status");
     tap_ok(mc_pdu_get(&r, MC_F_UNDERFLOW) && !mc_pdu_get(&r, MC_F_OVERFLOW) &&
                mc_pdu_get(&r, MC_F_RESIDUAL) == BLOCK,
@@ -189,16 +153,16 @@ static void residuals_and_sense(uint16_t port)
     mc_pdu_free(&r);
 
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), true, false, BLOCK / 2);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && r.data_len == BLOCK / 2, "only EDTL bytes are sent");
     tap_ok(mc_pdu_get(&r, MC_F_OVERFLOW) && mc_pdu_get(&r, MC_F_RESIDUAL) == BLOCK / 2,
            "EDTL 256 for one block: O bit, residual 256");
     c.expstatsn++;
     mc_pdu_free(&r);
 
-    rw10(cdb, OP_READ10, 0x7fffffff, 1);
+    tc_rw10(cdb, OP_READ10, 0x7fffffff, 1);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), true, false, BLOCK);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_SCSI_RSP &&
                mc_pdu_get(&r, MC_F_STATUS) == MC_SAM_CHECK_CONDITION,
            "read beyond the end: SCSI Response CHECK CONDITION");
@@ -213,7 +177,7 @@ static void residuals_and_sense(uint16_t port)
 
     uint8_t tur[6] = {OP_TEST_UNIT_READY};
     tc_scsi(&c, &p, 9, tur, sizeof(tur), false, false, 0);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_get(&r, MC_F_STATUS) == MC_SAM_CHECK_CONDITION &&
                r.data_len > SENSE_PREFIX + SENSE_ASC_BYTE &&
                (r.data[SENSE_PREFIX + SENSE_KEY_BYTE] & 0xf) == SENSE_KEY_ILLEGAL_REQUEST &&
@@ -235,7 +199,7 @@ static void nop_and_text(uint16_t port)
     mc_pdu_set(&p, MC_F_TTT, MC_RESERVED_TAG);
     mc_pdu_set_data(&p, "ping-data", 9);
     uint32_t itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_NOP_IN &&
                mc_pdu_get(&r, MC_F_ITT) == itt && mc_pdu_get(&r, MC_F_TTT) == MC_RESERVED_TAG,
            "ping answered with the same ITT and TTT 0xffffffff (11.19)");
@@ -247,7 +211,7 @@ static void nop_and_text(uint16_t port)
     mc_pdu_set(&p, MC_F_FINAL, 1);
     mc_pdu_set(&p, MC_F_ITT, MC_RESERVED_TAG);
     mc_pdu_set(&p, MC_F_TTT, MC_RESERVED_TAG);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_is_int(tc_recv(&c, &r, TC_QUIET_MS), 1, "NOP-Out with ITT 0xffffffff gets no answer");
 
     /* many unknown keys: the answer outgrows 512 bytes and comes in pieces */
@@ -260,7 +224,7 @@ static void nop_and_text(uint16_t port)
     mc_pdu_set(&p, MC_F_TTT, MC_RESERVED_TAG);
     mc_pdu_set_data(&p, text, tl);
     itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     char all[8192];
     size_t al = 0;
     int pieces = 0;
@@ -290,7 +254,7 @@ static void nop_and_text(uint16_t port)
         mc_pdu_set(&p, MC_F_TTT, ttt);
         mc_pdu_set(&p, MC_F_CMDSN, c.cmdsn++);
         mc_pdu_set(&p, MC_F_EXPSTATSN, c.expstatsn);
-        send_free(&c, &p);
+        tc_send_free(&c, &p);
     }
     tap_ok(pieces > 1 && final, "the long answer comes in %d pieces, the last with F=1", pieces);
     tap_ok(ttt_ok, "continued pieces carry C=1 and a TTT, the last TTT 0xffffffff (11.11)");
@@ -312,7 +276,7 @@ static int tmf(tc_conn *c, uint8_t fn, uint16_t lun, uint32_t rtt, uint32_t refc
     mc_pdu_set(&p, MC_F_LUN, mc_lun_encode(lun));
     mc_pdu_set(&p, MC_F_RTT, rtt);
     mc_pdu_set(&p, MC_F_REFCMDSN, refcmdsn);
-    send_free(c, &p);
+    tc_send_free(c, &p);
     if (tc_recv(c, &r, TC_WAIT_MS) != 0)
         return -1;
     int resp = mc_pdu_opcode(&r) == MC_OP_TMF_RSP && mc_pdu_get(&r, MC_F_STATSN) == c->expstatsn
@@ -329,18 +293,18 @@ static void task_management(uint16_t port)
     tap_is_int(login(&c, port, keys), 0, "login for task management");
     uint8_t cdb[10];
     mc_pdu p, r;
-    rw10(cdb, OP_WRITE10, 0, 2);
+    tc_rw10(cdb, OP_WRITE10, 0, 2);
     tc_scsi(&c, &p, 1, cdb, sizeof(cdb), false, true, 2 * BLOCK);
     uint32_t itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
     uint32_t cmdsn = (uint32_t)mc_pdu_get(&p, MC_F_CMDSN);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_R2T, "write waits at its R2T");
     uint32_t ttt = (uint32_t)mc_pdu_get(&r, MC_F_TTT);
     mc_pdu_free(&r);
     tap_is_int(tmf(&c, MC_TMF_ABORT_TASK, 1, itt, cmdsn), MC_TMF_RSP_COMPLETE,
                "ABORT TASK of the waiting write: function complete");
     uint8_t blk[2 * BLOCK] = {0};
-    data_out(&c, itt, ttt, 0, 0, blk, sizeof(blk), true);
+    tc_data_out(&c, itt, ttt, 0, 0, blk, sizeof(blk), true);
     tap_is_int(tc_recv(&c, &r, TC_QUIET_MS), 1, "Data-Out for the aborted task draws no answer");
     tap_is_int(tmf(&c, MC_TMF_ABORT_TASK, 1, 0x7777, cmdsn), MC_TMF_RSP_NO_TASK,
                "ABORT TASK of a task never seen, RefCmdSN outside the window: task does not exist");
@@ -365,7 +329,7 @@ static void logout(uint16_t port)
     mc_pdu_set(&p, MC_F_FINAL, 1);
     mc_pdu_set(&p, MC_F_LOGOUT_REASON, MC_LOGOUT_CONNECTION);
     mc_pdu_set(&p, MC_F_CID, 9);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_LOGOUT_RSP &&
                mc_pdu_get(&r, MC_F_RESPONSE) == MC_LOGOUT_RSP_NO_CID,
            "closing an unknown CID: response 1 CID not found (11.15.1)");
@@ -374,7 +338,7 @@ static void logout(uint16_t port)
     tc_request(&c, &p, MC_OP_LOGOUT_REQ, false);
     mc_pdu_set(&p, MC_F_FINAL, 1);
     mc_pdu_set(&p, MC_F_LOGOUT_REASON, MC_LOGOUT_SESSION);
-    send_free(&c, &p);
+    tc_send_free(&c, &p);
     tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_LOGOUT_RSP &&
                mc_pdu_get(&r, MC_F_RESPONSE) == MC_LOGOUT_RSP_OK && mc_pdu_get(&r, MC_F_STATSN) == c.expstatsn,
            "session logout: response 0 with the next StatSN");

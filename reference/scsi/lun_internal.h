@@ -13,7 +13,7 @@
 /* Limits advertised in the Block Limits VPD page (SBC-3 6.5.3) and enforced by the handlers. */
 #define MC_MAX_XFER_BYTES (8u * 1024u * 1024u)   /* one READ/WRITE moves at most this */
 #define MC_MAX_CAW_BLOCKS 64u                    /* COMPARE AND WRITE: blocks per command */
-#define MC_MAX_WS_BYTES (64u * 1024u * 1024u)    /* WRITE SAME covers at most this */
+#define MC_MAX_WS_BYTES MC_MAX_XFER_BYTES        /* WRITE SAME covers what one WRITE may */
 #define MC_MAX_UNMAP_BYTES (64u * 1024u * 1024u) /* one UNMAP deallocates at most this */
 #define MC_MAX_UNMAP_DESCRIPTORS 64u
 #define MC_LBA_STATUS_SCAN_BYTES (16u * 1024u * 1024u) /* GET LBA STATUS looks this far ahead */

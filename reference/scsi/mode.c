@@ -37,6 +37,8 @@
 #define RW_RECOVERY_LEN 0x0au
 #define CACHING_LEN 0x12u
 #define CONTROL_LEN 0x0au
+#define CONTROL_BUSY_TIMEOUT_AT 8u    /* BUSY TIMEOUT PERIOD, SPC-4 7.5.7 */
+#define BUSY_TIMEOUT_UNLIMITED 0xffffu
 
 typedef struct mode_page {
     uint8_t code;
@@ -66,7 +68,9 @@ static size_t put_page(const mc_lun *lun, const mode_page *pg, unsigned pc, uint
     p[1] = pg->len;
     if (pc != PC_CHANGEABLE && pg->code == PAGE_CACHING && lun->fd >= 0)
         p[2] = CACHING_WCE;
-    /* Control page: D_SENSE 0 (fixed sense), QERR 0, TST 0, all defaults zero. */
+    /* Control page: D_SENSE 0 (fixed sense), QERR 0, TST 0; no limit on busy periods. */
+    if (pc != PC_CHANGEABLE && pg->code == PAGE_CONTROL)
+        mc_put16(p + CONTROL_BUSY_TIMEOUT_AT, BUSY_TIMEOUT_UNLIMITED);
     return 2u + pg->len;
 }
 

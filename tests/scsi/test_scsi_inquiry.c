@@ -121,7 +121,7 @@ static void vpd(mc_lun *lun)
     tap_is_int(in[5], 64, "MAXIMUM COMPARE AND WRITE LENGTH 64");
     tap_is_int(t_be32(in + 8), 8u * 1024 * 1024 / BS, "MAXIMUM TRANSFER LENGTH 8 MiB");
     tap_ok(t_be32(in + 20) > 0 && t_be32(in + 24) == 64, "UNMAP limits present");
-    tap_is_int((long long)t_be64(in + 36), 64u * 1024 * 1024 / BS, "MAXIMUM WRITE SAME LENGTH");
+    tap_is_int((long long)t_be64(in + 36), 8u * 1024 * 1024 / BS, "MAXIMUM WRITE SAME LENGTH 8 MiB");
 
     inquiry(lun, true, 0xb1, 255, in, sizeof in, &r);
     tap_ok(t_be16(in + 2) == 0x3c && t_be16(in + 4) == 1,

@@ -82,10 +82,13 @@ static void write_same(mc_lun *lun)
     t_exec(lun, cdb, 10, blk, 100, NULL, 0, &r);
     t_sense(&r, MC_SK_ABORTED_COMMAND, MC_ASC_DATA_PHASE_ERROR, "WRITE SAME with short data");
     {
-        mc_lun *big = t_mem_lun(200000, BS);
-        t_cdb16(cdb, T_WRITE_SAME16, 0x01, 0, 131073);
+        mc_lun *big = t_mem_lun(20000, BS);
+        t_cdb16(cdb, T_WRITE_SAME16, 0x01, 0, 16385);
         t_exec(big, cdb, 16, NULL, 0, NULL, 0, &r);
         t_field(&r, 10, 8, "WRITE SAME(16) above MAXIMUM WRITE SAME LENGTH");
+        t_cdb16(cdb, T_WRITE_SAME16, 0x01, 0, 16384);
+        t_exec(big, cdb, 16, NULL, 0, NULL, 0, &r);
+        t_good(&r, "WRITE SAME(16) at MAXIMUM WRITE SAME LENGTH");
         mc_lun_close(big);
     }
 }

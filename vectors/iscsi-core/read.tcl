@@ -13,7 +13,7 @@ vector core.read.datasn {
     set bs [block-size $c]
     set blocks [expr {max(4, 32768 / $bs)}]
     set r [read-blocks $c 0 $blocks]
-    check eq [dict get $r status] 0 -field status -clause RFC7143:11.4
+    check-good $r
     set ins [pdus-of [dict get $r pdus] 0x25]
     check true {[llength $ins] >= 2} -message "[expr {$blocks * $bs}] bytes came in [llength $ins] Data-In under a 4096-byte limit" -clause RFC7143:13.12
     set sn 0
@@ -54,7 +54,7 @@ vector core.read.underflow {
     set c [session]
     set bs [block-size $c]
     set r [iscsi scsi $c -cdb [cdb-read10 0 1] -lun [pixit lun] -in [expr {2 * $bs}] -timeout [wait-ms]]
-    check eq [dict get $r status] 0 -field status -clause RFC7143:11.4
+    check-good $r
     check pdu $r [list U 1 O 0 residual $bs] -clause RFC7143:11.4.5
 }
 
@@ -65,7 +65,7 @@ vector core.read.overflow {
     set c [session]
     set bs [block-size $c]
     set r [iscsi scsi $c -cdb [cdb-read10 0 2] -lun [pixit lun] -in $bs -edtl $bs -timeout [wait-ms]]
-    check eq [dict get $r status] 0 -field status -clause RFC7143:11.4
+    check-good $r
     check pdu $r [list O 1 U 0 residual $bs] -clause RFC7143:11.4.5
     set sent 0
     foreach d [pdus-of [dict get $r pdus] 0x25] { incr sent [dict get $d data_segment_length] }

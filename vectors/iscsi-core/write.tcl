@@ -21,7 +21,6 @@ vector core.write.r2t-first {
     set c [session -keys {ImmediateData No InitialR2T Yes MaxBurstLength 65536}]
     set len [aligned $c 8192]
     set r [write-at $c 0 [pattern $len 1]]
-    check eq [dict get $r status] 0 -field status -clause RFC7143:11.4
     set r2ts [pdus-of [dict get $r pdus] 0x31]
     check true {[llength $r2ts] >= 1} -message "no R2T for a write without immediate data" -clause RFC7143:11.8
     set first [lindex $r2ts 0]
@@ -30,6 +29,7 @@ vector core.write.r2t-first {
     check true {[dict get $first ddtl] > 0 && [dict get $first ddtl] <= $mbl} \
         -message "DDTL [dict get $first ddtl] outside 1..MaxBurstLength $mbl" -clause RFC7143:11.8.5
     check true {[dict get $first ttt] != 0xffffffff} -message "R2T with the reserved TTT" -clause RFC7143:11.8.3
+    check-good $r
 }
 
 vector core.write.r2t-sequence {
@@ -40,7 +40,6 @@ vector core.write.r2t-sequence {
     set mbl [dict get [iscsi state $c] max_burst]
     set len [aligned $c [expr {$mbl * 4}]]
     set r [write-at $c 0 [pattern $len 2]]
-    check eq [dict get $r status] 0 -field status -clause RFC7143:11.4
     set expect_sn 0
     set covered 0
     foreach t [pdus-of [dict get $r pdus] 0x31] {
@@ -51,6 +50,7 @@ vector core.write.r2t-sequence {
         incr covered [dict get $t ddtl]
     }
     check eq $covered $len -field "bytes solicited" -clause RFC7143:11.8.4
+    check-good $r
     check true {$expect_sn >= 4} -message "only $expect_sn R2T(s) for $len bytes at MaxBurstLength $mbl" -clause RFC7143:13.13
 }
 
@@ -76,7 +76,7 @@ vector core.write.immediate {
     set bs [block-size $c]
     set len [expr {(($imm / $bs) + 4) * $bs}]
     set r [write-at $c 0 [pattern $len 4]]
-    check eq [dict get $r status] 0 -field status -clause RFC7143:11.4
+    check-good $r
     set cmd [lindex [dict get $r pdus] 0]
     check true {[dict get $cmd data_segment_length] > 0} -message "harness sent no immediate data" -clause RFC7143:13.11
     set t [lindex [pdus-of [dict get $r pdus] 0x31] 0]
@@ -96,7 +96,7 @@ vector core.write.unsolicited {
     set fb [dict get $st first_burst]
     set len [aligned $c [expr {$fb * 3}]]
     set r [write-at $c 0 [pattern $len 5]]
-    check eq [dict get $r status] 0 -field status -clause RFC7143:11.4
+    check-good $r
     set t [lindex [pdus-of [dict get $r pdus] 0x31] 0]
     if {$t eq ""} { fail "no R2T for the data beyond FirstBurstLength" -clause RFC7143:11.8 }
     check eq [dict get $t buffer_offset] $fb -field buffer_offset -clause RFC7143:13.14
@@ -110,10 +110,10 @@ vector core.write.readback {
     set len [aligned $c 16384]
     set data [pattern $len [expr {[seed] & 0xff}]]
     set w [write-at $c 8 $data]
-    check eq [dict get $w status] 0 -field status -clause RFC7143:11.4
+    check-good $w
     set bs [block-size $c]
     set r [iscsi scsi $c -cdb [cdb-read10 8 [expr {$len / $bs}]] -lun [pixit lun] -in $len -timeout [wait-ms]]
-    check eq [dict get $r status] 0 -field status -clause RFC7143:11.4
+    check-good $r
     check true {[dict get $r data] eq $data} -message "read back [string length [dict get $r data]] bytes that differ from those written" -clause RFC7143:11.7
 }
 

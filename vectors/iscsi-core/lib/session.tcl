@@ -159,3 +159,18 @@ proc pdus-of {pdus op} {
     }
     return $out
 }
+
+# A SCSI task result (from `iscsi scsi`) ended with GOOD status in a SCSI Response or a Data-In
+# with S=1; anything else (a Reject, CHECK CONDITION) fails under clause.
+proc check-good {r {clause RFC7143:11.4}} {
+    if {![dict exists $r status]} {
+        fail "the task ended with [dict get $r opcode_name], not a status" -clause $clause
+    }
+    if {[dict get $r status] != 0} {
+        set why ""
+        if {[dict exists $r sense key]} {
+            set why [format " (sense key 0x%x ASC 0x%02x ASCQ 0x%02x)" [dict get $r sense key] [dict get $r sense asc] [dict get $r sense ascq]]
+        }
+        fail "status [format 0x%02x [dict get $r status]]$why, expected GOOD" -clause $clause
+    }
+}

@@ -118,6 +118,8 @@ static bool parse_map_literal(const char *s, mc_mreg *r, uint32_t *virt)
             s++;
             if (!*s)
                 break;
+        } else if (!*s && closed) {
+            break;  /* the vLUN after the template's closing parenthesis */
         }
         if (*s != ',')
             return false;

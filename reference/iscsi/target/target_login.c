@@ -351,6 +351,8 @@ void tgt_login_pdu(tgt_conn *c, mc_pdu *p)
     mc_text_acc_reset(&l->acc);
     unsigned status = 0;
     char why[256] = "";
+    for (size_t i = 0; i < kv.count && c->t->log_level >= 2; i++)
+        tgt_log(c, 2, "login key %.63s=%.255s", kv.items[i].key, kv.items[i].value);
     if (pr != MC_TEXT_OK) {
         /* 6.1: a key above 63 bytes or a value above its limit makes the request invalid */
         snprintf(why, sizeof(why), "bad key list: %s", err);
@@ -402,8 +404,9 @@ void tgt_login_pdu(tgt_conn *c, mc_pdu *p)
         }
         respond(c, p, 0, true, nsg, &replies, c->sess->tsih);
         c->phase = PHASE_FFP;
-        tgt_log(c, 1, "%s session up, ERL %u, MRDSL %u/%u", l->discovery ? "discovery" : "normal",
-                (unsigned)c->sess->p.erl, (unsigned)c->sess->p.mrdsl_out, (unsigned)c->sess->p.mrdsl_in);
+        tgt_log(c, 1, "%s session up, ERL %u, MRDSL %u/%u, digests %s/%s", l->discovery ? "discovery" : "normal",
+                (unsigned)c->sess->p.erl, (unsigned)c->sess->p.mrdsl_out, (unsigned)c->sess->p.mrdsl_in,
+                c->sess->p.header_digest ? "CRC32C" : "None", c->sess->p.data_digest ? "CRC32C" : "None");
         mc_login_sm_advance(&l->sm, csg, true, nsg);
         c->login = NULL;
         tgt_login_free(l);

@@ -264,6 +264,34 @@ static void nop_and_text(uint16_t port)
                tc_text_has(&joined, "X-org.mirrorcert.Key39=NotUnderstood"),
            "every unknown key is answered NotUnderstood (6.2)");
     tap_is_int(tc_nop_ping(&c), 0, "the connection still works");
+
+    /* the initiator continues its own request: C=1, then the rest with the TTT it was given */
+    tc_request(&c, &p, MC_OP_TEXT_REQ, true);
+    mc_pdu_set(&p, MC_F_CONTINUE, 1);
+    mc_pdu_set(&p, MC_F_TTT, MC_RESERVED_TAG);
+    mc_pdu_set_data(&p, "X-org.mirrorcert.Sp", 19);
+    itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
+    tc_send_free(&c, &p);
+    uint32_t given = MC_RESERVED_TAG;
+    tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_TEXT_RSP &&
+               r.data_len == 0 && !mc_pdu_get(&r, MC_F_FINAL) &&
+               (given = (uint32_t)mc_pdu_get(&r, MC_F_TTT)) != MC_RESERVED_TAG,
+           "a C=1 request piece is answered empty with F=0 and a TTT (11.10.2)");
+    c.expstatsn++;
+    mc_pdu_free(&r);
+    mc_pdu_init(&p, MC_OP_TEXT_REQ);
+    mc_pdu_set(&p, MC_F_FINAL, 1);
+    mc_pdu_set(&p, MC_F_ITT, itt);
+    mc_pdu_set(&p, MC_F_TTT, given);
+    mc_pdu_set(&p, MC_F_CMDSN, c.cmdsn++);
+    mc_pdu_set(&p, MC_F_EXPSTATSN, c.expstatsn);
+    mc_pdu_set_data(&p, "lit=1", 6);
+    tc_send_free(&c, &p);
+    tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_TEXT_RSP &&
+               mc_pdu_get(&r, MC_F_FINAL) && tc_text_has(&r, "X-org.mirrorcert.Split=NotUnderstood"),
+           "the rest sent with that TTT completes the key split across the pieces (11.10.4)");
+    c.expstatsn++;
+    mc_pdu_free(&r);
     tc_close(&c);
 }
 

@@ -22,6 +22,15 @@ static void normal_login(const tc_target *tt)
     /* 11.13.4: the next response after the Login Response carries its StatSN + 1 */
     tap_is_int(tc_nop_ping(&c), 0, "first full feature response carries login StatSN + 1");
     tap_is_int(tc_nop_ping(&c), 0, "and the next one StatSN + 2");
+
+    /* 6.3.5: a new login with the same ISID and TSIH 0 reinstates the session */
+    tc_conn again;
+    tap_ok(tc_connect(&again, tt->port, ISID_A) == 0 && tc_login(&again, TC_IQN, NULL) == 0,
+           "a second login with the same ISID succeeds");
+    tap_ok(again.tsih != c.tsih, "with a new TSIH");
+    tap_ok(tc_wait_closed(&c, TC_WAIT_MS), "and the old session's connection is closed (reinstatement)");
+    tap_is_int(tc_nop_ping(&again), 0, "the new session works");
+    tc_close(&again);
     tc_close(&c);
 }
 

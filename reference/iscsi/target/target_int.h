@@ -199,6 +199,7 @@ tgt_session *tgt_session_new(mc_target *t, uint64_t isid, const char *initiator,
 void tgt_session_free(tgt_session *s);
 tgt_session *tgt_session_find(mc_target *t, uint64_t isid, uint16_t tsih, const char *initiator);
 void tgt_session_advance(tgt_session *s);
+uint32_t tgt_session_ttt(tgt_session *s);
 void tgt_conn_ffp(tgt_conn *c, mc_pdu *p);
 void tgt_conn_close(tgt_conn *c, const char *why);
 

@@ -57,16 +57,6 @@ void tgt_tasks_ack(tgt_session *s, uint32_t exp_statsn)
     }
 }
 
-static uint32_t new_ttt(tgt_session *s)
-{
-    uint32_t ttt = s->next_ttt++;
-    if (ttt == MC_RESERVED_TAG) {
-        ttt = 1;
-        s->next_ttt = 2;
-    }
-    return ttt;
-}
-
 /* Data-In PDUs cover the data in order, each at most the initiator's MaxRecvDataSegmentLength,
  * F set at the end of every MaxBurstLength sequence (11.7.1). Sends DataSN [beg, end); the
  * status rides in the last one when it carries no sense (11.7.2). first: the first sending. */
@@ -92,7 +82,7 @@ static void send_datain(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t end, bo
             if (seq_end && !status_here && c->sess->p.erl >= 1) {
                 /* 11.7.2: at ErrorRecoveryLevel 1 ask for a DataACK at each sequence end */
                 if (k->ack_ttt == 0)
-                    k->ack_ttt = new_ttt(c->sess);
+                    k->ack_ttt = tgt_session_ttt(c->sess);
                 mc_pdu_set(&d, MC_F_ACK, 1);
                 mc_pdu_set(&d, MC_F_TTT, k->ack_ttt);
             } else {
@@ -173,6 +163,21 @@ static void set_residual(tgt_conn *c, tgt_task *k, uint32_t wanted)
     }
 }
 
+/* An initiator that never acknowledges StatSN must not make us keep tasks without bound: past
+ * TGT_KEPT_MAX answered tasks the oldest (the list's tail) is forgotten. */
+static void prune_done(tgt_session *s)
+{
+    size_t done = 0;
+    tgt_task *oldest = NULL;
+    for (tgt_task *k = s->tasks; k; k = k->next)
+        if (k->state == TASK_DONE) {
+            done++;
+            oldest = k;
+        }
+    if (done > TGT_KEPT_MAX && oldest)
+        tgt_task_remove(s, oldest);
+}
+
 /* Sends data and status; the task stays for SNACK at ErrorRecoveryLevel >= 1. */
 static void complete(tgt_conn *c, tgt_task *k)
 {
@@ -188,6 +193,7 @@ static void complete(tgt_conn *c, tgt_task *k)
         tgt_task_remove(c->sess, k);
         return;
     }
+    prune_done(c->sess);
 }
 
 /* Block write opcodes (SBC-3) and where their TRANSFER LENGTH field sits. */
@@ -282,7 +288,7 @@ static tgt_r2t *send_r2t(tgt_conn *c, tgt_task *k, uint32_t off, uint32_t len)
     tgt_r2t *r = &k->r2t[k->nr2t++];
     memset(r, 0, sizeof(*r));
     r->r2tsn = k->next_r2tsn++;
-    r->ttt = new_ttt(c->sess);
+    r->ttt = tgt_session_ttt(c->sess);
     r->off = off;
     r->len = len;
     r->open = true;

@@ -64,6 +64,17 @@ tgt_session *tgt_session_find(mc_target *t, uint64_t isid, uint16_t tsih, const 
     return NULL;
 }
 
+/* A fresh Target Transfer Tag, never the reserved 0xffffffff (11.8.1). */
+uint32_t tgt_session_ttt(tgt_session *s)
+{
+    uint32_t ttt = s->next_ttt++;
+    if (ttt == MC_RESERVED_TAG) {
+        ttt = 1;
+        s->next_ttt = 2;
+    }
+    return ttt;
+}
+
 void tgt_session_advance(tgt_session *s)
 {
     s->exp_cmdsn++;

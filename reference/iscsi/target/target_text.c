@@ -35,7 +35,7 @@ static void send_piece(tgt_conn *c, const mc_pdu *req)
     } else {
         mc_pdu_set(&r, MC_F_CONTINUE, 1);
         if (c->text_ttt == 0 || c->text_ttt == MC_RESERVED_TAG)
-            c->text_ttt = c->sess->next_ttt++;
+            c->text_ttt = tgt_session_ttt(c->sess);
         mc_pdu_set(&r, MC_F_TTT, tgt_mutant(c->t, MC_MUTANT_TTT_RESERVED_ON_TEXT_CONTINUE)
                                      ? MC_RESERVED_TAG : c->text_ttt);
     }
@@ -155,13 +155,14 @@ void tgt_text(tgt_conn *c, mc_pdu *p)
     uint32_t ttt = (uint32_t)mc_pdu_get(p, MC_F_TTT);
     bool final = mc_pdu_get(p, MC_F_FINAL) != 0;
     bool cont = mc_pdu_get(p, MC_F_CONTINUE) != 0;
-    if (ttt != MC_RESERVED_TAG) {
-        /* 11.10.4: the initiator asks for the next piece of our answer with our TTT */
-        if (!c->text_active || c->text_rsp == NULL || ttt != c->text_ttt || itt != c->text_itt) {
-            tgt_log(c, 0, "Text Request TTT 0x%08x continues no exchange", (unsigned)ttt);
-            tgt_reject(c, p->bhs, MC_REJ_PROTOCOL_ERROR);
-            return;
-        }
+    bool ours = c->text_active && ttt == c->text_ttt && itt == c->text_itt;
+    if (ttt != MC_RESERVED_TAG && !ours) {
+        /* 11.10.4: a TTT other than 0xffffffff must be one we gave for this ITT */
+        tgt_log(c, 0, "Text Request TTT 0x%08x continues no exchange", (unsigned)ttt);
+        tgt_reject(c, p->bhs, MC_REJ_PROTOCOL_ERROR);
+        return;
+    }
+    if (ours && c->text_rsp) {  /* the initiator asks for the next piece of our answer */
         send_piece(c, p);
         return;
     }
@@ -170,10 +171,8 @@ void tgt_text(tgt_conn *c, mc_pdu *p)
         tgt_reject(c, p->bhs, MC_REJ_PROTOCOL_ERROR);
         return;
     }
-    if (c->text_active && itt != c->text_itt)
-        text_reset(c);  /* 11.10.4: a new ITT with TTT 0xffffffff starts a new exchange */
-    if (c->text_rsp)
-        text_reset(c);
+    if (!ours)
+        text_reset(c);  /* 11.10.4: TTT 0xffffffff starts a new request and resets the old state */
     c->text_active = true;
     c->text_itt = itt;
     c->text_ttt = MC_RESERVED_TAG;
@@ -200,11 +199,10 @@ void tgt_text(tgt_conn *c, mc_pdu *p)
         mc_pdu_init(&r, MC_OP_TEXT_RSP);
         mc_pdu_set(&r, MC_F_LUN, mc_pdu_get(p, MC_F_LUN));
         mc_pdu_set(&r, MC_F_ITT, itt);
-        c->text_ttt = c->sess->next_ttt++;
+        c->text_ttt = tgt_session_ttt(c->sess);  /* the initiator copies it into its next piece */
         mc_pdu_set(&r, MC_F_TTT, c->text_ttt);
         tgt_send(c, &r, SEND_STATSN_ADVANCE, true);
         mc_pdu_free(&r);
-        c->text_ttt = MC_RESERVED_TAG;
         return;
     }
     if (mcast_text(c, p))  /* multicast mirroring keys, both dialects (target_mcast.c) */

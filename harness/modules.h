@@ -10,7 +10,9 @@
 #define MC_MODULES(X) \
     X(sys)            \
     X(report)         \
-    X(iscsi)
+    X(iscsi)          \
+    X(spi)            \
+    X(mcast)
 
 #define MC_MODULE_DECLARE(name) int mc_mod_##name##_init(Tcl_Interp *interp);
 MC_MODULES(MC_MODULE_DECLARE)

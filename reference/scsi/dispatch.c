@@ -6,6 +6,8 @@
 
 #define CDB_BYTE_SA 1u
 #define SA_TOP_BIT 4u  /* field pointer bit for an unsupported service action */
+#define NO_BIT 8u      /* field pointer without a bit pointer */
+#define TOP_BIT 7u
 
 /* The first bit set in a CDB byte that the table does not mark as used: INVALID FIELD IN CDB
  * naming it (SPC-4 4.2.5: reserved fields must be zero). */
@@ -19,7 +21,7 @@ static int check_reserved(const mc_cdb_op *op, const uint8_t *cdb, mc_scsi_resul
             used |= MC_SA_MASK;
         extra = (uint8_t)(cdb[i] & ~used);
         if (extra) {
-            uint8_t bit = 7;
+            uint8_t bit = TOP_BIT;
             while (!(extra & (1u << bit)))
                 bit--;
             mc_sense_cdb_field(res, i, bit);
@@ -63,7 +65,7 @@ int mc_dispatch_plan(mc_lun *lun, mc_cmd *cmd, mc_scsi_plan *plan, mc_scsi_resul
     }
     if (cmd->cdb_len < op->cdb_len) {
         /* The CDB is shorter than its group code says: its last bytes are missing. */
-        mc_sense_cdb_field(res, (uint16_t)cmd->cdb_len, 8);
+        mc_sense_cdb_field(res, (uint16_t)cmd->cdb_len, NO_BIT);
         return -1;
     }
     if (check_reserved(op, cmd->cdb, res) < 0)

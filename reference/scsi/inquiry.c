@@ -43,6 +43,15 @@
 
 #define BLOCK_LIMITS_LEN 0x3cu
 #define BL_WSNZ 0x01u                 /* WRITE SAME with zero blocks is refused */
+#define BL_FLAGS_AT 4u                /* Block Limits field offsets, SBC-3 table 136 */
+#define BL_MAX_CAW_AT 5u
+#define BL_OPT_GRANULARITY_AT 6u
+#define BL_MAX_XFER_AT 8u
+#define BL_OPT_XFER_AT 12u
+#define BL_MAX_UNMAP_AT 20u
+#define BL_MAX_UNMAP_DESC_AT 24u
+#define BL_OPT_UNMAP_GRANULARITY_AT 28u
+#define BL_MAX_WS_AT 36u
 #define BLOCK_CHARS_LEN 0x3cu
 #define ROTATION_NONE 0x0001u         /* non-rotating medium (SBC-3 table 139) */
 #define PROVISIONING_LEN 0x04u
@@ -122,18 +131,18 @@ static size_t vpd_device_id(const mc_lun *lun, uint8_t *p)
 
 static size_t vpd_block_limits(const mc_lun *lun, uint8_t *p)
 {
-    uint8_t *page = p - VPD_HEADER;  /* offsets below are those of SBC-3 table 136 */
+    uint8_t *page = p - VPD_HEADER;  /* the BL_*_AT offsets count from the page start */
 
     memset(p, 0, BLOCK_LIMITS_LEN);
-    page[4] = BL_WSNZ;
-    page[5] = MC_MAX_CAW_BLOCKS;
-    mc_put16(page + 6, 1);                          /* optimal transfer length granularity */
-    mc_put32(page + 8, mc_max_xfer_blocks(lun));    /* maximum transfer length */
-    mc_put32(page + 12, mc_max_xfer_blocks(lun));   /* optimal transfer length */
-    mc_put32(page + 20, mc_max_unmap_blocks(lun));  /* maximum unmap LBA count */
-    mc_put32(page + 24, MC_MAX_UNMAP_DESCRIPTORS);
-    mc_put32(page + 28, 1);                         /* optimal unmap granularity */
-    mc_put64(page + 36, mc_max_ws_blocks(lun));     /* maximum write same length */
+    page[BL_FLAGS_AT] = BL_WSNZ;
+    page[BL_MAX_CAW_AT] = MC_MAX_CAW_BLOCKS;
+    mc_put16(page + BL_OPT_GRANULARITY_AT, 1);
+    mc_put32(page + BL_MAX_XFER_AT, mc_max_xfer_blocks(lun));
+    mc_put32(page + BL_OPT_XFER_AT, mc_max_xfer_blocks(lun));
+    mc_put32(page + BL_MAX_UNMAP_AT, mc_max_unmap_blocks(lun));
+    mc_put32(page + BL_MAX_UNMAP_DESC_AT, MC_MAX_UNMAP_DESCRIPTORS);
+    mc_put32(page + BL_OPT_UNMAP_GRANULARITY_AT, 1);
+    mc_put64(page + BL_MAX_WS_AT, mc_max_ws_blocks(lun));
     return BLOCK_LIMITS_LEN;
 }
 

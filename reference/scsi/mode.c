@@ -14,6 +14,7 @@
 #define MS_ALLOC10_BYTE 7u
 #define MS_PC_SHIFT 6u
 #define MS_PAGE_MASK 0x3fu
+#define MS_PAGE_TOP_BIT 5u
 #define PC_CURRENT 0u
 #define PC_CHANGEABLE 1u
 #define PC_DEFAULT 2u
@@ -24,6 +25,8 @@
 #define HEADER10 8u
 #define SHORT_BD 8u
 #define LONG_BD 16u
+#define SHORT_BD_LEN_AT 5u            /* LOGICAL BLOCK LENGTH in the descriptors (SBC-3 6.4.2) */
+#define LONG_BD_LEN_AT 12u
 #define DEVSPEC_DPOFUA 0x10u          /* DPO and FUA supported (SBC-3 6.4.2) */
 #define LONGLBA 0x01u
 #define SHORT_BD_MAX_BLOCKS 0xffffffffu
@@ -86,7 +89,7 @@ int mc_plan_mode_sense(mc_lun *lun, mc_cmd *cmd, mc_scsi_plan *plan, mc_scsi_res
         return -1;
     }
     if (page != PAGE_ALL && !have_page(page)) {
-        mc_sense_cdb_field(res, MS_PAGE_BYTE, 5);
+        mc_sense_cdb_field(res, MS_PAGE_BYTE, MS_PAGE_TOP_BIT);
         return -1;
     }
     /* No subpages: only subpage 0, or "all subpages" together with "all pages". */
@@ -115,10 +118,10 @@ void mc_exec_mode_sense(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
     if (bd == SHORT_BD && pc != PC_CHANGEABLE) {
         mc_put32(buf + n, lun->blocks > SHORT_BD_MAX_BLOCKS ? SHORT_BD_MAX_BLOCKS
                                                             : (uint32_t)lun->blocks);
-        mc_put24(buf + n + 5, lun->block_size);
+        mc_put24(buf + n + SHORT_BD_LEN_AT, lun->block_size);
     } else if (bd == LONG_BD && pc != PC_CHANGEABLE) {
         mc_put64(buf + n, lun->blocks);
-        mc_put32(buf + n + 12, lun->block_size);
+        mc_put32(buf + n + LONG_BD_LEN_AT, lun->block_size);
     }
     n += bd;
     for (size_t i = 0; i < PAGE_COUNT; i++)

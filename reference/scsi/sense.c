@@ -13,6 +13,17 @@
 #define SENSE_CD 0x40u              /* field pointer points into the CDB, not parameter data */
 #define SENSE_BPV 0x08u             /* bit pointer valid */
 #define SENSE_BIT_NONE 8u
+#define FIXED_KEY_AT 2u             /* fixed format offsets, SPC-4 table 45 */
+#define FIXED_INFO_AT 3u
+#define FIXED_ADD_LEN_AT 7u
+#define FIXED_ASC_AT 12u
+#define FIXED_ASCQ_AT 13u
+#define FIXED_SKS_AT 15u
+#define FIXED_FIELD_PTR_AT 16u
+#define DESC_KEY_AT 1u              /* descriptor format offsets, SPC-4 table 28 */
+#define DESC_ASC_AT 2u
+#define DESC_ASCQ_AT 3u
+#define SENSE_KEY_MASK 0x0fu
 
 void mc_result_good(mc_scsi_result *res)
 {
@@ -24,10 +35,10 @@ static void fixed_sense(uint8_t *s, uint8_t key, uint16_t asc_ascq)
 {
     memset(s, 0, MC_SENSE_LEN);
     s[0] = SENSE_FIXED_CURRENT;
-    s[2] = key & 0x0fu;
-    s[7] = SENSE_FIXED_ADD_LEN;
-    s[12] = (uint8_t)(asc_ascq >> 8);
-    s[13] = (uint8_t)asc_ascq;
+    s[FIXED_KEY_AT] = key & SENSE_KEY_MASK;
+    s[FIXED_ADD_LEN_AT] = SENSE_FIXED_ADD_LEN;
+    s[FIXED_ASC_AT] = (uint8_t)(asc_ascq >> 8);
+    s[FIXED_ASCQ_AT] = (uint8_t)asc_ascq;
 }
 
 void mc_scsi_set_sense(mc_scsi_result *res, uint8_t key, uint16_t asc_ascq)
@@ -40,27 +51,28 @@ void mc_scsi_set_sense(mc_scsi_result *res, uint8_t key, uint16_t asc_ascq)
 
 uint8_t mc_scsi_sense_key(const mc_scsi_result *res)
 {
-    if (res->sense_len < 3)
+    if (res->sense_len <= FIXED_KEY_AT)
         return MC_SK_NO_SENSE;
-    return res->sense[0] == SENSE_DESC_CURRENT ? (res->sense[1] & 0x0fu) : (res->sense[2] & 0x0fu);
+    return res->sense[0] == SENSE_DESC_CURRENT ? (res->sense[DESC_KEY_AT] & SENSE_KEY_MASK)
+                                               : (res->sense[FIXED_KEY_AT] & SENSE_KEY_MASK);
 }
 
 uint16_t mc_scsi_sense_asc(const mc_scsi_result *res)
 {
-    if (res->sense[0] == SENSE_DESC_CURRENT && res->sense_len >= 4)
-        return (uint16_t)((res->sense[2] << 8) | res->sense[3]);
-    if (res->sense_len < 14)
+    if (res->sense[0] == SENSE_DESC_CURRENT && res->sense_len > DESC_ASCQ_AT)
+        return (uint16_t)((res->sense[DESC_ASC_AT] << 8) | res->sense[DESC_ASCQ_AT]);
+    if (res->sense_len <= FIXED_ASCQ_AT)
         return MC_ASC_NONE;
-    return (uint16_t)((res->sense[12] << 8) | res->sense[13]);
+    return (uint16_t)((res->sense[FIXED_ASC_AT] << 8) | res->sense[FIXED_ASCQ_AT]);
 }
 
 static void field_pointer(mc_scsi_result *res, bool in_cdb, uint16_t byte, uint8_t bit)
 {
     uint8_t *s = res->sense;
-    s[15] = (uint8_t)(SENSE_SKSV | (in_cdb ? SENSE_CD : 0u));
+    s[FIXED_SKS_AT] = (uint8_t)(SENSE_SKSV | (in_cdb ? SENSE_CD : 0u));
     if (bit < SENSE_BIT_NONE)
-        s[15] |= (uint8_t)(SENSE_BPV | bit);
-    mc_put16(s + 16, byte);
+        s[FIXED_SKS_AT] |= (uint8_t)(SENSE_BPV | bit);
+    mc_put16(s + FIXED_FIELD_PTR_AT, byte);
 }
 
 void mc_sense_cdb_field(mc_scsi_result *res, uint16_t byte, uint8_t bit)
@@ -81,7 +93,7 @@ void mc_sense_info(mc_scsi_result *res, uint8_t key, uint16_t asc_ascq, uint64_t
     if (info > UINT32_MAX)
         return;
     res->sense[0] |= SENSE_VALID;
-    mc_put32(res->sense + 3, info);
+    mc_put32(res->sense + FIXED_INFO_AT, info);
 }
 
 size_t mc_sense_build(uint8_t *buf, size_t cap, bool descriptor, uint8_t key, uint16_t asc_ascq)
@@ -92,9 +104,9 @@ size_t mc_sense_build(uint8_t *buf, size_t cap, bool descriptor, uint8_t key, ui
     if (descriptor) {
         memset(s, 0, SENSE_DESC_HEADER);
         s[0] = SENSE_DESC_CURRENT;
-        s[1] = key & 0x0fu;
-        s[2] = (uint8_t)(asc_ascq >> 8);
-        s[3] = (uint8_t)asc_ascq;
+        s[DESC_KEY_AT] = key & SENSE_KEY_MASK;
+        s[DESC_ASC_AT] = (uint8_t)(asc_ascq >> 8);
+        s[DESC_ASCQ_AT] = (uint8_t)asc_ascq;
         len = SENSE_DESC_HEADER;  /* additional sense length 0: no descriptors */
     } else {
         fixed_sense(s, key, asc_ascq);

@@ -174,7 +174,7 @@ int mc_mirror_login(mc_mirror *m, char *res, size_t reslen)
         char err[256] = "";
         uint64_t dl = mc_ini_deadline(MM_LOGIN_MS);
         if (!t->ini || mc_ini_connect(t->ini, t->host, t->port, dl, err, sizeof(err)) != MC_INI_OK ||
-            mc_ini_login(t->ini, dl, err, sizeof(err)) != MC_INI_OK || local_addr(mm_fd(t->ini), &t->local) != 0) {
+            mm_login(t->ini, dl, err, sizeof(err)) != MC_INI_OK || local_addr(mm_fd(t->ini), &t->local) != 0) {
             at += (size_t)snprintf(res + at, at < reslen ? reslen - at : 0, " %s:failed(%s)", t->name,
                                    t->ini ? err : "out of memory");
             rc = -1;
@@ -193,7 +193,7 @@ int mc_mirror_logout(mc_mirror *m, char *res, size_t reslen)
     for (size_t i = 0; i < m->ntg; i++)
         if (m->tg[i].up) {
             char err[128];
-            mc_ini_logout(m->tg[i].ini, mc_ini_deadline(MM_TEXT_MS), err, sizeof(err));
+            mm_logout(m->tg[i].ini, mc_ini_deadline(MM_TEXT_MS), err, sizeof(err));
             m->tg[i].up = false;
         }
     snprintf(res, reslen, "logout");

@@ -57,6 +57,7 @@ typedef struct mc_mirror mc_mirror;
 typedef struct mc_mirror_stats {
     uint64_t udp_bytes, udp_datagrams, tcp_bytes;
     uint64_t group_resends, unicast_retries, unicast_bursts, aborts;
+    uint64_t recovery_r2ts;    /* R2Ts of a group task served by unicast (Figure 7, late members) */
 } mc_mirror_stats;
 
 mc_mirror *mc_mirror_new(const mc_mirror_opts *o);

@@ -281,6 +281,8 @@ static void on_pdu(mw *w, mw_mem *e, const mc_pdu *p)
             return;
         }
         /* a late member, a recovery R2T (Figure 7) or a unicast task: data by unicast */
+        if (!e->unicast)
+            w->m->st.recovery_r2ts++;
         if (send_unicast(w, e, ttt, off, len) != 0) {
             e->done = true;
             snprintf(e->why, sizeof(e->why), "unicast Data-Out failed");

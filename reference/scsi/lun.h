@@ -91,7 +91,10 @@ uint32_t mc_lun_block_size(const mc_lun *lun);
 int mc_lun_plan(mc_lun *lun, const uint8_t *cdb, size_t cdb_len, mc_scsi_plan *plan,
                 mc_scsi_result *res);
 /* Executes the CDB. data_out holds what the initiator sent (writes); data_in receives up to
- * data_in_cap bytes (reads). Always fills *res; returns 0. */
+ * data_in_cap bytes (reads). Always fills *res; returns 0. A WRITE given fewer bytes than its
+ * plan stores the whole blocks received (the transport reports the residual); commands that
+ * compare or replicate data-out (VERIFY with BYTCHK, COMPARE AND WRITE, WRITE SAME) need all of
+ * it and otherwise end in ABORTED COMMAND / DATA PHASE ERROR. Calls on one LU must not overlap. */
 int mc_lun_execute(mc_lun *lun, const uint8_t *cdb, size_t cdb_len, const uint8_t *data_out,
                    size_t data_out_len, uint8_t *data_in, size_t data_in_cap, mc_scsi_result *res);
 /* Raw block access for mirror consistency checks and recovery: bytes at a byte offset. */

@@ -16,7 +16,7 @@
 #define MC_MAX_WS_BYTES MC_MAX_XFER_BYTES        /* WRITE SAME covers what one WRITE may */
 #define MC_MAX_UNMAP_BYTES (64u * 1024u * 1024u) /* one UNMAP deallocates at most this */
 #define MC_MAX_UNMAP_DESCRIPTORS 64u
-#define MC_LBA_STATUS_SCAN_BYTES (16u * 1024u * 1024u) /* GET LBA STATUS looks this far ahead */
+#define MC_LBA_STATUS_SCAN_BYTES (1024u * 1024u) /* GET LBA STATUS looks this far ahead */
 #define MC_CMD_TIMEOUT_S 30u     /* nominal command timeout reported with RCTD (SPC-4 6.33) */
 
 #define MC_LUN_ID_MAX 0x3fffu    /* flat space addressing holds a 14-bit LUN (SAM-5 4.7.7) */

@@ -45,6 +45,13 @@ uint32_t disk_idle_watch(const mc_spi_disk *d)
     return w;
 }
 
+/* A connected target waits for its initiator at most a selection time-out, then frees the bus:
+ * a silent or wedged initiator costs this connection, never the simulation. */
+void disk_wait_limit(mc_spi_disk *d)
+{
+    mc_spi_timer(d->bus, d->id, mc_spi_bus_params(d->bus)->selection_timeout);
+}
+
 static void go_idle(mc_spi_disk *d)
 {
     d->st = ST_IDLE;
@@ -55,6 +62,15 @@ void disk_release_all(mc_spi_disk *d)
 {
     mc_spi_drive(d->bus, d->id, 0);
     go_idle(d);
+}
+
+void disk_give_up(mc_spi_disk *d)
+{
+    d->stats.timeouts++;
+    d->mi_len = d->mi_pos = d->mo_len = 0;
+    sm_reset(d);
+    mc_spi_timer_cancel(d->bus, d->id);
+    disk_release_all(d);
 }
 
 void disk_queue_mi(mc_spi_disk *d, const uint8_t *m, size_t n)
@@ -162,6 +178,7 @@ static void async_req(mc_spi_disk *d)
     d->st = ST_ASYNC;
     d->ax = AX_WAIT_ACK;
     mc_spi_watch(d->bus, d->id, MC_SPI_RST | MC_SPI_ACK);
+    disk_wait_limit(d);
 }
 
 static uint64_t sync_edge(const mc_spi_disk *d, uint64_t k, bool half)
@@ -205,8 +222,10 @@ static void sync_fall(mc_spi_disk *d)
     d->sync_k++;
     uint64_t next = sync_edge(d, d->sync_k, false);
     mc_spi_timer(d->bus, d->id, next - mc_spi_now(d->bus));
-    if (d->pos >= d->len)
+    if (d->pos >= d->len) {
         d->st = ST_SYNC_DRAIN;
+        d->drain_armed = false;
+    }
 }
 
 static void start_xfer(mc_spi_disk *d)
@@ -581,9 +600,14 @@ static void disk_wake(void *ctx, mc_spi_bus *bus, unsigned why)
         mc_spi_drive(bus, d->id, MC_SPI_BSY);
         d->st = ST_SEL_WAIT_FREE_SEL;
         mc_spi_watch(bus, d->id, MC_SPI_RST | MC_SPI_SEL);
+        disk_wait_limit(d);
         return;
     }
     case ST_SEL_WAIT_FREE_SEL:
+        if (why == MC_SPI_WAKE_TIMER) {
+            disk_give_up(d);
+            return;
+        }
         if (!(v & MC_SPI_SEL)) {
             d->atn_at_selection = (v & MC_SPI_ATN) != 0;
             disk_boundary(d);
@@ -596,6 +620,10 @@ static void disk_wake(void *ctx, mc_spi_bus *bus, unsigned why)
     case ST_ASYNC:
         switch (d->ax) {
         case AX_WAIT_ACK:
+            if (why == MC_SPI_WAKE_TIMER) {
+                disk_give_up(d);
+                return;
+            }
             if (v & MC_SPI_ACK) {
                 if (!d->in) {
                     if (!mc_spi_parity_ok(v, false))
@@ -610,9 +638,14 @@ static void disk_wake(void *ctx, mc_spi_bus *bus, unsigned why)
             if (why == MC_SPI_WAKE_TIMER) {
                 disk_set_drive(d, 0, MC_SPI_REQ | DB_ALL);
                 d->ax = AX_WAIT_NACK;
+                disk_wait_limit(d);
             }
             return;
         case AX_WAIT_NACK:
+            if (why == MC_SPI_WAKE_TIMER) {
+                disk_give_up(d);
+                return;
+            }
             if (!(v & MC_SPI_ACK)) {
                 d->ax = AX_NEXT;
                 mc_spi_timer(bus, d->id, mc_spi_edge(p));
@@ -632,8 +665,15 @@ static void disk_wake(void *ctx, mc_spi_bus *bus, unsigned why)
             sync_raise(d);
         return;
     case ST_SYNC_DRAIN:
-        if (v & MC_SPI_ACK) { /* the initiator still holds ACK: wait for it */
+        if (v & MC_SPI_ACK) { /* the initiator still holds ACK: wait for it, not forever */
+            if (why == MC_SPI_WAKE_TIMER && d->drain_armed) {
+                disk_give_up(d);
+                return;
+            }
             mc_spi_watch(bus, d->id, MC_SPI_RST | MC_SPI_ACK);
+            if (!d->drain_armed)
+                disk_wait_limit(d);
+            d->drain_armed = true;
             return;
         }
         data_done(d);

@@ -30,6 +30,7 @@ typedef struct sm_state {
     mc_sm_msg extent;
     uint8_t status_acc;       /* deferred status: first non-GOOD wins */
     mc_scsi_result res_acc;
+    bool release_due;         /* the leader saw the release: free the bus on the timer */
     bool reporting;           /* this reselection returns the silent status */
     bool turn_pending;        /* selected while waiting for the status turn */
     bool was_busy;
@@ -78,6 +79,7 @@ struct mc_spi_disk {
     uint8_t mi[2 * MC_MSG_MAX];
     size_t mi_len, mi_pos;
     uint8_t status;
+    bool drain_armed;         /* the wait for ACK after a synchronous phase has a deadline */
     uint8_t latched;          /* byte read at ACK, used at the end of the handshake */
     bool resel_pending;       /* selected while waiting to reselect: reselect afterwards */
     bool sync_agreed[MC_SPI_MAX_ID];
@@ -90,6 +92,8 @@ struct mc_spi_disk {
 void disk_begin_phase(mc_spi_disk *d, uint32_t phase, int kind);
 void disk_boundary(mc_spi_disk *d);
 void disk_release_all(mc_spi_disk *d);
+void disk_wait_limit(mc_spi_disk *d);
+void disk_give_up(mc_spi_disk *d);     /* the initiator stopped answering: free the bus */
 void disk_queue_mi(mc_spi_disk *d, const uint8_t *m, size_t n);
 void disk_start_resel(mc_spi_disk *d, int purpose);
 void disk_set_drive(mc_spi_disk *d, uint32_t set, uint32_t clear);

@@ -136,6 +136,8 @@ static void hold_or_leave(mc_spi_disk *d, bool keep_bsy)
     if (keep_bsy) {
         disk_set_drive(d, 0, PHASE_DRIVERS);
         d->st = ST_SM_HOLD;
+        d->sm.release_due = false;
+        disk_wait_limit(d);
     } else {
         mc_spi_drive(d->bus, d->id, 0);
         d->st = ST_IDLE;
@@ -170,6 +172,7 @@ void sm_step(mc_spi_disk *d)
     case NEXT_SM_WAIT_ATN: /* keep the phase lines until the initiator asks for MESSAGE OUT */
         d->st = ST_SM_WAIT_ATN;
         mc_spi_watch(d->bus, d->id, MC_SPI_RST | MC_SPI_ATN);
+        disk_wait_limit(d);
         return;
     case NEXT_SM_HANDOVER:
         hold_or_leave(d, d->sm.leader && !(d->cfg.mutants & MC_MUT_LEADER_DROPS_BSY));
@@ -213,8 +216,10 @@ static void snooped(mc_spi_disk *d, const mc_sm_msg *m)
         return;
     case MC_SM_RELEASE:
         if (d->st == ST_SM_HOLD) {
-            if (!(d->cfg.mutants & MC_MUT_LEADER_KEEPS_BSY))
+            if (!(d->cfg.mutants & MC_MUT_LEADER_KEEPS_BSY)) {
+                d->sm.release_due = true;
                 mc_spi_timer(d->bus, d->id, mc_spi_edge(p));
+            }
             d->sm.in_op = false;
             return;
         }
@@ -287,10 +292,16 @@ void sm_wake(mc_spi_disk *d, unsigned why)
     uint32_t v = mc_spi_lines(d->bus);
     switch (d->st) {
     case ST_SM_WAIT_ATN:
-        if (v & MC_SPI_ATN)
+        if (why == MC_SPI_WAKE_TIMER)
+            disk_give_up(d);
+        else if (v & MC_SPI_ATN)
             disk_begin_phase(d, MC_SPI_MSG_OUT, X_MSG_OUT);
         return;
     case ST_SM_HOLD:
+        if (why == MC_SPI_WAKE_TIMER && !d->sm.release_due) { /* no release within the limit */
+            disk_give_up(d);
+            return;
+        }
         if (why == MC_SPI_WAKE_TIMER) { /* the release message ended: free the bus */
             mc_spi_drive(d->bus, d->id, 0);
             d->st = ST_IDLE;

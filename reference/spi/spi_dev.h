@@ -52,7 +52,7 @@ void mc_spi_disk_free(mc_spi_disk *d);
 void mc_spi_disk_fail_writes(mc_spi_disk *d, unsigned n); /* next n writes: MEDIUM ERROR */
 int mc_spi_disk_gid(const mc_spi_disk *d);               /* -1 before discovery */
 typedef struct mc_spi_disk_stats {
-    unsigned selections, reselections, commands, sm_blocks, sm_leads, parity_errors, rejects;
+    unsigned selections, reselections, commands, sm_blocks, sm_leads, parity_errors, rejects, timeouts;
 } mc_spi_disk_stats;
 mc_spi_disk_stats mc_spi_disk_stats_get(const mc_spi_disk *d);
 

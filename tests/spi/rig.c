@@ -25,7 +25,8 @@ int rig_open(rig *r, const rig_opts *o)
                      mc_spi_trace_attach(r->trace, r->bus, r->err, sizeof r->err) < 0))
         return -1;
     mc_spi_host_config hc = {.id = RIG_HOST_ID, .raw = o->raw, .mutants = o->host_mutants,
-                             .retransfer = o->retransfer, .wait_ns = TEST_WAIT_NS};
+                             .retransfer = o->retransfer,
+                             .wait_ns = o->wait_ns ? o->wait_ns : TEST_WAIT_NS};
     if (mc_spi_host_new(&r->host, r->bus, &hc, r->err, sizeof r->err) < 0)
         return -1;
     for (unsigned i = 0; i < o->ndisks && i < RIG_MAX_DISKS; i++) {

@@ -30,6 +30,7 @@ typedef struct rig_opts {
     int retransfer;
     bool trace;
     bool incapable_last;       /* the last disk is a standard target */
+    uint64_t wait_ns;          /* host wait limit; 0 = a short test default */
 } rig_opts;
 
 int rig_open(rig *r, const rig_opts *o);

@@ -139,9 +139,34 @@ static void reference_clean(void)
     rig_close(&r);
 }
 
+/* A host that never sends the release: the disks give up after a selection time-out and free
+ * the bus themselves, so the host sees BUS FREE instead of hanging. */
+static void target_deadline(void)
+{
+    rig r;
+    rig_opts o = {.speed = 2, .ndisks = 2, .trace = true, .host_mutants = MC_MUT_NO_RELEASE,
+                  .wait_ns = 4 * 250000000ull};
+    uint8_t data[RIG_BLOCK];
+    rig_pattern(data, sizeof data, 5);
+    rig_open(&r, &o);
+    rig_setup(&r);
+    unsigned order[] = {0, 1};
+    rig_silent(&r, order, 2, LBA, 1, data, true);
+    tap_ok(rig_run(&r) == 0, "wedged host: the run ends");
+    tap_is_int(mc_spi_disk_stats_get(r.disk[0]).timeouts, 1, "the leader gave up holding BSY");
+    mc_spi_run(r.bus, UINT64_MAX, NULL, NULL); /* nothing left but the participant's deadline */
+    tap_is_int(mc_spi_disk_stats_get(r.disk[1]).timeouts, 1, "the participant gave up waiting for ATN");
+    tap_is_int((long long)mc_spi_driven(r.bus, r.ids[1]), 0, "and drives nothing");
+    const mc_spi_op *op = mc_spi_host_op(r.host, mc_spi_host_op_count(r.host) - 1);
+    tap_ok(op->state == MC_OP_FAILED, "the op failed: %s", op->err);
+    tap_is_int((long long)(mc_spi_lines(r.bus) & (MC_SPI_BSY | MC_SPI_SEL | MC_SPI_REQ)), 0, "bus left free");
+    rig_close(&r);
+}
+
 int main(void)
 {
     wire_rules();
+    target_deadline();
     reference_clean();
     for (size_t i = 0; i < mc_spi_mutant_count; i++)
         mutant(&mc_spi_mutants[i]);

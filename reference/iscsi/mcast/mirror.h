@@ -89,6 +89,10 @@ int mc_mirror_terminate(mc_mirror *m, const char *group, uint8_t vlun, char *res
 /* One mirrored WRITE of nblocks blocks at lba; succeeds only when every member reported GOOD. */
 int mc_mirror_write(mc_mirror *m, uint8_t vlun, uint64_t lba, uint32_t nblocks, const uint8_t *data,
                     char *res, size_t reslen);
+/* The same WRITE sent by unicast on every member's own session at once (no group): the peer the
+ * benchmark measures multicast against. */
+int mc_mirror_write_unicast(mc_mirror *m, uint8_t vlun, uint64_t lba, uint32_t nblocks, const uint8_t *data,
+                            char *res, size_t reslen);
 /* A unicast READ from one target's LUN. */
 int mc_mirror_read(mc_mirror *m, const char *name, uint16_t lun, uint64_t lba, uint32_t nblocks,
                    uint8_t *buf, char *res, size_t reslen);

@@ -400,7 +400,7 @@ static void run(mw *w)
     }
 }
 
-static void start_group(mw *w)
+static void start_group(mw *w, bool unicast_only)
 {
     w->gitt = mm_next_group_itt(w->m);
     memset(w->sent, 0, w->nb * sizeof(bool));
@@ -414,8 +414,13 @@ static void start_group(mw *w)
         memset(e->burst, B_NONE, w->nb);
         e->r2t_deadline = now + w->m->o.data_timeout_ms;
         e->deadline = now + cmd_timeout(w);
+        if (unicast_only) {
+            start_unicast(w, e);
+            w->m->st.unicast_retries--;  /* not a retry: the unicast peer's first sending */
+        }
     }
-    send_group_command(w);
+    if (!unicast_only)
+        send_group_command(w);
 }
 
 static void finish(mw *w, bool ok, uint8_t vlun, uint64_t lba, uint32_t nblocks, char *res, size_t reslen)
@@ -436,8 +441,8 @@ static void finish(mw *w, bool ok, uint8_t vlun, uint64_t lba, uint32_t nblocks,
                                    w->mem[i].why[0] ? w->mem[i].why : "failed");
 }
 
-int mc_mirror_write(mc_mirror *m, uint8_t vlun, uint64_t lba, uint32_t nblocks, const uint8_t *data,
-                    char *res, size_t reslen)
+static int write_any(mc_mirror *m, uint8_t vlun, uint64_t lba, uint32_t nblocks, const uint8_t *data,
+                     bool unicast_only, char *res, size_t reslen)
 {
     mm_reg *r = mm_reg_find(m, vlun);
     if (!r)
@@ -471,7 +476,7 @@ int mc_mirror_write(mc_mirror *m, uint8_t vlun, uint64_t lba, uint32_t nblocks, 
         goto out;
     }
     unsigned group_tries = 0;
-    start_group(&w);
+    start_group(&w, unicast_only);
     for (;;) {
         run(&w);
         size_t failed = 0, silent = 0;
@@ -489,7 +494,7 @@ int mc_mirror_write(mc_mirror *m, uint8_t vlun, uint64_t lba, uint32_t nblocks, 
         if (m->o.recovery == MC_RECOVERY_FIG5 && failed == w.n && silent == 0 && group_tries < m->o.retries) {
             group_tries++;
             m->st.group_resends++;
-            start_group(&w);
+            start_group(&w, false);
             continue;
         }
         /* Figure 6 (and Figure 5 when only some failed): unicast to each failed member */
@@ -512,6 +517,18 @@ out:
     free(w.sent);
     free(w.first_r2t);
     return rc;
+}
+
+int mc_mirror_write(mc_mirror *m, uint8_t vlun, uint64_t lba, uint32_t nblocks, const uint8_t *data,
+                    char *res, size_t reslen)
+{
+    return write_any(m, vlun, lba, nblocks, data, false, res, reslen);
+}
+
+int mc_mirror_write_unicast(mc_mirror *m, uint8_t vlun, uint64_t lba, uint32_t nblocks, const uint8_t *data,
+                            char *res, size_t reslen)
+{
+    return write_any(m, vlun, lba, nblocks, data, true, res, reslen);
 }
 
 int mc_mirror_read(mc_mirror *m, const char *name, uint16_t lun, uint64_t lba, uint32_t nblocks,

@@ -56,7 +56,7 @@ proc start {ctx} {
             stop
             return -code error "tgtd did not answer tgtadm within $ready_timeout_s s: $msg ([::mc::tail_of [file join $dir tgtd.log]])"
         }
-        after 50
+        after $::mc::poll_ms
     }
     set img [file join $dir tgtd-lun.img]
     set fh [open $img w]

@@ -4,6 +4,8 @@
 namespace eval ::mc {
     # How long a stopping process gets between SIGTERM and SIGKILL, and SIGKILL and giving up.
     variable stop_grace_s 5
+    # How often a bounded wait looks at a process again.
+    variable poll_ms 20
 }
 
 # Spawns argv with its stderr appended to logfile and waits up to timeout seconds for a line
@@ -60,12 +62,13 @@ proc ::mc::proc_alive {pid} {
 
 # Waits (bounded) for pid to stop running, polling; returns whether it stopped.
 proc ::mc::wait_gone {pid seconds} {
+    variable poll_ms
     set until [expr {[clock milliseconds] + int($seconds * 1000)}]
     while {[proc_alive $pid]} {
         if {[clock milliseconds] >= $until} {
             return 0
         }
-        ::after 20
+        ::after $poll_ms
     }
     return 1
 }

@@ -38,7 +38,7 @@ int main(void)
     mc_mg_hdr got;
     mc_pdu pdus[4];
     size_t n = 0;
-    char err[160];
+    char err[160] = "";
     tap_is_int(mc_mg_parse(dg, MC_MG_HDR_LEN + len, &got, pdus, 4, &n, err, sizeof(err)), 0, "parses: %s", err);
     tap_is_int((long long)n, 2, "two PDUs decoded");
     tap_ok(got.isid == h.isid && got.gsn == 4096 && got.payload_length == len, "isid, gsn, payload_length read back");

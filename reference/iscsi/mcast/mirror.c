@@ -465,7 +465,7 @@ static int exchange(mc_mirror *m, const bool *want, const mc_mreg *q, const mc_m
         else if (first_only && !ans[i])
             why[0] = '\0';  /* mutant: not waited for */
         else
-            verdict(ans[i], anslen[i], q->dialect, okword, why, sizeof(why));
+            verdict(ans[i], anslen[i], perq ? perq[i].dialect : q->dialect, okword, why, sizeof(why));
         free(ans[i]);
         ok[i] = !why[0];
         if (why[0])
@@ -525,7 +525,7 @@ int mc_mirror_register(mc_mirror *m, const char *group, uint16_t port, uint8_t v
         exchange(m, drop, &tq, NULL, "Terminated", false, fails, sizeof(fails), ok);
     }
     bool first_only = m->o.mutant == MC_MIRROR_MUTANT_WRITE_BEFORE_CONFIRM;
-    if (exchange(m, want, &perq[0], perq, "Registered", first_only, fails, sizeof(fails), ok) != 0)
+    if (exchange(m, want, NULL, perq, "Registered", first_only, fails, sizeof(fails), ok) != 0)
         return mm_fail(res, reslen, "register: out of memory");
     /* Only confirmed members are members (§4). */
     mm_reg keep = nr;

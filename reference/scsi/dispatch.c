@@ -95,7 +95,7 @@ int mc_lun_plan(mc_lun *lun, const uint8_t *cdb, size_t cdb_len, mc_scsi_plan *p
     memset(&cmd, 0, sizeof cmd);
     cmd.cdb = cdb;
     cmd.cdb_len = cdb_len;
-    cmd.set = lun->set;
+    cmd.set = lun ? lun->set : NULL;  /* no LU: answered as a LUN without one */
     return mc_dispatch_plan(lun, &cmd, plan, res);
 }
 
@@ -107,7 +107,7 @@ int mc_lun_execute(mc_lun *lun, const uint8_t *cdb, size_t cdb_len, const uint8_
     memset(&cmd, 0, sizeof cmd);
     cmd.cdb = cdb;
     cmd.cdb_len = cdb_len;
-    cmd.set = lun->set;
+    cmd.set = lun ? lun->set : NULL;
     cmd.out = data_out;
     cmd.out_len = data_out ? data_out_len : 0;
     cmd.in = data_in;

@@ -100,11 +100,17 @@ static int open_file(mc_lun *lun, const mc_lun_config *cfg, uint64_t *size, char
 
 int mc_lun_open(mc_lun **out, const mc_lun_config *cfg, char *err, size_t errlen)
 {
-    uint32_t bs = cfg->block_size ? cfg->block_size : DEFAULT_BLOCK_SIZE;
-    uint64_t size = cfg->size;
+    uint32_t bs;
+    uint64_t size;
     mc_lun *lun;
 
+    if (!out || !cfg) {
+        snprintf(err, errlen, "no configuration");
+        return -1;
+    }
     *out = NULL;
+    bs = cfg->block_size ? cfg->block_size : DEFAULT_BLOCK_SIZE;
+    size = cfg->size;
     if (bs < MIN_BLOCK_SIZE || bs > MAX_BLOCK_SIZE || (bs & (bs - 1)) != 0) {
         snprintf(err, errlen, "block size %u is not a power of two in %u..%u", bs,
                  MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);

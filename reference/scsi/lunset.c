@@ -42,7 +42,7 @@ int mc_lun_set_add(mc_lun_set *set, uint16_t lun, mc_lun *lu)
 {
     size_t at = 0;
 
-    if (!lu || lu->set || lun > MC_LUN_ID_MAX || set->count >= MC_LUN_MAX_SETS)
+    if (!set || !lu || lu->set || lun > MC_LUN_ID_MAX || set->count >= MC_LUN_MAX_SETS)
         return -1;
     while (at < set->count && set->ent[at].id < lun)
         at++;
@@ -58,13 +58,13 @@ int mc_lun_set_add(mc_lun_set *set, uint16_t lun, mc_lun *lu)
 
 mc_lun *mc_lun_set_get(const mc_lun_set *set, uint16_t lun)
 {
-    for (size_t i = 0; i < set->count; i++)
+    for (size_t i = 0; set && i < set->count; i++)
         if (set->ent[i].id == lun)
             return set->ent[i].lu;
     return NULL;
 }
 
-size_t mc_lun_set_count(const mc_lun_set *set) { return set->count; }
+size_t mc_lun_set_count(const mc_lun_set *set) { return set ? set->count : 0; }
 
 int mc_lun_set_plan(mc_lun_set *set, uint16_t lun, const uint8_t *cdb, size_t cdb_len,
                     mc_scsi_plan *plan, mc_scsi_result *res)

@@ -20,6 +20,7 @@ static void open_errors(void)
     char err[256];
     mc_lun *lun = (mc_lun *)&err;  /* must be reset to NULL on failure */
 
+    tap_ok(mc_lun_open(&lun, NULL, err, sizeof err) < 0 && err[0], "no configuration refused");
     mc_lun_config c0 = {.size = 0};
     tap_ok(open_cfg(&c0, &lun, err, sizeof err) < 0 && lun == NULL && err[0],
            "memory LU without a size is refused with a message (%s)", err);
@@ -118,8 +119,37 @@ static void sense_helpers(void)
            "no sense data reads as NO SENSE");
 }
 
+/* 4096-byte blocks: plan lengths and data in whole 4096-byte blocks */
+static void big_blocks(void)
+{
+    mc_lun *lun = t_mem_lun(16, 4096);
+    uint8_t cdb[10], data[2 * 4096], back[2 * 4096];
+    t_run r;
+
+    if (!tap_ok(lun != NULL, "4096-byte LU"))
+        return;
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 3u);
+    t_cdb10(cdb, T_WRITE10, 0, 14, 2);
+    t_exec(lun, cdb, 10, data, sizeof data, NULL, 0, &r);
+    tap_ok(r.res.status == MC_SAM_GOOD && r.plan.length == 8192, "WRITE(10) 2 x 4096 bytes");
+    t_cdb10(cdb, T_READ10, 0, 14, 2);
+    t_exec(lun, cdb, 10, NULL, 0, back, sizeof back, &r);
+    tap_ok(r.res.status == MC_SAM_GOOD && r.res.data_in_len == 8192 &&
+               !memcmp(back, data, sizeof data),
+           "READ(10) returns the two 4096-byte blocks");
+    t_cdb10(cdb, T_READ10, 0, 15, 2);
+    t_exec(lun, cdb, 10, NULL, 0, back, sizeof back, &r);
+    t_sense(&r, MC_SK_ILLEGAL_REQUEST, MC_ASC_LBA_OUT_OF_RANGE, "4096-byte LU: past the end");
+    uint8_t rc[10] = {T_READ_CAP10};
+    t_exec(lun, rc, 10, NULL, 0, back, sizeof back, &r);
+    tap_ok(t_be32(back) == 15 && t_be32(back + 4) == 4096, "READ CAPACITY(10): 15, 4096");
+    mc_lun_close(lun);
+}
+
 int main(void)
 {
+    big_blocks();
     open_errors();
     files();
     sense_helpers();

@@ -131,6 +131,17 @@ int main(void)
     t_exec(d, rl, 12, NULL, 0, in, sizeof in, &r);
     tap_ok(r.res.status == MC_SAM_GOOD && t_be32(in) == 8 && t_be64(in + 8) == 0,
            "REPORT LUNS on an LU outside any set lists LUN 0");
+    /* no set, no LU: nothing crashes, commands are answered as for a LUN without an LU */
+    tap_ok(mc_lun_set_get(NULL, 0) == NULL && mc_lun_set_count(NULL) == 0 &&
+               mc_lun_set_add(NULL, 0, d) < 0,
+           "a NULL set holds nothing and takes nothing");
+    run(NULL, 0, tur, 6, NULL, 0, in, sizeof in, &r);
+    t_sense(&r, MC_SK_ILLEGAL_REQUEST, MC_ASC_LUN_NOT_SUPPORTED, "TUR through a NULL set");
+    memset(&r, 0, sizeof r);
+    r.plan_rc = mc_lun_plan(NULL, inq, 6, &r.plan, &r.res);
+    tap_ok(r.plan_rc == 0 && r.plan.length == 96, "INQUIRY plan on no LU");
+    mc_lun_execute(NULL, inq, 6, NULL, 0, in, sizeof in, &r.res);
+    tap_ok(r.res.status == MC_SAM_GOOD && in[0] == 0x7f, "INQUIRY on no LU: qualifier 011b");
     mc_lun_close(d);
     mc_lun_set_free(set);
     mc_lun_set_free(NULL);

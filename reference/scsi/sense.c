@@ -93,7 +93,7 @@ void mc_sense_info(mc_scsi_result *res, uint8_t key, uint16_t asc_ascq, uint64_t
     if (info > UINT32_MAX)
         return;
     res->sense[0] |= SENSE_VALID;
-    mc_put32(res->sense + FIXED_INFO_AT, info);
+    mc_put32(res->sense + FIXED_INFO_AT, (uint32_t)info);
 }
 
 size_t mc_sense_build(uint8_t *buf, size_t cap, bool descriptor, uint8_t key, uint16_t asc_ascq)

@@ -17,7 +17,8 @@
 #define TGT_LOGIN_TIMEOUT_MS 15000u    /* a connection must reach full feature phase by then */
 #define TGT_LOGIN_DATA_MAX 8192u       /* data segment limit during login (RFC 7143 13.12) */
 #define TGT_OUR_MRDSL 262144u          /* the MaxRecvDataSegmentLength we declare */
-#define TGT_EDTL_MAX (64u << 20)       /* largest transfer one command may ask of us */
+#define TGT_EDTL_MAX (16u << 20)       /* largest transfer one command may ask of us */
+#define TGT_SESSION_BYTES_MAX (64u << 20)  /* write buffers and kept Data-In one session may hold */
 #define TGT_WBUF_HIGH (8u << 20)       /* stop reading from a peer that does not read its answers */
 #define TGT_KEPT_MAX 256u              /* responses kept for Status SNACK (6.7) */
 #define TGT_TEXT_MAX 65536u            /* longest text a request may accumulate (6.6) */

@@ -163,19 +163,36 @@ static void set_residual(tgt_conn *c, tgt_task *k, uint32_t wanted)
     }
 }
 
+/* Bytes a session's tasks hold: write buffers still filling and Data-In kept for SNACK. */
+static size_t session_bytes(const tgt_session *s, tgt_task **oldest_done, size_t *ndone)
+{
+    size_t bytes = 0;
+    *oldest_done = NULL;
+    *ndone = 0;
+    for (tgt_task *k = s->tasks; k; k = k->next) {
+        if (k->state == TASK_WAIT_DATA) {
+            bytes += k->edtl;
+        } else {
+            bytes += k->data ? k->data_len : 0;
+            *oldest_done = k;  /* new tasks go to the head: the last one seen is the oldest */
+            (*ndone)++;
+        }
+    }
+    return bytes;
+}
+
 /* An initiator that never acknowledges StatSN must not make us keep tasks without bound: past
- * TGT_KEPT_MAX answered tasks the oldest (the list's tail) is forgotten. */
+ * TGT_KEPT_MAX answered tasks or TGT_SESSION_BYTES_MAX bytes the oldest is forgotten. */
 static void prune_done(tgt_session *s)
 {
-    size_t done = 0;
-    tgt_task *oldest = NULL;
-    for (tgt_task *k = s->tasks; k; k = k->next)
-        if (k->state == TASK_DONE) {
-            done++;
-            oldest = k;
-        }
-    if (done > TGT_KEPT_MAX && oldest)
+    for (;;) {
+        tgt_task *oldest;
+        size_t ndone;
+        size_t bytes = session_bytes(s, &oldest, &ndone);
+        if (!oldest || (ndone <= TGT_KEPT_MAX && bytes <= TGT_SESSION_BYTES_MAX))
+            return;
         tgt_task_remove(s, oldest);
+    }
 }
 
 /* Sends data and status; the task stays for SNACK at ErrorRecoveryLevel >= 1. */
@@ -405,6 +422,16 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
         k->next = s->tasks;
         s->tasks = k;
         execute(c, k);
+        return;
+    }
+    tgt_task *oldest;
+    size_t ndone;
+    if (k->edtl <= TGT_EDTL_MAX && session_bytes(s, &oldest, &ndone) + k->edtl > TGT_SESSION_BYTES_MAX) {
+        /* SAM-5 5.3: no room for more write data now; the initiator may retry */
+        tgt_log(c, 1, "ITT 0x%08x: session write buffers full", k->itt);
+        memset(&k->res, 0, sizeof(k->res));
+        k->res.status = MC_SAM_TASK_SET_FULL;
+        fail_early(c, k);
         return;
     }
     if (k->edtl > TGT_EDTL_MAX || (k->buf = malloc(k->edtl)) == NULL) {

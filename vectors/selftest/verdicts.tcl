@@ -61,3 +61,10 @@ vector selftest.caught-check {
 } {
     catch {check eq 1 2 -field answer}
 }
+
+vector selftest.claim-cite {
+    claims {000:1(a)} role initiator
+    summary "Cites a catalogue element: the report's claim table gives claim 000:1 this verdict"
+} {
+    check eq [vector-info claims] {000:1(a)} -field claims
+}

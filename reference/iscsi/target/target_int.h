@@ -144,7 +144,6 @@ typedef struct tgt_conn {
     uint16_t cid;
     uint32_t statsn, exp_statsn;
     bool statsn_started;
-    tgt_params p;               /* negotiated during login, copied into the session */
     struct tgt_login *login;
     uint64_t login_deadline_ms;
     /* Text exchange in full feature phase (6.6, 11.10) */

@@ -305,7 +305,6 @@ static int enter_ffp(tgt_conn *c, struct tgt_login *l)
     s->conn = c;
     c->sess = s;
     c->cid = l->cid;
-    c->p = *p;
     return 0;
 }
 

@@ -288,7 +288,6 @@ static void accept_all(mc_target *t)
         snprintf(c->peer, sizeof(c->peer), "%s:%u", addr, (unsigned)ntohs(sa.sin_port));
         c->phase = PHASE_LOGIN;
         c->login_deadline_ms = tgt_now_ms() + t->login_timeout_ms;
-        tgt_params_default(&c->p);
         c->next = t->conns;
         t->conns = c;
         tgt_log(c, 1, "connection accepted");

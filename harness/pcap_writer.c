@@ -216,3 +216,63 @@ int mc_pcap_flow_close(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts)
     f->opened = false;
     return pcap_dump_flush(p->dumper) == 0 ? 0 : -1;
 }
+
+#define IPPROTO_UDP_NUM 17u
+#define UDP_HDR_LEN 8u
+#define UDP_MAX_PAYLOAD (IPV4_MAX_TOTAL - IPV4_HDR_LEN - UDP_HDR_LEN)
+#define IPV4_MCAST_MASK 0xf0000000u   /* 224.0.0.0/4 (RFC 5771) */
+#define IPV4_MCAST_NET 0xe0000000u
+#define MCAST_MAC_LOW23 0x7fffffu     /* group MAC 01:00:5e + low 23 bits of the address (RFC 1112 6.4) */
+
+int mc_pcap_write_udp(mc_pcap *p, const struct sockaddr_in *src, const struct sockaddr_in *dst,
+                      const uint8_t *payload, size_t len, const struct timeval *ts)
+{
+    if (!p)
+        return 0;
+    if (len > UDP_MAX_PAYLOAD)
+        len = UDP_MAX_PAYLOAD;
+    uint8_t *eth = p->frame, *ip = eth + ETH_HDR_LEN, *udp = ip + IPV4_HDR_LEN;
+    uint32_t dip = ntohl(dst->sin_addr.s_addr);
+    if ((dip & IPV4_MCAST_MASK) == IPV4_MCAST_NET) {
+        eth[0] = 0x01;
+        eth[1] = 0x00;
+        eth[2] = 0x5e;
+        eth[3] = (uint8_t)((dip & MCAST_MAC_LOW23) >> 16);
+        eth[4] = (uint8_t)(dip >> 8);
+        eth[5] = (uint8_t)dip;
+    } else {
+        put_mac(eth, dst);
+    }
+    put_mac(eth + 6, src);
+    put16(eth + 12, ETH_TYPE_IPV4);
+    memset(ip, 0, IPV4_HDR_LEN);
+    ip[0] = IPV4_VERSION_IHL;
+    put16(ip + 2, (uint32_t)(IPV4_HDR_LEN + UDP_HDR_LEN + len));
+    put16(ip + 4, (uint32_t)p->frames);
+    put16(ip + 6, IPV4_DONT_FRAGMENT);
+    ip[8] = IPV4_TTL;
+    ip[9] = IPPROTO_UDP_NUM;
+    memcpy(ip + 12, &src->sin_addr.s_addr, 4);
+    memcpy(ip + 16, &dst->sin_addr.s_addr, 4);
+    put16(ip + 10, csum_fold(csum_add(0, ip, IPV4_HDR_LEN)));
+    memcpy(udp, &src->sin_port, 2);
+    memcpy(udp + 2, &dst->sin_port, 2);
+    put16(udp + 4, (uint32_t)(UDP_HDR_LEN + len));
+    put16(udp + 6, 0);
+    memcpy(udp + UDP_HDR_LEN, payload, len);
+    /* UDP checksum over the pseudo-header and datagram (RFC 768); 0 is sent as 0xffff. */
+    uint8_t pseudo[12];
+    memcpy(pseudo, ip + 12, 8);
+    pseudo[8] = 0;
+    pseudo[9] = IPPROTO_UDP_NUM;
+    put16(pseudo + 10, (uint32_t)(UDP_HDR_LEN + len));
+    uint16_t sum = csum_fold(csum_add(csum_add(0, pseudo, sizeof pseudo), udp, UDP_HDR_LEN + len));
+    put16(udp + 6, sum ? sum : 0xffffu);
+    struct pcap_pkthdr h;
+    memset(&h, 0, sizeof h);
+    h.ts = *ts;
+    h.caplen = h.len = (bpf_u_int32)(ETH_HDR_LEN + IPV4_HDR_LEN + UDP_HDR_LEN + len);
+    pcap_dump((u_char *)p->dumper, &h, p->frame);
+    p->frames++;
+    return pcap_dump_flush(p->dumper) == 0 ? 0 : -1;
+}

@@ -36,6 +36,10 @@ int mc_pcap_write(mc_pcap *p, mc_pcap_flow *f, bool outbound, const uint8_t *byt
                   const struct timeval *ts);
 /* Writes FIN segments for both directions. */
 int mc_pcap_flow_close(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts);
+/* Writes one UDP datagram (group traffic of multicast mirroring) from src to dst; a multicast
+ * destination gets its group MAC address. Returns 0 or -1 on write error. */
+int mc_pcap_write_udp(mc_pcap *p, const struct sockaddr_in *src, const struct sockaddr_in *dst,
+                      const uint8_t *payload, size_t len, const struct timeval *ts);
 /* Frames written so far (for reports and tests). */
 uint64_t mc_pcap_frames(const mc_pcap *p);
 

@@ -30,3 +30,26 @@ absent-lun           63
 response-ms          5000
 # How long silence must last to count as "the device ignored the PDU", in milliseconds
 quiet-ms             1000
+# Multicast mirroring (suite mcast): iSCSI names of the PIXIT targets, in the same order (empty: target-iqn for all)
+target-iqns          {}
+# Virtual LUN the mcast vectors register (0..255, not a real LUN of any target)
+mcast-vlun           5
+# GroupBurst, GroupTasks and DataTimeout (ms) the harness registers as the mirroring initiator
+mcast-burst          65536
+mcast-tasks          8
+mcast-data-timeout   500
+# Interface address and TTL of the harness's group sender and receiver
+mcast-if             127.0.0.1
+mcast-ttl            1
+# Largest data segment of a group Data-Out the harness sends (bytes; bounded by each member's MaxRecvDataSegmentLength)
+mcast-segment        8192
+# Number of targets a device profile starts, and of targets the harness emulates for an initiator DUT
+mcast-members        3
+# Addresses the emulated targets listen on (one per target; loopback aliases need no set-up on Linux)
+mcast-emulated-addrs {127.0.0.2 127.0.0.3 127.0.0.4}
+# Command line of the mirroring initiator's console (an initiator DUT); empty when there is none
+initiator-command    {}
+# Prompt of that console
+initiator-prompt     {mc> }
+# Unicast retries the initiator DUT makes for a failed member before reporting it (§7.2)
+mcast-retries        2

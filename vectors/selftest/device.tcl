@@ -10,9 +10,16 @@ vector selftest.device-restart {
 }
 
 vector selftest.device-crash {
-    claims {RFC7143:11.1} role target
+    claims {RFC7143:11.1} role target timeout 10
     summary "The device process dies during the vector without being asked to: verdict fail"
 } {
-    exec kill -KILL [pixit pid]
-    after 200
+    set pid [pixit pid]
+    exec kill -KILL $pid
+    # Wait (under the watchdog) until the kernel has ended it: a zombie or no process at all.
+    while {![catch {open /proc/$pid/stat} fh]} {
+        set state [lindex [split [read $fh] " "] 2]
+        close $fh
+        if {$state eq "Z"} break
+        after 10
+    }
 }

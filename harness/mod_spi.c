@@ -16,6 +16,12 @@
 #define HOST_ID_DEFAULT 7
 #define FNV_PRIME 0x100000001b3ull
 #define FNV_OFFSET 0xcbf29ce484222325ull
+#define LCG_MUL 6364136223846793005ull   /* Knuth's MMIX generator: test data, not secrets */
+#define LCG_ADD 1442695040888963407ull
+#define MEDIA_NS 20000u                   /* a disconnecting disk reselects after 20 us */
+#define MAX_WAIT_NS 1000000000L           /* host wait limit: at most 1 s simulated */
+#define MAX_DISK_BLOCKS (1L << 20)        /* 512 MiB of memory per disk at most */
+#define MAX_SEED (1L << 30)
 
 static mc_spi_mod *mod_of(Tcl_Interp *interp) { return Tcl_GetAssocData(interp, ASSOC_KEY, NULL); }
 
@@ -226,7 +232,7 @@ static int cmd_host(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
     mc_spi_host_config hc = {0};
     if (opt_int(interp, objc, objv, 2, "-id", &id, 0, MC_SPI_MAX_ID - 1) != TCL_OK ||
         opt_int(interp, objc, objv, 2, "-raw", &raw, 0, 1) != TCL_OK ||
-        opt_int(interp, objc, objv, 2, "-wait-ns", &wait, 0, 1000000000L) != TCL_OK)
+        opt_int(interp, objc, objv, 2, "-wait-ns", &wait, 0, MAX_WAIT_NS) != TCL_OK)
         return TCL_ERROR;
     if (opt_find(objc, objv, 2, "-mutants", &o) && mutant_bits(interp, o, "host", &hc.mutants) != TCL_OK)
         return TCL_ERROR;
@@ -256,11 +262,11 @@ static int cmd_disk(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
     if (id < 0 || id >= (long)MC_SPI_MAX_ID || s->disk[id])
         return err_result(interp, "disk", "ID out of range or taken");
     Tcl_Obj *o;
-    mc_spi_disk_config dc = {.id = (unsigned)id, .mutants = s->target_mutants, .media_ns = 20000};
+    mc_spi_disk_config dc = {.id = (unsigned)id, .mutants = s->target_mutants, .media_ns = MEDIA_NS};
     if (opt_int(interp, objc, objv, 3, "-capable", &capable, 0, 1) != TCL_OK ||
         opt_int(interp, objc, objv, 3, "-raw", &raw, 0, 1) != TCL_OK ||
         opt_int(interp, objc, objv, 3, "-disconnect", &disc, 0, 1) != TCL_OK ||
-        opt_int(interp, objc, objv, 3, "-blocks", &blocks, 1, 1L << 20) != TCL_OK)
+        opt_int(interp, objc, objv, 3, "-blocks", &blocks, 1, MAX_DISK_BLOCKS) != TCL_OK)
         return TCL_ERROR;
     if (opt_find(objc, objv, 3, "-mutants", &o) && mutant_bits(interp, o, "target", &dc.mutants) != TCL_OK)
         return TCL_ERROR;
@@ -288,7 +294,7 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t blocks, long seed)
     for (uint32_t b = 0; b < blocks; b++) {
         uint64_t x = ((uint64_t)seed * FNV_PRIME) ^ (lba + b) ^ FNV_OFFSET;
         for (uint32_t i = 0; i < BLOCK; i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            x = x * LCG_MUL + LCG_ADD;
             buf[(size_t)b * BLOCK + i] = (uint8_t)(x >> 56);
         }
     }
@@ -349,11 +355,12 @@ static int cmd_discover(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     return queue(interp, s, &q);
 }
 
-/* spi write BUS TARGET LBA BLOCKS ?-seed S?: one conventional WRITE(10). */
+/* spi write BUS TARGET LBA BLOCKS ?-seed S? ?-atn 0|1?: one conventional WRITE(10); -atn 0 selects
+ * without ATN (no IDENTIFY). */
 static int cmd_write(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    static const char *const opts[] = {"-seed", NULL};
-    long t, lba, blocks, seed = 1;
+    static const char *const opts[] = {"-seed", "-atn", NULL};
+    long t, lba, blocks, seed = 1, atn = 1;
     if (objc < 5) {
         Tcl_WrongNumArgs(interp, 1, objv, "bus target lba blocks ?-seed S?");
         return TCL_ERROR;
@@ -361,7 +368,8 @@ static int cmd_write(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
     mc_spi_sim *s = live_sim(interp, objv[1]);
     if (!s || need_host(interp, s) != TCL_OK || Tcl_GetLongFromObj(interp, objv[2], &t) != TCL_OK ||
         Tcl_GetLongFromObj(interp, objv[3], &lba) != TCL_OK || Tcl_GetLongFromObj(interp, objv[4], &blocks) != TCL_OK ||
-        opt_check(interp, objc, objv, 5, opts) != TCL_OK || opt_int(interp, objc, objv, 5, "-seed", &seed, 0, 1L << 30) != TCL_OK)
+        opt_check(interp, objc, objv, 5, opts) != TCL_OK || opt_int(interp, objc, objv, 5, "-seed", &seed, 0, MAX_SEED) != TCL_OK ||
+        opt_int(interp, objc, objv, 5, "-atn", &atn, 0, 1) != TCL_OK)
         return TCL_ERROR;
     if (t < 0 || t >= (long)MC_SPI_MAX_ID || lba < 0 || lba > UINT32_MAX || blocks < 1 || blocks > (long)MAX_BLOCKS)
         return err_result(interp, "write", "target, lba or blocks out of range");
@@ -369,7 +377,7 @@ static int cmd_write(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
     if (!d)
         return err_result(interp, "write", "out of memory");
     mc_spi_op op = {.kind = MC_OP_WRITE, .target = (uint8_t)t, .lba = (uint32_t)lba, .blocks = (uint32_t)blocks,
-                    .block_size = BLOCK, .data = d};
+                    .block_size = BLOCK, .data = d, .no_atn = !atn};
     return queue(interp, s, &op);
 }
 
@@ -387,7 +395,7 @@ static int cmd_silent(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
     mc_spi_sim *s = live_sim(interp, objv[1]);
     if (!s || need_host(interp, s) != TCL_OK || Tcl_ListObjGetElements(interp, objv[2], &n, &ids) != TCL_OK ||
         Tcl_GetLongFromObj(interp, objv[3], &lba) != TCL_OK || Tcl_GetLongFromObj(interp, objv[4], &blocks) != TCL_OK ||
-        opt_check(interp, objc, objv, 5, opts) != TCL_OK || opt_int(interp, objc, objv, 5, "-seed", &seed, 0, 1L << 30) != TCL_OK ||
+        opt_check(interp, objc, objv, 5, opts) != TCL_OK || opt_int(interp, objc, objv, 5, "-seed", &seed, 0, MAX_SEED) != TCL_OK ||
         opt_int(interp, objc, objv, 5, "-status", &status, 0, 1) != TCL_OK)
         return TCL_ERROR;
     if (n < 1 || n > (int)MC_SPI_MAX_ID || lba < 0 || lba > UINT32_MAX || blocks < 1 || blocks > (long)MAX_BLOCKS)
@@ -506,7 +514,7 @@ static int cmd_holds(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
     mc_spi_sim *s = live_sim(interp, objv[1]);
     if (!s || Tcl_GetLongFromObj(interp, objv[2], &id) != TCL_OK || Tcl_GetLongFromObj(interp, objv[3], &lba) != TCL_OK ||
         Tcl_GetLongFromObj(interp, objv[4], &blocks) != TCL_OK || opt_check(interp, objc, objv, 5, opts) != TCL_OK ||
-        opt_int(interp, objc, objv, 5, "-seed", &seed, 0, 1L << 30) != TCL_OK)
+        opt_int(interp, objc, objv, 5, "-seed", &seed, 0, MAX_SEED) != TCL_OK)
         return TCL_ERROR;
     if (id < 0 || id >= (long)MC_SPI_MAX_ID || !s->disk[id] || lba < 0 || blocks < 1 || blocks > (long)MAX_BLOCKS)
         return err_result(interp, "holds", "no such disk or extent");

@@ -99,7 +99,8 @@ void host_prepare(mc_spi_host *h, mc_spi_op *op)
         return;
     case MC_OP_WRITE:
     case MC_OP_READ:
-        put_identify(h, op->lun);
+        if (!op->no_atn) /* without ATN the target goes straight to COMMAND (LUN 0) */
+            put_identify(h, op->lun);
         mc_spi_cdb_rw10(h->cdb, op->kind == MC_OP_WRITE, op->lba, (uint16_t)op->blocks);
         h->cdb_len = MC_CDB10_LEN;
         if (op->kind == MC_OP_WRITE) {

@@ -90,6 +90,7 @@ typedef struct mc_spi_op {
     unsigned n;
     bool status_now;           /* silent: participants reselect for status after this op */
     bool retransfer;           /* queued by the host to repeat failed mirrors */
+    bool no_atn;               /* write/read: select without ATN, no IDENTIFY (LUN 0) */
     /* results */
     uint8_t status;            /* conventional: SCSI status */
     uint8_t pstatus[MC_SPI_MAX_ID]; /* silent: status per participant position */

@@ -195,6 +195,29 @@ static void phases_and_timing(int speed, bool disconnect, const char *name)
     rig_close(&r);
 }
 
+static void selection_without_atn(void)
+{
+    rig r;
+    rig_opts o = {.speed = 1, .ndisks = 1, .trace = true};
+    uint8_t data[RIG_BLOCK];
+    rig_pattern(data, sizeof data, 8);
+    rig_open(&r, &o);
+    rig_setup(&r);
+    uint64_t t0 = mc_spi_now(r.bus);
+    mc_spi_op w = {.kind = MC_OP_WRITE, .target = (uint8_t)r.ids[0], .lba = 9, .blocks = 1,
+                   .block_size = RIG_BLOCK, .data = data, .no_atn = true};
+    mc_spi_host_queue(r.host, &w, r.err, sizeof r.err);
+    tap_ok(rig_run(&r) == 0 && mc_spi_host_op(r.host, 2)->state == MC_OP_OK, "write selected without ATN is OK");
+    size_t at = 0;
+    const mc_spi_ev *sel = find_ev(&r, MC_EV_SELECTION, t0, &at);
+    const mc_spi_ev *e;
+    mc_spi_trace_events(r.trace, &e);
+    tap_ok(sel && !sel->atn, "selection with ATN false");
+    tap_ok(sel && e[at].kind == MC_EV_COMMAND, "COMMAND follows the selection directly (no MESSAGE OUT)");
+    tap_ok(rig_disk_has(&r, 0, 9, data, sizeof data), "block stored");
+    rig_close(&r);
+}
+
 static void selection_timeout(void)
 {
     rig r;
@@ -241,6 +264,7 @@ int main(void)
     phases_and_timing(2, false, "Ultra320");
     phases_and_timing(1, false, "Fast-20");
     phases_and_timing(0, true, "async, disconnecting");
+    selection_without_atn();
     selection_timeout();
     return tap_done();
 }

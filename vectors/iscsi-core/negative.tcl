@@ -23,6 +23,9 @@ vector core.neg.dsl-over-limit {
     set out [iscsi send $c nop-out -data [pattern [expr {$limit + 512}] 10]]
     if {[catch {iscsi recv $c -timeout [wait-ms]} r opts]} {
         set why [lindex [dict get $opts -errorcode] 1]
+        if {$why eq "BADPDU"} {
+            fail "the target answered an oversized PDU with a PDU the harness cannot accept: $r" -clause RFC7143:13.12
+        }
         # Dropping the connection is a legal answer to a protocol error at ErrorRecoveryLevel 0.
         check eq $why CLOSED -field "answer to an oversized PDU" -clause RFC7143:7.1
         return
@@ -77,6 +80,7 @@ vector core.neg.sense-length {
     summary "SenseLength counts exactly the sense bytes that follow it (LBA out of range)"
 } {
     set c [session]
+    block-size $c
     set r [iscsi scsi $c -cdb [cdb-read10 0xfffffff0 1] -lun [pixit lun] -in 4096 -timeout [wait-ms]]
     check pdu $r {opcode 0x21 status 0x02} -clause RFC7143:11.4.2
     set dsl [dict get $r data_segment_length]

@@ -10,7 +10,7 @@ vector core.cmdsn.outside-window {
     set st [iscsi state $c]
     set bad [expr {([dict get $st maxcmdsn] + 1) & 0xffffffff}]
     set out [iscsi send $c nop-out cmdsn $bad]
-    set got [silent $c [list opcode 0x20 itt [dict get $out itt]]]
+    set got [silent $c [list opcode 0x20 itt [dict get $out itt]] RFC7143:4.2.2.1]
     if {$got ne 1} {
         fail "NOP-Out with CmdSN $bad (MaxCmdSN [dict get $st maxcmdsn]) was answered" -clause RFC7143:4.2.2.1
     }
@@ -26,7 +26,7 @@ vector core.cmdsn.stale {
     set first [ping $c]
     set used [expr {([dict get $first expcmdsn] - 1) & 0xffffffff}]
     set out [iscsi send $c nop-out cmdsn $used]
-    set got [silent $c [list opcode 0x20 itt [dict get $out itt]]]
+    set got [silent $c [list opcode 0x20 itt [dict get $out itt]] RFC7143:4.2.2.1]
     if {$got ne 1} {
         fail "NOP-Out reusing CmdSN $used was answered" -clause RFC7143:4.2.2.1
     }

@@ -32,6 +32,6 @@ vector core.tmf.abort-running {
     set out [iscsi send $c tmf function 1 rtt $itt refcmdsn [dict get $cmd cmdsn] -lun [pixit lun]]
     set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
     check eq [dict get $r response] 0 -field response -clause RFC7143:11.6.1
-    set got [silent $c [list opcode 0x21 itt $itt status 0]]
+    set got [silent $c [list opcode 0x21 itt $itt status 0] RFC7143:11.5.1]
     if {$got ne 1} { fail "the aborted write completed with GOOD status" -clause RFC7143:11.5.1 }
 }

@@ -129,7 +129,7 @@ vector core.write.data-out-checked {
     set bogus [expr {([dict get $t ttt] + 0x5a5a) & 0xffffffff}]
     if {$bogus == 0xffffffff} { set bogus 1 }
     iscsi send $c data-out itt $itt ttt $bogus datasn 0 buffer_offset 0 F 1 -lun [pixit lun] -data [pattern $bs 6]
-    set got [silent $c [list opcode 0x21 itt $itt status 0]]
+    set got [silent $c [list opcode 0x21 itt $itt status 0] RFC7143:11.7.4 1]
     if {$got ne 1} {
         fail "write completed GOOD with data under an unknown TTT" -clause RFC7143:11.7.4
     }

@@ -95,11 +95,17 @@ proc recent {c {n 3}} {
     return [expr {[llength $seen] ? [join $seen "; "] : "nothing"}]
 }
 
-# 1 when no PDU matching pred arrives within the quiet time, else the PDU that came.
-proc silent {c pred} {
+# 1 when no PDU matching pred arrives within the quiet time, else the PDU that came. A target
+# that closes the connection instead fails under clause, unless closing is an accepted answer
+# (closed_ok 1: the connection is then reported silent too).
+proc silent {c pred clause {closed_ok 0}} {
     if {[catch {iscsi expect $c $pred -timeout [quiet-ms]} got opts]} {
-        if {[lindex [dict get $opts -errorcode] 1] eq "TIMEOUT"} {
+        set why [lindex [dict get $opts -errorcode] 1]
+        if {$why eq "TIMEOUT" || ($closed_ok && $why eq "CLOSED")} {
             return 1
+        }
+        if {$why in {CLOSED BADPDU}} {
+            fail "expected the PDU to be ignored, but [string tolower $why]: $got" -clause $clause
         }
         return -options $opts $got
     }
@@ -131,7 +137,7 @@ proc block-size {c} {
     if {[info exists ::block_size($c)]} {
         return $::block_size($c)
     }
-    set r [iscsi scsi $c -cdb [cdb-readcap10] -lun [pixit lun] -in 8 -timeout [wait-ms]]
+    set r [scsi-past-ua $c -cdb [cdb-readcap10] -lun [pixit lun] -in 8 -timeout [wait-ms]]
     if {[dict get $r status] != 0 || [string length [dict get $r data]] < 8} {
         fail "READ CAPACITY(10) on LUN [pixit lun] failed (status [dict get $r status])" -clause RFC7143:11.4
     }
@@ -173,4 +179,21 @@ proc check-good {r {clause RFC7143:11.4}} {
         }
         fail "status [format 0x%02x [dict get $r status]]$why, expected GOOD" -clause $clause
     }
+}
+
+# SCSI sense key UNIT ATTENTION (SPC-4 4.5.6): a LUN reports it once after a reset or power on.
+set ::SENSE_UNIT_ATTENTION 6
+set ::UA_RETRIES 4
+
+# `iscsi scsi` repeated while the LUN answers CHECK CONDITION / UNIT ATTENTION, as an initiator
+# does after the first login (SAM-5 5.14): the condition is not the behaviour under test.
+proc scsi-past-ua {c args} {
+    for {set i 0} {$i < $::UA_RETRIES} {incr i} {
+        set r [iscsi scsi $c {*}$args]
+        if {!([dict exists $r status] && [dict get $r status] == 2 && [dict exists $r sense key] &&
+              [dict get $r sense key] == $::SENSE_UNIT_ATTENTION)} {
+            return $r
+        }
+    }
+    return $r
 }

@@ -4,7 +4,7 @@
 profile {
     summary "tgtd (Linux SCSI target framework) on 127.0.0.1, free port, LUN 1 file-backed"
     lifecycle 1
-    pics {erl1 0 snack 0 text-after-login 0 mcast 0}
+    pics {erl1 0 snack 0 text-after-login 0 mcast 0 digests 0}
     pixit {target-iqn iqn.2026-11.org.mirrorcert:tgtd}
     deviations {}
 }

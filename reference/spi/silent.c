@@ -149,7 +149,8 @@ void sm_step(mc_spi_disk *d)
 {
     switch (d->next) {
     case NEXT_SM_DATA: {
-        uint32_t bs = mc_lun_block_size(mc_lun_set_get(d->cfg.luns, d->sm.extent.lun));
+        mc_lun *lu = mc_lun_set_get(d->cfg.luns, d->sm.extent.lun);
+        uint32_t bs = lu ? mc_lun_block_size(lu) : 0; /* an unknown LUN takes no data */
         size_t n = (size_t)d->sm.extent.blocks * bs;
         if (!bs || n > d->cfg.max_xfer) {
             n = 0;

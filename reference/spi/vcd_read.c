@@ -31,6 +31,7 @@ typedef struct reader {
     uint32_t drive[MC_SPI_MAX_ID];
     bool have_drive;
     bool pending;
+    bool in_comment;
     uint64_t time;
     char *err;
     size_t errlen;
@@ -166,6 +167,14 @@ static int body_token(reader *r, char *tok, char **save)
         if (ns != r->time)
             flush(r);
         r->time = ns;
+        return 0;
+    }
+    if (r->in_comment) { /* $comment text $end: skipped whatever it holds */
+        r->in_comment = strcmp(tok, "$end") != 0;
+        return 0;
+    }
+    if (strcmp(tok, "$comment") == 0) {
+        r->in_comment = true;
         return 0;
     }
     if (tok[0] == '$') /* $dumpvars, $end, ...: values inside are ordinary changes */

@@ -95,6 +95,8 @@ static void malformed(void)
     char text[6200];
     snprintf(text, sizeof text, "$enddefinitions $end\n%s", longline);
     tap_is_int(read_text(text, err, sizeof err), -1, "overlong line: refused (%s)", err);
+    tap_is_int(read_text("$var wire 1 ! BSY $end\n$enddefinitions $end\n#0\n$comment captured on bench 3 $end\n0!\n#5\n1!\n",
+                         err, sizeof err), 0, "$comment in the body is skipped");
     tap_is_int(read_text("$timescale 10 ps $end\n$var wire 1 ! BSY $end\n$enddefinitions $end\n#0\n0!\n#100\n1!\n",
                          err, sizeof err), 0, "ps timescale accepted");
 }

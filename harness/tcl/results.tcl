@@ -202,6 +202,7 @@ proc ::mc::results_tree {run all_vectors results captured} {
 }
 
 # --report DIR: results.xml, index.html (summary), certification.html, and the capture.
+# --report DIR also keeps the device's own logs (the profile wrote them in the working directory).
 proc ::mc::write_report_dir {dir run all_vectors results pcap} {
     set captured [expr {$pcap ne "" && [file exists $pcap]}]
     file mkdir $dir
@@ -213,5 +214,8 @@ proc ::mc::write_report_dir {dir run all_vectors results pcap} {
     file copy -force [file join $reports report.css] [file join $dir report.css]
     if {$captured} {
         file copy -force $pcap [file join $dir traffic.pcap]
+    }
+    foreach log [glob -nocomplain -directory [dict get $run workdir] *.log] {
+        file copy -force $log [file join $dir [file tail $log]]
     }
 }

@@ -58,7 +58,8 @@ proc ::mc::run_command {args} {
         device_summary [dict get $device_def summary] identity [device_identity] \
         harness_version $::mc::version seed [dict get $o seed] filter [dict get $o filter] \
         shard [dict get $o shard] mutant [dict get $o mutant] started $started \
-        time_ms [expr {[clock milliseconds] - $t0}] pics $::mc::pics pixit [pixit_all]]
+        time_ms [expr {[clock milliseconds] - $t0}] pics $::mc::pics pixit [pixit_all] \
+        workdir $workdir]
 
     set status [run_status $results]
     progress_clear

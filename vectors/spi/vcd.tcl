@@ -23,7 +23,7 @@ proc sm_capture {} {
 }
 
 vector sm.vcd.offline {
-    claims {001:1(b) 001:1(f) 001:2 001:3 001:4 001:5 001:8 001:9} role bus-target requires {vcd-capture}
+    claims {001:1(b) 001:1(f) 001:2 001:3 001:4 001:5 001:8 001:9 001:11(i) 001:12 001:13 001:14 001:15 001:18 001:19} role bus-target requires {vcd-capture}
     summary "A VCD capture decodes to one leader selection, switched blocks, release, ordered status, no violations"
 } {
     set file [sm_capture]

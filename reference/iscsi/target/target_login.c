@@ -7,7 +7,8 @@
 #include "login.h"
 #include "target_int.h"
 
-#define STATUS(cls, det) (((unsigned)(cls) << 8) | (unsigned)(det))
+#define STATUS(cls, det) (((unsigned)(cls) << 8) | (unsigned)(det))  /* class/detail, 11.13.5 */
+#define STATUS_DETAIL_MASK 0xffu
 #define OUR_MAX_BURST 262144u
 #define OUR_FIRST_BURST 65536u
 #define OUR_MAX_OUTSTANDING_R2T 16u
@@ -117,7 +118,7 @@ static void respond(tgt_conn *c, const mc_pdu *req, unsigned status, bool transi
     mc_pdu_set(&r, MC_F_EXPCMDSN, cmdsn);
     mc_pdu_set(&r, MC_F_MAXCMDSN, status ? cmdsn : cmdsn + TGT_QUEUE_DEPTH - 1u);
     mc_pdu_set(&r, MC_F_STATUS_CLASS, status >> 8);
-    mc_pdu_set(&r, MC_F_STATUS_DETAIL, status & 0xffu);
+    mc_pdu_set(&r, MC_F_STATUS_DETAIL, status & STATUS_DETAIL_MASK);
     if (keys && keys->count > 0) {
         mc_textbuf b;
         mc_textbuf_init(&b);
@@ -147,9 +148,11 @@ static bool chap_lookup(void *arg, const char *name, mc_chap_creds *out)
     return mc_chap_creds_set(out, t->chap_user, t->chap_secret) == 0;
 }
 
+#define CHAP_KEY_PREFIX "CHAP_"
+
 static bool is_chap_key(const char *k)
 {
-    return strncmp(k, "CHAP_", 5) == 0;
+    return strncmp(k, CHAP_KEY_PREFIX, strlen(CHAP_KEY_PREFIX)) == 0;
 }
 
 /* The security stage's own keys (12.1): AuthMethod choice and the CHAP exchange. Returns 0,

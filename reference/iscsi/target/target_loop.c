@@ -18,7 +18,7 @@
 #include "target_mcast.h"
 
 #define LISTEN_BACKLOG 64
-#define SIZE_UNIT 512u
+#define SIZE_UNIT 512u  /* LU block size, and the granule LU sizes are rounded down to */
 
 uint64_t tgt_now_ms(void)
 {

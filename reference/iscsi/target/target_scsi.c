@@ -8,7 +8,8 @@
 
 /* SPC-4: INVALID FIELD IN INFORMATION UNIT, for an EDTL that cannot carry the CDB's data */
 #define ASC_INVALID_FIELD_IN_IU 0x0e03u
-#define SENSE_LENGTH_PREFIX 2u  /* 11.4.7.2: SenseLength precedes the sense data */
+#define SENSE_LENGTH_PREFIX 2u
+#define MUTANT_R2T_OFFSET_SKEW 512u  /* r2t-offset-wrong: one block too far */  /* 11.4.7.2: SenseLength precedes the sense data */
 
 static uint32_t min_u32(uint32_t a, uint32_t b)
 {
@@ -213,10 +214,12 @@ static void complete(tgt_conn *c, tgt_task *k)
     prune_done(c->sess);
 }
 
-/* Block write opcodes (SBC-3) and where their TRANSFER LENGTH field sits. */
+/* Block write opcodes (SBC-3) and where their TRANSFER LENGTH field sits: 2 bytes at 7 in the
+ * 10-byte CDBs, 4 bytes at 6 in the 12-byte and at 10 in the 16-byte ones. */
 enum {
     OP_WRITE10 = 0x2a, OP_WRITE12 = 0xaa, OP_WRITE16 = 0x8a,
     OP_WRITE_VERIFY10 = 0x2e, OP_WRITE_VERIFY12 = 0xae, OP_WRITE_VERIFY16 = 0x8e,
+    CDB10_XFER_LEN_AT = 7, CDB12_XFER_LEN_AT = 6, CDB16_XFER_LEN_AT = 10,
 };
 
 /* FCP-4 9.4.2 a) (which iSCSI follows, RFC 7143 11.4.5.1): with an EDTL below the CDB's
@@ -232,16 +235,19 @@ static bool truncate_write(mc_target *t, tgt_task *k)
     switch (k->cdb[0]) {
     case OP_WRITE10:
     case OP_WRITE_VERIFY10:
-        k->cdb[7] = (uint8_t)(blocks >> 8);
-        k->cdb[8] = (uint8_t)blocks;
+        if (blocks > UINT16_MAX)
+            return false;
+        k->cdb[CDB10_XFER_LEN_AT] = (uint8_t)(blocks >> 8);
+        k->cdb[CDB10_XFER_LEN_AT + 1] = (uint8_t)blocks;
         return true;
     case OP_WRITE12:
     case OP_WRITE_VERIFY12:
     case OP_WRITE16:
     case OP_WRITE_VERIFY16: {
-        size_t at = (k->cdb[0] == OP_WRITE16 || k->cdb[0] == OP_WRITE_VERIFY16) ? 10 : 6;
-        for (int i = 0; i < 4; i++)
-            k->cdb[at + (size_t)i] = (uint8_t)(blocks >> (24 - 8 * i));
+        size_t at = (k->cdb[0] == OP_WRITE16 || k->cdb[0] == OP_WRITE_VERIFY16) ? CDB16_XFER_LEN_AT
+                                                                                 : CDB12_XFER_LEN_AT;
+        for (size_t i = 0; i < sizeof(blocks); i++)
+            k->cdb[at + i] = (uint8_t)(blocks >> (8 * (sizeof(blocks) - 1 - i)));
         return true;
     }
     default:
@@ -342,7 +348,7 @@ int tgt_r2t_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run)
         mc_pdu_set(&p, MC_F_ITT, k->itt);
         mc_pdu_set(&p, MC_F_TTT, r->ttt);
         mc_pdu_set(&p, MC_F_R2TSN, r->r2tsn);
-        uint32_t shown = r->off + (tgt_mutant(c->t, MC_MUTANT_R2T_OFFSET_WRONG) ? 512u : 0u);
+        uint32_t shown = r->off + (tgt_mutant(c->t, MC_MUTANT_R2T_OFFSET_WRONG) ? MUTANT_R2T_OFFSET_SKEW : 0u);
         mc_pdu_set(&p, MC_F_BUFFER_OFFSET, shown);
         mc_pdu_set(&p, MC_F_DDTL, r->len);
         tgt_send(c, &p, SEND_STATSN_CARRY, false);  /* 11.8: R2T carries StatSN, no advance */

@@ -84,3 +84,20 @@ vector core.statsn.expstatsn-ack {
     set n [ping $c]
     check eq [dict get $n statsn] [expr {($exp + 1) & 0xffffffff}] -field statsn -clause RFC7143:4.2.2.2
 }
+
+vector core.cmdsn.duplicate {
+    claims {RFC7143:4.2.2.1} role target requires {}
+    summary "A command delivered twice (injected duplicate, same CmdSN) is executed once and the session goes on"
+} {
+    set c [session]
+    iscsi fault $c -once dup -match {opcode 0}
+    set out [iscsi send $c nop-out]
+    set f [iscsi fault $c]
+    check eq [dict get $f duplicated] 1 -field "duplicated PDUs" -clause RFC7143:4.2.2.1
+    rx $c [list opcode 0x20 itt [dict get $out itt]] RFC7143:11.19
+    set got [silent $c [list opcode 0x20 itt [dict get $out itt]] RFC7143:4.2.2.1]
+    if {$got ne 1} {
+        fail "the duplicate of CmdSN [dict get $out cmdsn] was executed again" -clause RFC7143:4.2.2.1
+    }
+    ping $c
+}

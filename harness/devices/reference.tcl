@@ -5,9 +5,7 @@ profile {
     lifecycle 1
     pics {}
     pixit {target-iqn iqn.2026-11.org.mirrorcert:reference}
-    deviations {
-        core.text.initiator-continue "the target answers a C=1 Text Request but rejects the next piece when the initiator copies the TTT, which RFC 7143 11.10.4 requires"
-    }
+    deviations {}
 }
 
 # The target prints "ready ... ADDR:PORT" on stdout once its portal listens.

@@ -14,6 +14,7 @@
 #define ISID_PID_SHIFT 16u
 #define ISID_QUAL_MASK UINT64_C(0xffffffffff)
 #define TASK_ATTR_SIMPLE 1u                      /* SCSI Command ATTR "Simple" (11.3.1) */
+#define FAULT_SEED_MIX UINT64_C(0x9e3779b97f4a7c15)  /* golden-ratio spread of connection numbers */
 
 static mc_iscsi_mod *mod_of(Tcl_Interp *interp)
 {
@@ -90,7 +91,13 @@ static int cmd_connect(Tcl_Interp *interp, mc_iscsi_mod *m, int objc, Tcl_Obj *c
     Tcl_IncrRefCount(c->keys);
     Tcl_IncrRefCount(c->queue);
     Tcl_IncrRefCount(c->history);
-    mc_fault_init(&c->fault, 0);
+    /* Fault plans default to the vector's seed (::mc::seed, from --seed) mixed with the
+     * connection number, so a run replays exactly without the vector naming a seed. */
+    Tcl_WideInt seed = 0;
+    Tcl_Obj *sv = Tcl_GetVar2Ex(interp, "::mc::seed", NULL, TCL_GLOBAL_ONLY);
+    if (sv)
+        Tcl_GetWideIntFromObj(NULL, sv, &seed);
+    mc_fault_init(&c->fault, (uint64_t)seed ^ ((uint64_t)m->next_id * FAULT_SEED_MIX));
     c->pcap = pcap_for(interp);
     mc_pcap_ref(c->pcap);
     if (mc_iconn_connect(interp, c, Tcl_GetString(objv[2]), port, timeout) != TCL_OK) {
@@ -224,7 +231,7 @@ static int cmd_send(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const ob
             if (Tcl_GetIntFromObj(interp, objv[++i], &lun) != TCL_OK)
                 goto out;
             if (mc_field_applies(MC_F_LUN, op)) {
-                mc_pdu_set(&p, MC_F_LUN, mc_lun_encode((uint32_t)lun));
+                mc_pdu_set(&p, MC_F_LUN, mc_lun_encode((uint16_t)lun));
                 given[MC_F_LUN] = true;
             }
         } else if (strcmp(a, "-digest-corrupt") == 0 && has_arg) {
@@ -490,7 +497,7 @@ static int iscsi_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
         int lun;
         if (objc != 3 || Tcl_GetIntFromObj(interp, objv[2], &lun) != TCL_OK)
             return usage(interp, "lun N  (the 8-byte LUN field value for LUN N)");
-        Tcl_SetObjResult(interp, wide(mc_lun_encode((uint32_t)lun)));
+        Tcl_SetObjResult(interp, wide(mc_lun_encode((uint16_t)lun)));
         return TCL_OK;
     }
     if (objc < 3)

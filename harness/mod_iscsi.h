@@ -10,6 +10,7 @@
 
 #include "fault.h"
 #include "pcap_writer.h"
+#include "lun.h"
 #include "pdu.h"
 
 #define MC_ISCSI_DEFAULT_TIMEOUT_MS 5000
@@ -88,7 +89,6 @@ int mc_pdu_apply_fields(Tcl_Interp *interp, mc_pdu *p, Tcl_Obj *const *pairs, in
 int mc_text_encode(Tcl_Interp *interp, Tcl_Obj *kv, Tcl_DString *out);
 Tcl_Obj *mc_text_decode(const uint8_t *data, size_t len);
 int mc_pred_match(Tcl_Interp *interp, Tcl_Obj *pdu, Tcl_Obj *pred, bool *match);
-uint64_t mc_lun_encode(uint32_t lun);
 int mc_hex_decode(Tcl_Interp *interp, const char *hex, uint8_t *out, size_t max, size_t *len);
 
 /* Fills unset fields from the connection state, sends, and advances CmdSN (mod_iscsi.c). */
@@ -101,6 +101,8 @@ int mc_iscsi_text_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
 int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);
 /* Records negotiated values into the connection state. */
 void mc_iconn_apply_keys(mc_iconn *c, Tcl_Obj *keys);
+/* Adds the key=value pairs of a login or text data segment to the negotiated keys. */
+void mc_iconn_merge_keys(mc_iconn *c, const uint8_t *data, size_t len);
 
 int mc_mod_iscsi_init(Tcl_Interp *interp);
 

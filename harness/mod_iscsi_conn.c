@@ -1,6 +1,7 @@
 /* Connection I/O for the `iscsi` command: non-blocking socket, every wait bounded by a deadline,
  * each PDU recorded in the history and the capture, with the fault plan applied on the way. */
 #include "mod_iscsi.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -183,6 +184,23 @@ static void note_fault(Tcl_Obj *d, unsigned kinds)
     Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("fault", -1), l);
 }
 
+/* Our MaxRecvDataSegmentLength is what we declare during login (13.12), whoever built the PDU. */
+static void note_declared_mrdsl(mc_iconn *c, const mc_pdu *p)
+{
+    Tcl_Obj *kv = mc_text_decode(p->data, p->data_len);
+    Tcl_IncrRefCount(kv);
+    int n;
+    Tcl_Obj **e;
+    Tcl_ListObjGetElements(NULL, kv, &n, &e);
+    for (int i = 0; i + 1 < n; i += 2) {
+        uint32_t v;
+        if (strcmp(Tcl_GetString(e[i]), "MaxRecvDataSegmentLength") == 0 &&
+            mc_text_parse_u32(Tcl_GetString(e[i + 1]), 0, MC_DSL_MAX, &v) == MC_TEXT_OK)
+            c->our_mrdsl = v;
+    }
+    Tcl_DecrRefCount(kv);
+}
+
 int mc_iconn_send_pdu(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const mc_wire_opts *extra)
 {
     mc_wire_opts o = {0};
@@ -204,6 +222,8 @@ int mc_iconn_send_pdu(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const mc_wire_
     shown.data = p->data;
     shown.data_len = p->data_len;
     Tcl_Obj *d = mc_pdu_to_dict(&shown, true, rel_time(c));
+    if (mc_pdu_opcode(p) == MC_OP_LOGIN_REQ)
+        note_declared_mrdsl(c, p);
     mc_fault_decision f = {0};
     if (c->fault_on)
         f = mc_fault_decide(&c->fault, &shown, true, n);
@@ -251,9 +271,46 @@ static bool advances_statsn(const mc_pdu *p)
     }
 }
 
+void mc_iconn_merge_keys(mc_iconn *c, const uint8_t *data, size_t len)
+{
+    if (!len)
+        return;
+    if (Tcl_IsShared(c->keys)) {
+        Tcl_Obj *k = Tcl_DuplicateObj(c->keys);
+        Tcl_IncrRefCount(k);
+        Tcl_DecrRefCount(c->keys);
+        c->keys = k;
+    }
+    Tcl_Obj *kv = mc_text_decode(data, len);
+    Tcl_IncrRefCount(kv);
+    int n;
+    Tcl_Obj **e;
+    Tcl_ListObjGetElements(NULL, kv, &n, &e);
+    for (int i = 0; i + 1 < n; i += 2)
+        Tcl_DictObjPut(NULL, c->keys, e[i], e[i + 1]);
+    Tcl_DecrRefCount(kv);
+}
+
+/* Login Responses move the connection along whoever built the requests (a vector sending its
+ * own Login PDUs, or `iscsi login`): keys, TSIH, and full feature after T=1 with NSG=3 (11.13). */
+static void track_login(mc_iconn *c, const mc_pdu *p)
+{
+    if (mc_pdu_get(p, MC_F_STATUS_CLASS) != MC_LOGIN_SUCCESS)
+        return;
+    c->tsih = (uint32_t)mc_pdu_get(p, MC_F_TSIH);
+    if (!mc_pdu_get(p, MC_F_CONTINUE))
+        mc_iconn_merge_keys(c, p->data, p->data_len);
+    if (mc_pdu_get(p, MC_F_TRANSIT) && mc_pdu_get(p, MC_F_NSG) == MC_STAGE_FULL_FEATURE) {
+        c->full_feature = true;
+        mc_iconn_apply_keys(c, c->keys);
+    }
+}
+
 static void track_inbound(mc_iconn *c, const mc_pdu *p)
 {
     uint8_t op = mc_pdu_opcode(p);
+    if (op == MC_OP_LOGIN_RSP)
+        track_login(c, p);
     if (!mc_field_applies(MC_F_STATSN, op))
         return;
     uint32_t statsn = (uint32_t)mc_pdu_get(p, MC_F_STATSN);

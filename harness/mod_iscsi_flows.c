@@ -155,7 +155,6 @@ static int list_to_kv(Tcl_Interp *interp, Tcl_Obj *kv, mc_kvlist *out)
 typedef struct login_ctx {
     mc_iconn *c;
     uint32_t itt;
-    Tcl_Obj *answers;   /* every key the target sent, a dict */
     Tcl_Obj *pdus;
     Tcl_WideInt deadline;
 } login_ctx;
@@ -210,14 +209,7 @@ static int login_step(Tcl_Interp *interp, login_ctx *lx, int csg, int nsg, bool 
         if (FIELD(d, "C") != 1) {
             int n;
             const unsigned char *b = Tcl_GetByteArrayFromObj(joined, &n);
-            Tcl_Obj *kv = mc_text_decode(b, (size_t)n);
-            Tcl_IncrRefCount(kv);
-            int kn;
-            Tcl_Obj **ke;
-            Tcl_ListObjGetElements(NULL, kv, &kn, &ke);
-            for (int i = 0; i + 1 < kn; i += 2)
-                Tcl_DictObjPut(NULL, lx->answers, ke[i], ke[i + 1]);
-            Tcl_DecrRefCount(kv);
+            mc_iconn_merge_keys(c, b, (size_t)n);
             *rsp = d;
             rc = TCL_OK;
             goto out;
@@ -353,16 +345,10 @@ int mc_iscsi_login_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const
         Tcl_ListObjAppendElement(NULL, dst, e[i]);
         Tcl_ListObjAppendElement(NULL, dst, e[i + 1]);
     }
-    login_ctx lx = {.c = c, .itt = mc_iconn_alloc_itt(c), .answers = c->keys,
+    login_ctx lx = {.c = c, .itt = mc_iconn_alloc_itt(c),
                     .pdus = Tcl_NewListObj(0, NULL),
                     .deadline = mc_now_us() + (Tcl_WideInt)timeout * US_PER_MS};
     Tcl_IncrRefCount(lx.pdus);
-    if (Tcl_IsShared(c->keys)) {
-        Tcl_DecrRefCount(c->keys);
-        c->keys = Tcl_DuplicateObj(c->keys);
-        Tcl_IncrRefCount(c->keys);
-        lx.answers = c->keys;
-    }
     Tcl_Obj *rsp = NULL;
     if (want_sec) {
         int next = want_op ? MC_STAGE_OPERATIONAL : MC_STAGE_FULL_FEATURE;
@@ -551,7 +537,7 @@ int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
         edtl = out_obj ? out_len : in_len;
     Tcl_WideInt deadline = mc_now_us() + (Tcl_WideInt)timeout * US_PER_MS;
 
-    scsi_task t = {.c = c, .itt = mc_iconn_alloc_itt(c), .lun = mc_lun_encode((uint32_t)lun),
+    scsi_task t = {.c = c, .itt = mc_iconn_alloc_itt(c), .lun = mc_lun_encode((uint16_t)lun),
                    .out = out, .out_len = (size_t)out_len, .pdus = Tcl_NewListObj(0, NULL)};
     Tcl_IncrRefCount(t.pdus);
     /* Read data lands at its BufferOffset; bounded by EDTL (11.7.5). */

@@ -375,6 +375,40 @@ static void logout(uint16_t port)
     tc_close(&c);
 }
 
+#define NOP_INTERVAL_FOR_TEST_MS 200u
+
+static void target_ping(void)
+{
+    mc_target_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.nop_interval_ms = NOP_INTERVAL_FOR_TEST_MS;
+    tc_target tt;
+    if (!tap_ok(tc_target_start(&tt, &cfg) == 0, "target with NOP-In pings starts"))
+        return;
+    tc_conn c;
+    tap_is_int(login(&c, tt.port, NULL), 0, "login");
+    mc_pdu r, p;
+    tap_ok(tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_NOP_IN &&
+               mc_pdu_get(&r, MC_F_ITT) == MC_RESERVED_TAG && mc_pdu_get(&r, MC_F_TTT) != MC_RESERVED_TAG,
+           "an idle connection gets a NOP-In with ITT 0xffffffff and a TTT (11.19)");
+    tap_is_int((long long)mc_pdu_get(&r, MC_F_STATSN), c.expstatsn, "it carries the next StatSN");
+    uint32_t ttt = (uint32_t)mc_pdu_get(&r, MC_F_TTT);
+    mc_pdu_free(&r);
+    tc_request(&c, &p, MC_OP_NOP_OUT, false);
+    mc_pdu_set(&p, MC_F_FINAL, 1);
+    mc_pdu_set(&p, MC_F_ITT, MC_RESERVED_TAG);
+    mc_pdu_set(&p, MC_F_TTT, ttt);
+    tc_send_free(&c, &p);
+    tap_is_int(tc_nop_ping(&c), 0, "after the answer, the next response has that same StatSN (not advanced)");
+    bool pinged = tc_recv(&c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_NOP_IN;
+    if (pinged)
+        mc_pdu_free(&r);
+    tap_ok(pinged, "the next idle period brings another ping");
+    tap_ok(tc_wait_closed(&c, TC_WAIT_MS), "left unanswered, the connection is closed");
+    tc_close(&c);
+    tc_target_stop(&tt);
+}
+
 int main(void)
 {
     tc_target tt;
@@ -387,5 +421,6 @@ int main(void)
     task_management(tt.port);
     logout(tt.port);
     tc_target_stop(&tt);
+    target_ping();
     return tap_done();
 }

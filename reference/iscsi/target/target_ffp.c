@@ -9,6 +9,9 @@
 void tgt_nop_out(tgt_conn *c, mc_pdu *p)
 {
     uint32_t itt = (uint32_t)mc_pdu_get(p, MC_F_ITT);
+    uint32_t ttt = (uint32_t)mc_pdu_get(p, MC_F_TTT);
+    if (ttt != MC_RESERVED_TAG && ttt == c->nop_ttt)
+        c->nop_ttt = 0;  /* 11.18.3: the answer to our ping */
     if (itt == MC_RESERVED_TAG)
         return;  /* 11.18: no answer wanted (or it answers a NOP-In of ours) */
     mc_pdu r;
@@ -24,6 +27,36 @@ void tgt_nop_out(tgt_conn *c, mc_pdu *p)
     if (echo > 0)
         mc_pdu_set_data(&r, p->data, echo);
     tgt_send(c, &r, SEND_STATSN_ADVANCE, true);
+    mc_pdu_free(&r);
+}
+
+uint64_t tgt_nop_deadline(const tgt_conn *c)
+{
+    unsigned iv = c->t->nop_interval_ms;
+    if (iv == 0 || c->phase != PHASE_FFP || c->closing || c->dead)
+        return 0;
+    return c->nop_ttt ? c->nop_sent_ms + iv : c->last_rx_ms + iv;
+}
+
+void tgt_nop_tick(tgt_conn *c, uint64_t now)
+{
+    uint64_t due = tgt_nop_deadline(c);
+    if (due == 0 || now < due)
+        return;
+    if (c->nop_ttt) {
+        tgt_log(c, 0, "no NOP-Out answered the NOP-In ping within %u ms", c->t->nop_interval_ms);
+        tgt_conn_close(c, "peer unresponsive");
+        return;
+    }
+    /* 11.19: an unsolicited ping: ITT 0xffffffff, a TTT to echo, StatSN carried, not advanced */
+    mc_pdu r;
+    mc_pdu_init(&r, MC_OP_NOP_IN);
+    mc_pdu_set(&r, MC_F_FINAL, 1);
+    mc_pdu_set(&r, MC_F_ITT, MC_RESERVED_TAG);
+    c->nop_ttt = tgt_session_ttt(c->sess);
+    c->nop_sent_ms = now;
+    mc_pdu_set(&r, MC_F_TTT, c->nop_ttt);
+    tgt_send(c, &r, SEND_STATSN_CARRY, false);
     mc_pdu_free(&r);
 }
 

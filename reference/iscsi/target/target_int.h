@@ -146,6 +146,9 @@ typedef struct tgt_conn {
     bool statsn_started;
     struct tgt_login *login;
     uint64_t login_deadline_ms;
+    uint64_t last_rx_ms;        /* when the peer last sent anything */
+    uint32_t nop_ttt;           /* TTT of our NOP-In ping awaiting its NOP-Out, 0 = none */
+    uint64_t nop_sent_ms;
     /* Text exchange in full feature phase (6.6, 11.10) */
     uint32_t text_itt, text_ttt;
     bool text_active;
@@ -165,6 +168,7 @@ struct mc_target {
     int mutant;
     int log_level;
     unsigned login_timeout_ms;
+    unsigned nop_interval_ms;
     FILE *log;
     mc_lun_set *luns;
     int listen_fd;
@@ -224,6 +228,10 @@ void tgt_tmf(tgt_conn *c, mc_pdu *p);
 void tgt_snack(tgt_conn *c, mc_pdu *p);
 void tgt_nop_out(tgt_conn *c, mc_pdu *p);
 void tgt_logout(tgt_conn *c, mc_pdu *p);
+/* Target-initiated NOP-In (11.19): the next time the connection's ping timer needs attention
+ * (0 = never), and the timer's work at now (send a ping, or give up on an unanswered one). */
+uint64_t tgt_nop_deadline(const tgt_conn *c);
+void tgt_nop_tick(tgt_conn *c, uint64_t now);
 
 /* target_ranges.c */
 int tgt_ranges_add(tgt_ranges *r, uint32_t lo, uint32_t hi);

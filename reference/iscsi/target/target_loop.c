@@ -152,6 +152,7 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
     t->mutant = cfg->mutant;
     t->log_level = cfg->log_level;
     t->login_timeout_ms = cfg->login_timeout_ms ? cfg->login_timeout_ms : TGT_LOGIN_TIMEOUT_MS;
+    t->nop_interval_ms = cfg->nop_interval_ms;
     t->log = cfg->log;
     t->next_tsih = 1;
     if (!t->host || !t->iqn || (cfg->chap_user && (!t->chap_user || !t->chap_secret))) {
@@ -416,6 +417,7 @@ static void on_readable(tgt_conn *c)
         return;
     }
     c->rlen += (size_t)n;
+    c->last_rx_ms = tgt_now_ms();
     consume(c);
 }
 
@@ -461,6 +463,9 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         if (c->phase == PHASE_LOGIN && c->login_deadline_ms > now &&
             (timeout_ms < 0 || c->login_deadline_ms - now < (uint64_t)timeout_ms))
             timeout_ms = (int)(c->login_deadline_ms - now);
+        uint64_t nd = tgt_nop_deadline(c);
+        if (nd && (timeout_ms < 0 || nd <= now || nd - now < (uint64_t)timeout_ms))
+            timeout_ms = nd <= now ? 0 : (int)(nd - now);
         who[k++] = c;
     }
     size_t mg_first = k;  /* the multicast group sockets follow the connections */
@@ -496,6 +501,8 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         if (c->phase == PHASE_LOGIN && now >= c->login_deadline_ms && !c->dead) {
             tgt_log(c, 0, "login not completed within %u ms", t->login_timeout_ms);
             tgt_conn_close(c, "login timeout");
+        } else if (!c->dead) {
+            tgt_nop_tick(c, now);
         }
     free(pf);
     free(who);

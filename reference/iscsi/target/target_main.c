@@ -11,6 +11,8 @@
 
 #define EXIT_USAGE 2
 #define LOG_LEVEL_MAX 2
+#define NOP_INTERVAL_MAX_S 3600u
+#define MS_PER_S 1000u
 
 /* The only process-wide state: set by the signal handler, read by the loop. */
 static volatile sig_atomic_t stop_flag;
@@ -26,7 +28,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: mirrorcert serve iscsi-target --portal HOST:PORT --iqn IQN --lun N=PATH|mem\n"
             "       [--lun N=PATH ...] [--size BYTES[K|M|G]] [--chap USER:SECRET]\n"
-            "       [--mutant NAME|list] [--log-level 0-2|error|info|debug]\n");
+            "       [--mutant NAME|list] [--log-level 0-2|error|info|debug]\n"
+            "       [--nop-interval SECONDS]   ping idle initiators, drop silent ones (0 = off)\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -164,6 +167,16 @@ static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scrat
                 free(portal);
                 return -1;
             }
+        } else if (strcmp(a, "--nop-interval") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long s = strtoul(v, &end, 10);
+            if (errno || *end || end == v || s > NOP_INTERVAL_MAX_S) {
+                fprintf(stderr, "iscsi-target: bad --nop-interval %s (seconds, 0 = off)\n", v);
+                free(portal);
+                return -1;
+            }
+            cfg->nop_interval_ms = (unsigned)(s * MS_PER_S);
         } else if (strcmp(a, "--log-level") == 0) {
             cfg->log_level = parse_level(v);
             if (cfg->log_level < 0) {

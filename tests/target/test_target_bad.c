@@ -196,6 +196,18 @@ static void unknown_lun(uint16_t port)
            "unknown LUN: CHECK CONDITION (LUN NOT SUPPORTED)");
     p.bad.expstatsn++;
     mc_pdu_free(&r);
+
+    /* an EDTL of 4 GiB - 1 for a one-block read: the CDB, not the EDTL, sizes the work */
+    uint8_t cdb[10];
+    tc_rw10(cdb, 0x28, 0, 1);
+    tc_scsi(&p.bad, &n, 1, cdb, sizeof(cdb), true, false, UINT32_MAX);
+    tc_send_free(&p.bad, &n);
+    tap_ok(tc_recv(&p.bad, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_DATA_IN && r.data_len == 512 &&
+               mc_pdu_get(&r, MC_F_STATUS) == MC_SAM_GOOD && mc_pdu_get(&r, MC_F_UNDERFLOW) &&
+               mc_pdu_get(&r, MC_F_RESIDUAL) == UINT32_MAX - 512u,
+           "EDTL 0xffffffff for one block: one block back, underflow of the rest");
+    p.bad.expstatsn++;
+    mc_pdu_free(&r);
     close_pair(&p);
 }
 

@@ -270,7 +270,7 @@ static void execute(tgt_conn *c, tgt_task *k)
     } else {
         uint32_t cap = 0;
         if (k->plan.dir == MC_XFER_FROM_DEV)
-            cap = k->plan.length > k->edtl ? k->plan.length : k->edtl;
+            cap = k->plan.length;  /* the LU bounds it; a larger EDTL only makes an underflow */
         uint8_t *in = NULL;
         if (cap > 0) {
             in = calloc(1, cap);

@@ -153,7 +153,7 @@ vector core.login.declarative {
     # Reading 32 KiB forces Data-In PDUs no longer than our declared 4096 bytes.
     set bs [block-size $c]
     set blocks [expr {max(1, 32768 / $bs)}]
-    set r [iscsi scsi $c -cdb [cdb-read10 0 $blocks] -lun [pixit lun] -in [expr {$blocks * $bs}] -timeout [wait-ms]]
+    set r [task $c -cdb [cdb-read10 0 $blocks] -lun [pixit lun] -in [expr {$blocks * $bs}] -timeout [wait-ms]]
     foreach d [pdus-of [dict get $r pdus] 0x25] {
         check true {[dict get $d data_segment_length] <= 4096} \
             -message "Data-In of [dict get $d data_segment_length] bytes exceeds our MaxRecvDataSegmentLength 4096" -clause RFC7143:13.12
@@ -196,7 +196,7 @@ vector core.login.discovery {
     if {[catch {iscsi login $c -keys [list InitiatorName [pixit initiator-iqn] SessionType Discovery] {*}[chap-args] -timeout [wait-ms]} got]} {
         fail "discovery login failed: $got" -clause RFC7143:4.3
     }
-    set r [iscsi text $c {SendTargets All} -timeout [wait-ms]]
+    set r [tx $c {SendTargets All} -timeout [wait-ms]]
     check pdu $r {opcode 0x24 F 1} -clause RFC7143:11.11
     set names {}
     set addrs {}

@@ -68,7 +68,7 @@ vector core.neg.unknown-lun {
     summary "A command to a LUN the target lacks ends CHECK CONDITION, ILLEGAL REQUEST, LOGICAL UNIT NOT SUPPORTED"
 } {
     set c [session]
-    set r [iscsi scsi $c -cdb [cdb-tur] -lun [pixit absent-lun] -timeout [wait-ms]]
+    set r [task $c -cdb [cdb-tur] -lun [pixit absent-lun] -timeout [wait-ms]]
     check pdu $r {opcode 0x21 response 0 status 0x02} -clause RFC7143:11.4.2
     if {![dict exists $r sense]} { fail "CHECK CONDITION without sense data" -clause RFC7143:11.4.7 }
     check eq [dict get $r sense key] 5 -field "sense key" -clause RFC7143:11.4.7
@@ -81,7 +81,7 @@ vector core.neg.sense-length {
 } {
     set c [session]
     block-size $c
-    set r [iscsi scsi $c -cdb [cdb-read10 0xfffffff0 1] -lun [pixit lun] -in 4096 -timeout [wait-ms]]
+    set r [task $c -cdb [cdb-read10 0xfffffff0 1] -lun [pixit lun] -in 4096 -timeout [wait-ms]]
     check pdu $r {opcode 0x21 status 0x02} -clause RFC7143:11.4.2
     set dsl [dict get $r data_segment_length]
     check eq [dict get $r sense length] [expr {$dsl - 2}] -field SenseLength -clause RFC7143:11.4.7.2

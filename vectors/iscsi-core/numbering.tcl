@@ -79,7 +79,7 @@ vector core.statsn.expstatsn-ack {
 } {
     set c [session]
     set exp [dict get [iscsi state $c] expstatsn]
-    set r [iscsi scsi $c -cdb [cdb-tur] -lun [pixit lun] -timeout [wait-ms]]
+    set r [task $c -cdb [cdb-tur] -lun [pixit lun] -timeout [wait-ms]]
     check eq [dict get $r statsn] $exp -field statsn -clause RFC7143:4.2.2.2
     set n [ping $c]
     check eq [dict get $n statsn] [expr {($exp + 1) & 0xffffffff}] -field statsn -clause RFC7143:4.2.2.2

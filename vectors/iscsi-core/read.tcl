@@ -2,7 +2,7 @@
 
 proc read-blocks {c lba blocks args} {
     set bs [block-size $c]
-    return [iscsi scsi $c -cdb [cdb-read10 $lba $blocks] -lun [pixit lun] -in [expr {$blocks * $bs}] -timeout [wait-ms] {*}$args]
+    return [task $c -cdb [cdb-read10 $lba $blocks] -lun [pixit lun] -in [expr {$blocks * $bs}] -timeout [wait-ms] {*}$args]
 }
 
 vector core.read.datasn {
@@ -53,7 +53,7 @@ vector core.read.underflow {
 } {
     set c [session]
     set bs [block-size $c]
-    set r [iscsi scsi $c -cdb [cdb-read10 0 1] -lun [pixit lun] -in [expr {2 * $bs}] -timeout [wait-ms]]
+    set r [task $c -cdb [cdb-read10 0 1] -lun [pixit lun] -in [expr {2 * $bs}] -timeout [wait-ms]]
     check-good $r
     check pdu $r [list U 1 O 0 residual $bs] -clause RFC7143:11.4.5
 }
@@ -64,7 +64,7 @@ vector core.read.overflow {
 } {
     set c [session]
     set bs [block-size $c]
-    set r [iscsi scsi $c -cdb [cdb-read10 0 2] -lun [pixit lun] -in $bs -edtl $bs -timeout [wait-ms]]
+    set r [task $c -cdb [cdb-read10 0 2] -lun [pixit lun] -in $bs -edtl $bs -timeout [wait-ms]]
     check-good $r
     check pdu $r [list O 1 U 0 residual $bs] -clause RFC7143:11.4.5
     set sent 0

@@ -25,7 +25,7 @@ vector core.text.not-understood {
     summary "An unknown key in a Text Request is answered NotUnderstood"
 } {
     set c [session]
-    set r [iscsi text $c {X-org.mirrorcert.nonsense 42} -timeout [wait-ms]]
+    set r [tx $c {X-org.mirrorcert.nonsense 42} -timeout [wait-ms]]
     check pdu $r {opcode 0x24 F 1} -clause RFC7143:11.11
     set k [dict get $r keys]
     check eq [expr {[dict exists $k X-org.mirrorcert.nonsense] ? [dict get $k X-org.mirrorcert.nonsense] : "(not answered)"}] \
@@ -38,7 +38,7 @@ vector core.text.sendtargets {
 } {
     set c [session]
     # In a normal session SendTargets names a target (All belongs to discovery sessions, 13.3).
-    set r [iscsi text $c [list SendTargets [pixit target-iqn]] -timeout [wait-ms]]
+    set r [tx $c [list SendTargets [pixit target-iqn]] -timeout [wait-ms]]
     check pdu $r {opcode 0x24 F 1} -clause RFC7143:11.11
     set names {}
     foreach {k v} [dict get $r keys] {
@@ -52,7 +52,7 @@ vector core.text.continue-ttt {
     summary "A Text Response longer than our MaxRecvDataSegmentLength is continued: F=0 PDUs carry a TTT other than 0xffffffff, the last has F=1"
 } {
     set c [session -keys {MaxRecvDataSegmentLength 512}]
-    set r [iscsi text $c [many-unknown-keys 40] -timeout [wait-ms]]
+    set r [tx $c [many-unknown-keys 40] -timeout [wait-ms]]
     set rsps [pdus-of [dict get $r pdus] 0x24]
     check true {[llength $rsps] >= 2} -message "an answer of 40 keys came in [llength $rsps] PDU(s) under a 512-byte limit" -clause RFC7143:6.1
     foreach p [lrange $rsps 0 end-1] {

@@ -5,7 +5,7 @@
 proc write-at {c lba data args} {
     set bs [block-size $c]
     set blocks [expr {[string length $data] / $bs}]
-    return [iscsi scsi $c -cdb [cdb-write10 $lba $blocks] -lun [pixit lun] -out $data -timeout [wait-ms] {*}$args]
+    return [task $c -cdb [cdb-write10 $lba $blocks] -lun [pixit lun] -out $data -timeout [wait-ms] {*}$args]
 }
 
 # A block-aligned length of about n bytes.
@@ -112,7 +112,7 @@ vector core.write.readback {
     set w [write-at $c 8 $data]
     check-good $w
     set bs [block-size $c]
-    set r [iscsi scsi $c -cdb [cdb-read10 8 [expr {$len / $bs}]] -lun [pixit lun] -in $len -timeout [wait-ms]]
+    set r [task $c -cdb [cdb-read10 8 [expr {$len / $bs}]] -lun [pixit lun] -in $len -timeout [wait-ms]]
     check-good $r
     check true {[dict get $r data] eq $data} -message "read back [string length [dict get $r data]] bytes that differ from those written" -clause RFC7143:11.7
 }

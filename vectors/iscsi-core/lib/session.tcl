@@ -60,7 +60,7 @@ proc session {args} {
 proc await {clause what script} {
     if {[catch {uplevel 1 $script} got opts]} {
         set code [dict get $opts -errorcode]
-        if {[lindex $code 0] eq "MIRRORCERT" && [lindex $code 1] in {TIMEOUT CLOSED BADPDU}} {
+        if {[lindex $code 0] eq "MIRRORCERT" && [lindex $code 1] in {TIMEOUT CLOSED BADPDU PROTOCOL}} {
             fail "$what: [string tolower [lindex $code 1]]: $got" -clause $clause
         }
         return -options $opts $got
@@ -73,7 +73,7 @@ proc rx {c pred clause {ms {}}} {
     if {$ms eq ""} { set ms [wait-ms] }
     if {[catch {iscsi expect $c $pred -timeout $ms} got opts]} {
         set code [dict get $opts -errorcode]
-        if {[lindex $code 0] eq "MIRRORCERT" && [lindex $code 1] in {TIMEOUT CLOSED BADPDU}} {
+        if {[lindex $code 0] eq "MIRRORCERT" && [lindex $code 1] in {TIMEOUT CLOSED BADPDU PROTOCOL}} {
             fail "no PDU with {$pred} ([string tolower [lindex $code 1]]); last received: [recent $c]" -clause $clause
         }
         return -options $opts $got
@@ -189,11 +189,20 @@ set ::UA_RETRIES 4
 # does after the first login (SAM-5 5.14): the condition is not the behaviour under test.
 proc scsi-past-ua {c args} {
     for {set i 0} {$i < $::UA_RETRIES} {incr i} {
-        set r [iscsi scsi $c {*}$args]
+        set r [task $c {*}$args]
         if {!([dict exists $r status] && [dict get $r status] == 2 && [dict exists $r sense key] &&
               [dict get $r sense key] == $::SENSE_UNIT_ATTENTION)} {
             return $r
         }
     }
     return $r
+}
+
+# `iscsi text` and `iscsi scsi` whose failures to finish (timeout, closed connection, an
+# exchange that never ends) are the device's: a fail verdict under the exchange's clause.
+proc tx {c args} {
+    return [await RFC7143:11.11 "text exchange" [list iscsi text $c {*}$args]]
+}
+proc task {c args} {
+    return [await RFC7143:11.4 "SCSI command" [list iscsi scsi $c {*}$args]]
 }

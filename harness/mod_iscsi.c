@@ -13,7 +13,6 @@
 #define ISID_RANDOM_TYPE (UINT64_C(0x80) << 40)  /* ISID T=10b: random qualifier (11.12.5) */
 #define ISID_PID_SHIFT 16u
 #define ISID_QUAL_MASK UINT64_C(0xffffffffff)
-#define TASK_ATTR_SIMPLE 1u                      /* SCSI Command ATTR "Simple" (11.3.1) */
 #define FAULT_SEED_MIX UINT64_C(0x9e3779b97f4a7c15)  /* golden-ratio spread of connection numbers */
 
 static mc_iscsi_mod *mod_of(Tcl_Interp *interp)
@@ -133,7 +132,7 @@ static void fill_defaults(mc_iconn *c, mc_pdu *p, const bool given[MC_F_COUNT], 
         if (op == MC_OP_LOGIN_REQ)
             DEFAULT(MC_F_IMMEDIATE, 1);  /* Login Requests are immediate (11.12) */
         if (op == MC_OP_SCSI_CMD)
-            DEFAULT(MC_F_ATTR, TASK_ATTR_SIMPLE);
+            DEFAULT(MC_F_ATTR, MC_ISCSI_TASK_ATTR_SIMPLE);
     }
     if (!given[MC_F_ITT]) {
         if (op == MC_OP_DATA_OUT || op == MC_OP_SNACK)
@@ -230,6 +229,10 @@ static int cmd_send(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const ob
             int lun;
             if (Tcl_GetIntFromObj(interp, objv[++i], &lun) != TCL_OK)
                 goto out;
+            if (lun < 0 || (unsigned)lun > MC_ISCSI_LUN_MAX) {
+                mc_iscsi_error(interp, "USAGE", "LUN %d outside 0-%u", lun, MC_ISCSI_LUN_MAX);
+                goto out;
+            }
             if (mc_field_applies(MC_F_LUN, op)) {
                 mc_pdu_set(&p, MC_F_LUN, mc_lun_encode((uint16_t)lun));
                 given[MC_F_LUN] = true;
@@ -495,7 +498,7 @@ static int iscsi_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
         return cmd_pcap(interp, m, objc, objv);
     if (sub == LUN) {
         int lun;
-        if (objc != 3 || Tcl_GetIntFromObj(interp, objv[2], &lun) != TCL_OK)
+        if (objc != 3 || Tcl_GetIntFromObj(interp, objv[2], &lun) != TCL_OK || lun < 0 || (unsigned)lun > MC_ISCSI_LUN_MAX)
             return usage(interp, "lun N  (the 8-byte LUN field value for LUN N)");
         Tcl_SetObjResult(interp, wide(mc_lun_encode((uint16_t)lun)));
         return TCL_OK;

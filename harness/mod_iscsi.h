@@ -17,9 +17,12 @@
 #define MC_ISCSI_MAX_TIMEOUT_MS 600000
 /* MaxRecvDataSegmentLength before it is negotiated, and during login (RFC 7143 13.12). */
 #define MC_ISCSI_DEFAULT_MRDSL 8192u
+#define MC_ISCSI_MRDSL_MIN 512u            /* smallest legal MaxRecvDataSegmentLength (13.12) */
 /* FirstBurstLength and MaxBurstLength defaults (13.14, 13.13). */
 #define MC_ISCSI_DEFAULT_FIRST_BURST 65536u
 #define MC_ISCSI_DEFAULT_MAX_BURST 262144u
+#define MC_ISCSI_TASK_ATTR_SIMPLE 1u       /* SCSI Command ATTR "Simple" (11.3.1) */
+#define MC_ISCSI_LUN_MAX 0x3fffu           /* single-level LUNs the harness encodes (SAM-5 4.7) */
 
 typedef struct mc_iscsi_mod mc_iscsi_mod;
 

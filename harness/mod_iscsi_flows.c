@@ -14,6 +14,9 @@
 #define US_PER_MS 1000
 /* A login or text exchange that needs more round trips than this is a babbling peer. */
 #define MAX_ROUND_TRIPS 64
+/* A text exchange is bounded by its total size (MC_TEXT_EXCHANGE_MAX) at the smallest legal
+ * MaxRecvDataSegmentLength of 512 bytes (13.12): more PDUs than that is a babbling peer. */
+#define MAX_TEXT_PDUS ((int)(MC_TEXT_EXCHANGE_MAX / MC_ISCSI_MRDSL_MIN) + 1)
 #define DEFAULT_INITIATOR_NAME "iqn.2026-11.org.mirrorcert:harness"
 #define FIELD(d, name) dict_wide(d, name)
 
@@ -404,7 +407,8 @@ int mc_iscsi_text_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
     size_t piece_max = c->peer_mrdsl ? c->peer_mrdsl : MC_ISCSI_DEFAULT_MRDSL;
     int rc = TCL_ERROR;
     Tcl_Obj *d = NULL;
-    for (int trip = 0; trip < MAX_ROUND_TRIPS * 16; trip++) {
+    bool done = false;
+    for (int trip = 0; trip < MAX_TEXT_PDUS; trip++) {
         mc_pdu p;
         mc_pdu_init(&p, MC_OP_TEXT_REQ);
         bool given[MC_F_COUNT] = {false};
@@ -425,13 +429,17 @@ int mc_iscsi_text_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
         if (next_for_task(interp, c, itt, deadline, &d) != TCL_OK)
             goto out;
         Tcl_ListObjAppendElement(NULL, pdus, d);
-        if (FIELD(d, "opcode") != MC_OP_TEXT_RSP)
-            break;  /* Reject or anything else ends the exchange; the vector judges it */
-        if (!more)
+        /* A Reject or anything else ends the exchange; the vector judges it. */
+        done = FIELD(d, "opcode") != MC_OP_TEXT_RSP || (FIELD(d, "F") == 1 && !more);
+        if (FIELD(d, "opcode") == MC_OP_TEXT_RSP && !more)
             Tcl_AppendObjToObj(joined, dict_obj(d, "data"));
-        if (FIELD(d, "F") == 1 && !more)
+        if (done)
             break;
         ttt = (uint32_t)FIELD(d, "ttt");
+    }
+    if (!done) {
+        mc_iscsi_error(interp, "PROTOCOL", "%s: text exchange not finished after %d PDUs", c->name, MAX_TEXT_PDUS);
+        goto out;
     }
     d = Tcl_DuplicateObj(d);
     int n;
@@ -527,6 +535,8 @@ int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
     }
     if (!have_cdb)
         return mc_iscsi_error(interp, "USAGE", "%s", use);
+    if (lun < 0 || (unsigned)lun > MC_ISCSI_LUN_MAX)
+        return mc_iscsi_error(interp, "USAGE", "LUN %d outside 0-%u", lun, MC_ISCSI_LUN_MAX);
     if (!c->full_feature)
         return mc_iscsi_error(interp, "USAGE", "%s: not logged in", c->name);
     int out_len = 0;
@@ -568,7 +578,7 @@ int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
     mc_pdu_set(&p, MC_F_READ, in_len > 0);
     mc_pdu_set(&p, MC_F_WRITE, out_obj != NULL);
     mc_pdu_set(&p, MC_F_FINAL, first <= imm);
-    mc_pdu_set(&p, MC_F_ATTR, 1);
+    mc_pdu_set(&p, MC_F_ATTR, MC_ISCSI_TASK_ATTR_SIMPLE);
     given[MC_F_ITT] = given[MC_F_LUN] = given[MC_F_EDTL] = given[MC_F_FLAGS] = true;
     mc_pdu_set_cdb(&p, cdb, cdb_len);
     int src = set_text(interp, &p, out, imm);

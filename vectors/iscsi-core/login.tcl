@@ -235,3 +235,23 @@ vector core.login.chap-wrong-secret {
     check eq [lindex $code 2] 2 -field status_class -clause RFC7143:11.13.5
     check eq [lindex $code 3] 1 -field status_detail -clause RFC7143:11.13.5
 }
+
+vector core.login.backward-transition {
+    claims {RFC7143:6.3 RFC7143:11.13.5} role target requires {auth-none}
+    summary "A Login Request asking to transit from the operational stage back to security (T=1, CSG=1, NSG=0) is refused as an initiator error"
+} {
+    set c [open-conn]
+    iscsi send $c login csg 1 nsg 0 T 1 -text [session-keys]
+    set r [rx $c {opcode 0x23} RFC7143:6.3]
+    check eq [dict get $r status_class] 2 -field status_class -clause RFC7143:6.3
+}
+
+vector core.login.reserved-stage {
+    claims {RFC7143:11.12.3 RFC7143:11.13.5} role target requires {auth-none}
+    summary "A Login Request naming the reserved stage 2 as NSG is refused as an initiator error"
+} {
+    set c [open-conn]
+    iscsi send $c login csg 0 nsg 2 T 1 -text [session-keys AuthMethod None]
+    set r [rx $c {opcode 0x23} RFC7143:11.12.3]
+    check eq [dict get $r status_class] 2 -field status_class -clause RFC7143:11.12.3
+}

@@ -56,18 +56,30 @@ static int get_timeout(Tcl_Interp *interp, Tcl_Obj *o, int *ms)
 
 static int cmd_connect(Tcl_Interp *interp, mc_iscsi_mod *m, int objc, Tcl_Obj *const objv[])
 {
-    if (objc != 4 && objc != 6)
-        return usage(interp, "connect HOST PORT ?-timeout ms?");
-    int port, timeout = MC_ISCSI_DEFAULT_TIMEOUT_MS;
-    if (Tcl_GetIntFromObj(interp, objv[3], &port) != TCL_OK)
-        return TCL_ERROR;
+    static const char use[] = "connect HOST PORT ?-timeout ms?  |  connect HOST:PORT ?-timeout ms?";
+    /* HOST:PORT (a PIXIT portal) or HOST PORT; the port defaults to 3260 (13.1 of RFC 7143). */
+    char host[256];
+    int port = MC_ISCSI_DEFAULT_PORT, timeout = MC_ISCSI_DEFAULT_TIMEOUT_MS, next = 3;
+    if (objc < 3)
+        return usage(interp, use);
+    snprintf(host, sizeof host, "%s", Tcl_GetString(objv[2]));
+    char *colon = strrchr(host, ':');
+    if (colon) {
+        *colon = 0;
+        if (Tcl_GetInt(interp, colon + 1, &port) != TCL_OK)
+            return TCL_ERROR;
+    } else if (objc > 3 && Tcl_GetString(objv[3])[0] != '-') {
+        if (Tcl_GetIntFromObj(interp, objv[3], &port) != TCL_OK)
+            return TCL_ERROR;
+        next = 4;
+    }
     if (port <= 0 || port > 0xffff)
         return mc_iscsi_error(interp, "USAGE", "port %d out of range", port);
-    if (objc == 6) {
-        if (strcmp(Tcl_GetString(objv[4]), "-timeout") != 0)
-            return usage(interp, "connect HOST PORT ?-timeout ms?");
-        if (get_timeout(interp, objv[5], &timeout) != TCL_OK)
+    if (objc == next + 2 && strcmp(Tcl_GetString(objv[next]), "-timeout") == 0) {
+        if (get_timeout(interp, objv[next + 1], &timeout) != TCL_OK)
             return TCL_ERROR;
+    } else if (objc != next) {
+        return usage(interp, use);
     }
     mc_iconn *c = calloc(1, sizeof *c);
     if (!c)
@@ -99,7 +111,7 @@ static int cmd_connect(Tcl_Interp *interp, mc_iscsi_mod *m, int objc, Tcl_Obj *c
     mc_fault_init(&c->fault, (uint64_t)seed ^ ((uint64_t)m->next_id * FAULT_SEED_MIX));
     c->pcap = pcap_for(interp);
     mc_pcap_ref(c->pcap);
-    if (mc_iconn_connect(interp, c, Tcl_GetString(objv[2]), port, timeout) != TCL_OK) {
+    if (mc_iconn_connect(interp, c, host, port, timeout) != TCL_OK) {
         mc_iconn_free(c);
         return TCL_ERROR;
     }

@@ -164,8 +164,8 @@ int main(void)
     ev("iscsi send $c2 nop-out", &r);
     uint8_t a1[MC_BHS_LEN], a2[MC_BHS_LEN];
     read_n(fd2, a1, sizeof a1);
-    snprintf(cmd, sizeof cmd, "set c3 [iscsi connect 127.0.0.1 %d]", port);
-    ev(cmd, &r);
+    snprintf(cmd, sizeof cmd, "set c3 [iscsi connect 127.0.0.1:%d -timeout 1000]", port);
+    tap_is_int(ev(cmd, &r), TCL_OK, "connect HOST:PORT form: %s", r);
     int fd3 = accept(ls, NULL, NULL);
     ev("iscsi fault $c3 -seed 7 -corrupt 1.0 -match {opcode 0}", &r);
     ev("iscsi send $c3 nop-out itt 1 cmdsn 1", &r);

@@ -1,12 +1,22 @@
 # tgtd (Debian package tgt), a real userspace iSCSI target: started in the foreground on a free
 # loopback port with a private management channel (-C), configured with tgtadm (one target,
 # LUN 1 backed by a file, bound to every initiator). Needs root, as tgtd does.
+# PICS as configured here: no ERL 1 or SNACK, Text only during login, digests not offered,
+# InitialR2T=Yes insisted on. Deviations: what it does against RFC 7143, seen in every report.
 profile {
     summary "tgtd (Linux SCSI target framework) on 127.0.0.1, free port, LUN 1 file-backed"
     lifecycle 1
-    pics {erl1 0 snack 0 text-after-login 0 mcast 0 digests 0}
+    pics {erl1 0 snack 0 text-after-login 0 mcast 0 digests 0 unsolicited-data 0}
     pixit {target-iqn iqn.2026-11.org.mirrorcert:tgtd}
-    deviations {}
+    deviations {
+        core.login.renegotiation   "accepts a key offered twice in one login instead of answering an initiator error"
+        core.neg.unknown-opcode    "closes the connection on an unknown opcode instead of a Reject with reason 0x05"
+        core.neg.dsl-over-limit    "answers an oversized PDU with a reply longer than the MaxRecvDataSegmentLength the harness declared"
+        core.cmdsn.stale           "closes the connection on a CmdSN outside the window instead of ignoring the command"
+        core.cmdsn.duplicate       "closes the connection on a repeated CmdSN instead of ignoring the command"
+        core.tmf.abort-running     "answers ABORT TASK of a write waiting for Data-Out with \"task does not exist\""
+        core.write.data-out-checked "does not check the Target Transfer Tag of Data-Out PDUs"
+    }
 }
 
 variable control {}

@@ -35,6 +35,9 @@ proc ::mc::load_profile {name} {
     if {[catch {namespace eval $ns [list source $path]} msg]} {
         usage_error "device profile $name: $msg"
     }
+    if {![string is list $device_def] || [llength $device_def] % 2} {
+        usage_error "device profile $name: the profile declaration must be a dict (comments go outside it)"
+    }
     set device_def [dict merge {summary {} lifecycle 0 pics {} pixit {} deviations {}} $device_def]
     if {[llength [dict get $device_def deviations]] % 2} {
         usage_error "device profile $name: deviations must be pairs of vector id and reason"

@@ -208,7 +208,7 @@ int mc_ini_connect(mc_ini *ini, const char *host, uint16_t port, uint64_t deadli
         return mc_ini_fail(err, errlen, MC_INI_ERR, "%s: %s", name, gai_strerror(g));
     int rc = MC_INI_ERR;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        int fd;
+        int fd = -1;
         rc = connect_one(ai, deadline, &fd, err, errlen);
         if (rc == MC_INI_OK) {
             ini->fd = fd;
@@ -452,9 +452,12 @@ int mc_ini_wait_window(mc_ini *ini, uint64_t deadline, char *err, size_t errlen)
 int mc_ini_rejected(const mc_pdu *pdu, char *err, size_t errlen)
 {
     unsigned reason = (unsigned)mc_pdu_get(pdu, MC_F_REJECT_REASON);
-    int rej_op = -1;
-    if (pdu->data_len >= MC_BHS_LEN)
-        rej_op = pdu->data[0] & MC_OP_MASK;
-    return mc_ini_fail(err, errlen, MC_INI_REFUSED, "target sent Reject, reason 0x%02x, of opcode %d",
-                       reason, rej_op);
+    if (pdu->data_len < MC_BHS_LEN)
+        return mc_ini_fail(err, errlen, MC_INI_REFUSED, "target sent Reject, reason 0x%02x", reason);
+    mc_pdu rejected;   /* 11.17.3: the data segment is the rejected PDU's header */
+    mc_pdu_init(&rejected, 0);
+    memcpy(rejected.bhs, pdu->data, MC_BHS_LEN);
+    const char *name = mc_opcode_name(mc_pdu_opcode(&rejected));
+    return mc_ini_fail(err, errlen, MC_INI_REFUSED, "target sent Reject, reason 0x%02x, of a %s PDU",
+                       reason, name ? name : "unknown");
 }

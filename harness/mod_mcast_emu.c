@@ -25,8 +25,9 @@
 #define POLLFDS_MAX (1u + EMU_TARGETS_MAX * (1u + EMU_CONNS_MAX + EMU_REGS_MAX))
 #define READ_CHUNK 65536u
 
-static const char *const counter_names[] = {"accepted", "bad-header", "bad-source", "bad-opcode",
-                                            "bad-lun", "no-task", "unsolicited", "duplicate"};
+#define EMU_CTR_NAME(id, name) name,
+static const char *const counter_names[] = {EMU_COUNTERS(EMU_CTR_NAME)};
+#undef EMU_CTR_NAME
 
 void emu_record(mcm_emu *e, unsigned target, char via, bool outbound, const struct sockaddr_in *src,
                 const struct sockaddr_in *dst, const uint8_t *bytes, size_t len, const char *note)

@@ -24,6 +24,7 @@
 #define EMU_MRDSL 65536u          /* MaxRecvDataSegmentLength the emulated targets declare */
 #define EMU_LOG_MAX 20000u        /* records kept; later ones are counted, not stored */
 #define EMU_RECOVERY_TRIES 3u     /* recovery R2Ts per range before giving up (§7.1) */
+#define EMU_FENCES_MAX 8u         /* fenced group tags kept per session (GroupTasks default, §7.3) */
 
 /* What an emulated target does wrong on purpose (`mcast emulate script`). Counters count down. */
 typedef struct emu_script {
@@ -38,6 +39,18 @@ typedef struct emu_script {
 } emu_script;
 
 enum { EMU_REG_OK = 0, EMU_REG_FAIL, EMU_REG_SILENT, EMU_REG_NOTUNDERSTOOD };
+
+/* The drop counters of §8.1 (X(ID, "name")), answered to MirrorCounters=Query. */
+#define EMU_COUNTERS(X) \
+    X(ACCEPTED, "accepted") X(BAD_HEADER, "bad-header") X(BAD_SOURCE, "bad-source") \
+    X(BAD_OPCODE, "bad-opcode") X(BAD_LUN, "bad-lun") X(BAD_COMMAND, "bad-command") \
+    X(NO_TASK, "no-task") X(UNSOLICITED, "unsolicited") X(DUPLICATE, "duplicate") X(GSN_GAP, "gsn-gap")
+enum {
+#define EMU_CTR_ENUM(id, name) CTR_##id,
+    EMU_COUNTERS(EMU_CTR_ENUM)
+#undef EMU_CTR_ENUM
+    EMU_CTR_COUNT
+};
 
 typedef struct emu_rec {
     unsigned target;
@@ -93,6 +106,10 @@ typedef struct emu_conn {
     uint16_t tsih;
     uint32_t statsn, expcmdsn, erl, max_burst, max_r2t, peer_mrdsl;
     uint32_t ttt_next;
+    uint32_t fences[EMU_FENCES_MAX];   /* group tags aborted before their command arrived (§7.3) */
+    unsigned nfence;
+    uint32_t next_gsn;                 /* GSN expected next from this session (§6) */
+    bool gsn_known;
     emu_task tasks[EMU_TASKS_MAX];
 } emu_conn;
 
@@ -116,7 +133,7 @@ typedef struct emu_target {
     unsigned nluns;
     uint32_t blocks;
     emu_script script;
-    uint64_t counters[8];         /* accepted, bad-header, bad-source, bad-opcode, bad-lun, no-task, unsolicited, duplicate */
+    uint64_t counters[EMU_CTR_COUNT];
 } emu_target;
 
 struct mcm_emu {

@@ -434,8 +434,22 @@ static void mirror_text(mcm_emu *e, emu_target *t, emu_conn *c, const mc_kvlist 
         mc_textbuf_add(b, "X-org.mirrorcert.MirrorStatus", status);
 }
 
+/* "accepted:12,bad-header:0,..." (§8.1). */
+static const char *counters_value(const emu_target *t, char *v, size_t cap)
+{
+#define EMU_CTR_NAME(id, name) name,
+    static const char *const names[] = {EMU_COUNTERS(EMU_CTR_NAME)};
+#undef EMU_CTR_NAME
+    size_t n = 0;
+    v[0] = 0;
+    for (size_t i = 0; i < EMU_CTR_COUNT && n < cap; i++)
+        n += (size_t)snprintf(v + n, cap - n, "%s%s:%llu", i ? "," : "", names[i], (unsigned long long)t->counters[i]);
+    return v;
+}
+
 void emu_text(mcm_emu *e, emu_target *t, emu_conn *c, const mc_pdu *p)
 {
+    char v[VALUE_MAX];
     mc_kvlist kv;
     mc_kvlist_init(&kv);
     char err[128];
@@ -462,14 +476,7 @@ void emu_text(mcm_emu *e, emu_target *t, emu_conn *c, const mc_pdu *p)
                 mc_textbuf_add(&b, "TargetAddress", addr);
             } else if (strcmp(k, "X-org.mirrorcert.MirrorCounters") == 0 &&
                        t->script.register_mode != EMU_REG_NOTUNDERSTOOD) {
-                char v[VALUE_MAX];
-                snprintf(v, sizeof v, "accepted:%llu,bad-header:%llu,bad-source:%llu,bad-opcode:%llu,"
-                         "bad-lun:%llu,no-task:%llu,unsolicited:%llu,duplicate:%llu",
-                         (unsigned long long)t->counters[0], (unsigned long long)t->counters[1],
-                         (unsigned long long)t->counters[2], (unsigned long long)t->counters[3],
-                         (unsigned long long)t->counters[4], (unsigned long long)t->counters[5],
-                         (unsigned long long)t->counters[6], (unsigned long long)t->counters[7]);
-                mc_textbuf_add(&b, k, v);
+                mc_textbuf_add(&b, k, counters_value(t, v, sizeof v));
             } else {
                 mc_textbuf_add(&b, k, "NotUnderstood");
             }

@@ -45,8 +45,7 @@
 #define OP_REPORT_LUNS 0xa0u
 #define INQUIRY_LEN 36u
 #define LOGOUT_RSP_OK 0u
-enum { CTR_ACCEPTED, CTR_BAD_HEADER, CTR_BAD_SOURCE, CTR_BAD_OPCODE, CTR_BAD_LUN, CTR_NO_TASK,
-       CTR_UNSOLICITED, CTR_DUPLICATE };
+#define TASK_ATTR_SIMPLE 1u          /* SCSI Command ATTR "Simple" (RFC 7143 11.3.1) */
 
 static void set_window(emu_conn *c, mc_pdu *p)
 {
@@ -310,12 +309,18 @@ static void take_data(mcm_emu *e, emu_target *t, emu_conn *c, emu_task *k, const
     }
     if (dup && group)
         t->counters[CTR_DUPLICATE]++;
+    /* Progress restarts the timer and the recovery count; a recovered range that leaves other
+     * bytes of the burst missing asks for the next range at once (§7.1). */
+    bool recovering = !group && b->tries > 0;
+    b->tries = 0;
     b->deadline = mcm_now_s() + k->timeout_ms / MS_PER_S;
     bool full = true;
     for (uint32_t i = b->offset; i < b->offset + b->len && full; i++)
         full = k->have[i] != 0;
     if (full)
         b->open = false;
+    else if (recovering)
+        b->deadline = 0;
     if (k->got >= k->edtl)
         complete(e, t, c, k);
     else if (full)
@@ -438,8 +443,17 @@ static void tmf(mcm_emu *e, emu_target *t, emu_conn *c, const mc_pdu *p)
 {
     uint32_t rtt = (uint32_t)mc_pdu_get(p, MC_F_RTT);
     emu_task *k = task_find(c, rtt);
-    if (k && mc_pdu_get(p, MC_F_TMF_FUNCTION) == MC_TMF_ABORT_TASK)
+    bool abort = mc_pdu_get(p, MC_F_TMF_FUNCTION) == MC_TMF_ABORT_TASK;
+    if (k && abort) {
         task_free(k);
+    } else if (abort) {
+        /* A tag not (yet) held: fence it, pushing out the oldest fence when full (§7.3). */
+        if (c->nfence == EMU_FENCES_MAX) {
+            memmove(c->fences, c->fences + 1, (EMU_FENCES_MAX - 1) * sizeof c->fences[0]);
+            c->nfence--;
+        }
+        c->fences[c->nfence++] = rtt;
+    }
     mc_pdu r;
     mc_pdu_init(&r, MC_OP_TMF_RSP);
     mc_pdu_set(&r, MC_F_FINAL, 1);
@@ -540,6 +554,15 @@ static void group_cmd(mcm_emu *e, emu_target *t, emu_conn *c, const struct in_ad
         return;
     }
     uint32_t itt = (uint32_t)mc_pdu_get(p, MC_F_ITT), edtl = (uint32_t)mc_pdu_get(p, MC_F_EDTL);
+    for (unsigned i = 0; i < c->nfence; i++) {
+        if (c->fences[i] != itt)
+            continue;
+        memmove(c->fences + i, c->fences + i + 1, (c->nfence - i - 1) * sizeof c->fences[0]);
+        c->nfence--;
+        t->counters[CTR_NO_TASK]++;
+        emu_record(e, t->idx, 'e', false, &c->peer, &t->addr, NULL, 0, "group command with a fenced tag: dropped");
+        return;
+    }
     if (task_find(c, itt)) {
         t->counters[CTR_DUPLICATE]++;
         return;
@@ -550,8 +573,12 @@ static void group_cmd(mcm_emu *e, emu_target *t, emu_conn *c, const struct in_ad
     uint32_t blocks;
     cdb_range(cdb, &lba, &blocks);
     emu_task *k = task_new(c);
-    if ((cdb[0] != OP_WRITE10 && cdb[0] != OP_WRITE16) || edtl == 0 || edtl > EMU_EDTL_MAX ||
-        edtl != blocks * MCM_BLOCK || !k || start_write(k, itt, mc_pdu_get(p, MC_F_LUN), lba, edtl) != 0) {
+    bool shape = mc_pdu_get(p, MC_F_IMMEDIATE) && mc_pdu_get(p, MC_F_FINAL) && mc_pdu_get(p, MC_F_WRITE) &&
+                 !mc_pdu_get(p, MC_F_READ) && mc_pdu_get(p, MC_F_ATTR) == TASK_ATTR_SIMPLE && p->data_len == 0;
+    if (!shape || (cdb[0] != OP_WRITE10 && cdb[0] != OP_WRITE16) || edtl == 0 || edtl > EMU_EDTL_MAX ||
+        edtl != blocks * MCM_BLOCK || lba + blocks > t->blocks || !k ||
+        start_write(k, itt, mc_pdu_get(p, MC_F_LUN), lba, edtl) != 0) {
+        t->counters[CTR_BAD_COMMAND]++;
         emu_record(e, t->idx, 'e', false, &c->peer, &t->addr, NULL, 0, "group command not a usable WRITE: dropped");
         return;
     }
@@ -593,6 +620,12 @@ void emu_on_datagram(mcm_emu *e, emu_target *t, const struct sockaddr_in *from, 
         goto out;
     }
     t->counters[CTR_ACCEPTED]++;
+    if (c->gsn_known && mc_sn_gt(ps->h.gsn, c->next_gsn))
+        t->counters[CTR_GSN_GAP] += ps->h.gsn - c->next_gsn;
+    if (!c->gsn_known || mc_sn_le(c->next_gsn, ps->h.gsn)) {
+        c->next_gsn = ps->h.gsn + 1;
+        c->gsn_known = true;
+    }
     if (t->script.silent)
         goto out;
     for (size_t i = 0; i < ps->npdus && c->fd >= 0; i++) {

@@ -53,3 +53,5 @@ initiator-command    {}
 initiator-prompt     {mc> }
 # Unicast retries the initiator DUT makes for a failed member before reporting it (§7.2)
 mcast-retries        2
+# A local address no session uses, for group datagrams from a foreign source (loopback: any 127/8 address)
+mcast-foreign-addr   127.0.0.9

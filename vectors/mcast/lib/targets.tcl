@@ -216,9 +216,10 @@ proc mc-segment {conns} {
 # one datagram, then for each burst every member's R2T, then the burst's Data-Out to the group,
 # then each member's SCSI Response. Options: -itt T, -skip {DATASN ...} (group Data-Out PDUs of
 # the first burst left out, to make data go missing), -status 0 (check GOOD; "" to not check),
-# -respond 1 (wait for responses). Returns {itt T r2ts {c {pdus}} rsp {c pdu} gsn {..}}.
+# -respond 1 (wait for responses), -seg BYTES (group Data-Out size), -fault {mcast fault options}
+# (a fault plan on the data datagrams). Returns {itt T r2ts {c {pdus}} rsp {c pdu} gsn {..}}.
 proc mc-group-write {g conns v lba data args} {
-    set o [dict merge [list -itt [mc-itt] -skip {} -status 0 -respond 1] $args]
+    set o [dict merge [list -itt [mc-itt] -skip {} -status 0 -respond 1 -seg {} -fault {}] $args]
     set itt [dict get $o -itt]
     set bs [mc-block [lindex $conns 0]]
     set blocks [expr {[string length $data] / $bs}]
@@ -226,7 +227,10 @@ proc mc-group-write {g conns v lba data args} {
     set res [dict create itt $itt r2ts {} rsp {} gsn {}]
     set s [mcast send $g [mc-isid] [list [mc-cmd-pdu $itt $v $lba $blocks $bs]]]
     dict lappend res gsn [dict get $s gsn]
-    set seg [mc-segment $conns]
+    set seg [expr {[dict get $o -seg] ne "" ? [dict get $o -seg] : [mc-segment $conns]}]
+    if {[llength [dict get $o -fault]]} {
+        mcast fault $g {*}[dict get $o -fault]
+    }
     set off 0
     set first 1
     while {$off < $edtl} {
@@ -255,6 +259,9 @@ proc mc-group-write {g conns v lba data args} {
         if {[llength [dict get $o -skip]]} {
             break   ;# data went missing on purpose: what follows is the recovery's business
         }
+    }
+    if {[llength [dict get $o -fault]]} {
+        dict set res fault [mcast fault $g -off]
     }
     if {[dict get $o -respond]} {
         foreach c $conns {
@@ -337,4 +344,11 @@ proc mc-igmp-users {group} {
         }
     }
     return $users
+}
+
+# Sends each PDU spec of pdus in a datagram of its own (bursts larger than one datagram).
+proc mc-send-each {g pdus} {
+    foreach p $pdus {
+        mcast send $g [mc-isid] [list $p]
+    }
 }

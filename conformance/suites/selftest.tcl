@@ -4,5 +4,6 @@ suite selftest {
     summary "harness self-test: one vector per verdict path"
     version 1
     pics selftest
+    device selftest
     vectors {vectors/selftest/*.tcl}
 }

@@ -29,8 +29,8 @@ usage: mirrorcert COMMAND [options]
 
   run [--suite S] [--filter GLOB] [--device PROFILE] [--pixit FILE] [--pics FILE]
       [--seed N] [--shard K/N] [--junit FILE] [--tap] [--report DIR] [--mutant NAME]
-                      run a suite's vectors against a device (default: --suite iscsi-core
-                      --device reference); exit 0 when every verdict is pass, n/a or an
+                      run a suite's vectors against a device (default: --suite iscsi-core, --device
+                      the suite's own, else reference); exit 0 when every verdict is pass, n/a or an
                       expected failure, 1 when any is fail, inconc or error, 2 on usage or
                       environment errors
   list [PATTERN]      list suites and their vectors (ids matching the glob PATTERN)

@@ -20,7 +20,7 @@ proc ::mc::run_command {args} {
     set suite [load_suite [dict get $o suite]]
     set devname [dict get $o device]
     if {$devname eq ""} {
-        set devname reference
+        set devname [dict get $suite device]
     }
     load_profile $devname
     if {[dict get $o mutant] ne "" && ![dict get $device_def lifecycle]} {

@@ -111,7 +111,8 @@ proc ::mc::summary_line {run results} {
             lappend parts "[dict get $t $k] [expr {$k eq "xfail" ? "expected failure" : $k}]"
         }
     }
-    return [format "%s on %s: %d vectors: %s (%.1f s, seed %s)" [dict get $run suite] \
-        [dict get $run device] [llength $results] [join $parts {, }] \
+    set n [llength $results]
+    return [format "%s on %s: %d %s: %s (%.1f s, seed %s)" [dict get $run suite] \
+        [dict get $run device] $n [expr {$n == 1 ? "vector" : "vectors"}] [join $parts {, }] \
         [expr {[dict get $run time_ms] / 1000.0}] [dict get $run seed]]
 }

@@ -9,8 +9,9 @@
 #include "modules.h"
 #include "target.h"
 
-/* Exit statuses of the harness, documented in README.md ("Command line"). */
-enum { MC_EXIT_OK = 0, MC_EXIT_FAILED = 1, MC_EXIT_USAGE = 2 };
+/* The exit status of a usage or environment error (README.md, "Running a suite"); the others
+ * come from harness/tcl/main.tcl. */
+enum { MC_EXIT_USAGE = 2 };
 
 /* The source tree holding harness/tcl, conformance/ and vectors/; MIRRORCERT_HOME overrides it
  * so an installed or relocated program still finds its Tcl layer. */

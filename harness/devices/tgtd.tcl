@@ -21,13 +21,16 @@ profile {
 
 variable control {}
 variable ready_timeout_s 10
+variable tgtadm_timeout_s 10
 # tgtd refuses -C values above this.
 variable max_control 32767
 variable max_control_tries 100
 
+# tgtadm under a deadline: it waits on tgtd's socket forever when tgtd hangs or is severed.
 proc tgtadm {args} {
     variable control
-    return [exec tgtadm -C $control --lld iscsi {*}$args 2>@1]
+    variable tgtadm_timeout_s
+    return [exec timeout $tgtadm_timeout_s tgtadm -C $control --lld iscsi {*}$args 2>@1]
 }
 
 # A free TCP port on the loopback interface, as the kernel hands it out.
@@ -86,6 +89,7 @@ rename stop stop_process
 proc stop {} {
     variable running
     if {[dict size $running] && [alive]} {
+        catch {sys kill [dict get $running pid] CONT}
         catch {tgtadm --op delete --mode system}
         ::mc::wait_gone [dict get $running pid] $::mc::stop_grace_s
     }

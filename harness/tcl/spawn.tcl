@@ -48,16 +48,20 @@ proc ::mc::tail_of {logfile} {
     return [join [lrange $lines end-4 end] " | "]
 }
 
-# Running and not a zombie (Linux /proc): kill -0 alone also succeeds on a zombie.
-proc ::mc::proc_alive {pid} {
+# A process's state letter from Linux /proc (R, S, T stopped, Z zombie, ...), "" when gone.
+proc ::mc::proc_state {pid} {
     if {[catch {open /proc/$pid/stat r} fh]} {
-        return 0
+        return ""
     }
     set stat [read $fh]
     close $fh
     # The state follows the parenthesised command name: "PID (comm) S ...".
-    set state [lindex [string range $stat [expr {[string last ")" $stat] + 2}] end] 0]
-    return [expr {$state ni {Z X}}]
+    return [lindex [string range $stat [expr {[string last ")" $stat] + 2}] end] 0]
+}
+
+# Running and not a zombie: kill -0 alone also succeeds on a zombie.
+proc ::mc::proc_alive {pid} {
+    return [expr {[proc_state $pid] ni {"" Z X}}]
 }
 
 # Waits (bounded) for pid to stop running, polling; returns whether it stopped.
@@ -107,10 +111,16 @@ proc ::mc::process_lifecycle {} {
         sys kill [dict get $running pid] KILL
         ::mc::wait_gone [dict get $running pid] $::mc::stop_grace_s
     }
-    # Severed: the process keeps its sockets but answers nothing (SIGSTOP).
+    # Severed: the process keeps its sockets but answers nothing (SIGSTOP); returns once the
+    # kernel shows it stopped, so a vector sees the device already silent.
     proc ${ns}::sever {} {
         variable running
-        sys kill [dict get $running pid] STOP
+        set pid [dict get $running pid]
+        sys kill $pid STOP
+        set until [expr {[clock milliseconds] + $::mc::stop_grace_s * 1000}]
+        while {[::mc::proc_state $pid] ni {T t "" Z} && [clock milliseconds] < $until} {
+            ::after $::mc::poll_ms
+        }
     }
     proc ${ns}::alive {} {
         variable running

@@ -29,8 +29,8 @@ echo "TAP version 13"
 run "$work/all" run --suite selftest --device selftest --seed 7 --tap \
     --junit "$work/all.xml" --report "$work/report"
 point "$(is "$(rc "$work/all")" 1)" "a run with failures exits 1"
-point "$(has "$work/all.out" '^1\.\.14$')" "TAP plan counts the 14 vectors"
-for v in pass device-restart claim-cite; do
+point "$(has "$work/all.out" '^1\.\.15$')" "TAP plan counts the 15 vectors"
+for v in pass device-restart device-sever claim-cite; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^ok' ; echo $?)" "selftest.$v passes"
 done
 for v in fail caught-check step-deadline device-crash inconc error watchdog watchdog-sleep unknown-claim; do
@@ -51,7 +51,7 @@ point "$(has "$work/all.out" 'message: "watchdog: the vector was stopped after i
 point "$(tap_line "$work/all.out" selftest.na | grep -q '^ok .* # SKIP n/a' ; echo $?)" "n/a is reported as a TAP SKIP"
 point "$(tap_line "$work/all.out" selftest.deviation | grep -q '^not ok .* # TODO expected failure' ; echo $?)" \
     "a listed deviation is a TAP TODO"
-point "$(has "$work/all.out" '^# selftest on selftest: 14 vectors: 3 pass, 4 fail, 1 inconc, 4 error, 1 n/a, 1 expected failure')" \
+point "$(has "$work/all.out" '^# selftest on selftest: 15 vectors: 4 pass, 4 fail, 1 inconc, 4 error, 1 n/a, 1 expected failure')" \
     "the summary counts every outcome"
 
 # --- JUnit and the report folder ----------------------------------------------------------
@@ -62,8 +62,8 @@ else
     echo "ok $((n = n + 1)) # SKIP no schema at $xsd"
 fi
 attr() { xmllint --xpath "string(/testsuite/@$1)" "$work/all.xml"; }
-point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 14/5/4/2)" \
-    "JUnit counts: 14 tests, 5 failures (fail, inconc), 4 errors, 2 skipped (n/a, expected failure)"
+point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 15/5/4/2)" \
+    "JUnit counts: 15 tests, 5 failures (fail, inconc), 4 errors, 2 skipped (n/a, expected failure)"
 point "$(is "$(xmllint --xpath 'string(//property[@name="seed"]/@value)' "$work/all.xml")" 7)" "JUnit records the seed"
 for f in results.xml index.html certification.html report.css; do
     point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
@@ -117,7 +117,7 @@ for k in 1 2 3; do
     grep -E '^(ok|not ok) ' "$work/shard$k.out" | sed 's/^.* - \([^ ]*\).*$/\1/' >>"$work/shard-ids"
 done
 point "$(is "$(sort "$work/shard-ids" | tr '\n' ' ')" "$(sort -u "$work/shard-ids" | tr '\n' ' ')")" "no vector runs in two shards"
-point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 12)" "every selected vector runs in some shard"
+point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 13)" "every selected vector runs in some shard"
 
 # --- seeds: a vector's seed depends on --seed and its id only -------------------------------
 seed_of() {

@@ -1,5 +1,15 @@
 # Device lifecycle: a restart the vector asks for passes; a device that dies unasked fails.
 
+# The state letter of a process (Linux /proc), "" when it is gone.
+proc proc-state {pid} {
+    if {[catch {open /proc/$pid/stat} fh]} {
+        return ""
+    }
+    set state [lindex [split [read $fh] " "] 2]
+    close $fh
+    return $state
+}
+
 vector selftest.device-restart {
     claims {RFC7143:11.1} role target
     summary "device restart gives a new process, which the runtime PIXIT reports"
@@ -16,10 +26,16 @@ vector selftest.device-crash {
     set pid [pixit pid]
     exec kill -KILL $pid
     # Wait (under the watchdog) until the kernel has ended it: a zombie or no process at all.
-    while {![catch {open /proc/$pid/stat} fh]} {
-        set state [lindex [split [read $fh] " "] 2]
-        close $fh
-        if {$state eq "Z"} break
+    while {[proc-state $pid] ni {"" Z}} {
         after 10
     }
+}
+
+vector selftest.device-sever {
+    claims {RFC7143:11.1} role target
+    summary "device sever stops the process without ending it; the harness restarts it for the next vector"
+} {
+    set pid [pixit pid]
+    device sever
+    check eq [proc-state $pid] T -field "process state"
 }

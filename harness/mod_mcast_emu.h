@@ -76,6 +76,7 @@ typedef struct emu_reg {
 
 typedef struct emu_burst {
     uint32_t offset, len, ttt, r2tsn;
+    uint32_t next_datasn;         /* group Data-Out must arrive in DataSN order (rule 7 of §8) */
     bool open;                    /* solicited, not yet complete */
     double deadline;
     unsigned tries;

@@ -297,6 +297,16 @@ static void take_data(mcm_emu *e, emu_target *t, emu_conn *c, emu_task *k, const
         emu_record(e, t->idx, 'e', false, &c->peer, &t->addr, NULL, 0, "group Data-Out dropped by script");
         return;
     }
+    if (group) {
+        uint32_t sn = (uint32_t)mc_pdu_get(p, MC_F_DATASN);
+        if (mc_sn_gt(sn, b->next_datasn)) {
+            t->counters[CTR_UNSOLICITED]++;
+            emu_record(e, t->idx, 'e', false, &c->peer, &t->addr, NULL, 0, "group Data-Out after a DataSN gap: dropped");
+            return;
+        }
+        if (sn == b->next_datasn)
+            b->next_datasn++;
+    }
     bool dup = false;
     for (size_t i = 0; i < n; i++) {
         if (k->have[off + i]) {

@@ -19,6 +19,7 @@ proc mc-negative {counter clause opts {fields {}} {vlun {}}} {
     mc-counted $conns $before $counter 1 $clause
     set data [mc-pattern $bs 30]
     mc-group-write $g $conns [mc-vlun] 1001 $data
+    return [list $conns $g]
 }
 
 vector mcast.neg.bad-crc {
@@ -46,9 +47,7 @@ vector mcast.neg.bad-length {
     claims {000:1(d)} role target requires {mcast-target counters}
     summary "payload_length disagreeing with the datagram, or pdu_count with the PDUs, is bad-header"
 } {
-    mc-negative bad-header 000:1(d) {-payload-length 4096}
-    set conns [mc-sessions]
-    set g [mc-open-group]
+    lassign [mc-negative bad-header 000:1(d) {-payload-length 4096}] conns g
     set before [mc-all-counters $conns]
     set bs [mc-block [lindex $conns 0]]
     set itt [mc-itt]

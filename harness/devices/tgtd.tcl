@@ -22,6 +22,8 @@ profile {
 variable control {}
 variable ready_timeout_s 10
 variable tgtadm_timeout_s 10
+# The one target this profile configures.
+variable tid 1
 # tgtd refuses -C values above this.
 variable max_control 32767
 variable max_control_tries 100
@@ -43,6 +45,7 @@ proc free_port {} {
 
 proc start {ctx} {
     variable running
+    variable tid
     variable control
     variable ready_timeout_s
     variable max_control
@@ -75,21 +78,24 @@ proc start {ctx} {
     set fh [open $img w]
     chan truncate $fh [::mc::size_bytes [::mc::pixit_get lun-size]]
     close $fh
-    tgtadm --op new --mode target --tid 1 -T [::mc::pixit_get target-iqn]
-    tgtadm --op new --mode logicalunit --tid 1 --lun [::mc::pixit_get lun] -b $img
-    tgtadm --op bind --mode target --tid 1 -I ALL
+    tgtadm --op new --mode target --tid $tid -T [::mc::pixit_get target-iqn]
+    tgtadm --op new --mode logicalunit --tid $tid --lun [::mc::pixit_get lun] -b $img
+    tgtadm --op bind --mode target --tid $tid -I ALL
     return [dict create portal 127.0.0.1:$port]
 }
 
 ::mc::process_lifecycle
 
-# tgtd may ignore SIGTERM while it serves targets: ask it to leave through its management
-# channel first, then fall back to the generic stop (SIGTERM, SIGKILL), each bounded.
+# tgtd ignores SIGTERM while it has targets, and refuses to leave while it has any: remove the
+# target (with its sessions), then ask it to leave through its management channel; the generic
+# stop (SIGTERM, SIGKILL) follows, each step bounded.
 rename stop stop_process
 proc stop {} {
     variable running
+    variable tid
     if {[dict size $running] && [alive]} {
         catch {sys kill [dict get $running pid] CONT}
+        catch {tgtadm --op delete --mode target --tid $tid --force}
         catch {tgtadm --op delete --mode system}
         ::mc::wait_gone [dict get $running pid] $::mc::stop_grace_s
     }

@@ -74,7 +74,7 @@ echo "failing on tgtd: $(awk '$1=="fail"{print $2}' "$MC_WORK/tgtd/results" | so
 
 echo "failing on ours: $(awk '$1=="fail"{print $2}' "$MC_WORK/ours/results" | sort -u | tr '\n' ' ')"
 # A name fails for a target when any of its listings failed there; the gate is ours-fail, tgtd-pass.
-sort -u -k2 <(awk '$1=="fail"{print $2}' "$MC_WORK/ours/results" | sort -u) >"$MC_WORK/ours.failed"
+awk '$1=="fail"{print $2}' "$MC_WORK/ours/results" | sort -u >"$MC_WORK/ours.failed"
 awk '{print $2}' "$MC_WORK/tgtd/results" | sort -u >"$MC_WORK/tgtd.names"
 awk '$1=="fail"{print $2}' "$MC_WORK/tgtd/results" | sort -u >"$MC_WORK/tgtd.failed"
 awk '$1=="skip"{print $2}' "$MC_WORK/tgtd/results" | sort -u >"$MC_WORK/tgtd.skipped"

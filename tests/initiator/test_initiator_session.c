@@ -2,7 +2,9 @@
  * ping, text continuation, timeouts, a peer that closes, hooks. */
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "chap.h"
 #include "initiator.h"
@@ -442,8 +444,60 @@ static void test_hooks(void)
     report_peer(&p, "hooks");
 }
 
+/* ---- connect ---- */
+
+/* A listener on the loopback address of the family; returns the fd and its port in *port. */
+static int listener(int family, uint16_t *port)
+{
+    int fd = socket(family, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_storage ss = {0};
+    socklen_t sl;
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_addr = in6addr_loopback;
+        sl = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sl = sizeof *a;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 1) != 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static void test_connect(int family, const char *host)
+{
+    uint16_t port = 0;
+    int lfd = listener(family, &port);
+    if (lfd < 0) {
+        tap_skip(2, family == AF_INET6 ? "no IPv6 loopback on this host" : "no IPv4 loopback");
+        return;
+    }
+    mc_ini *ini = mc_ini_new(NULL);
+    char err[256] = "";
+    int rc = mc_ini_connect(ini, host, port, mc_ini_deadline(T_DEADLINE_MS), err, sizeof err);
+    tap_is_int(rc, MC_INI_OK, "connect to %s (%s)", host, err);
+    mc_ini_free(ini);
+    close(lfd);   /* the port is now closed: a second connect is refused */
+    ini = mc_ini_new(NULL);
+    rc = mc_ini_connect(ini, host, port, mc_ini_deadline(T_DEADLINE_MS), err, sizeof err);
+    tap_is_int(rc, MC_INI_CLOSED, "connect to a closed port on %s is refused: %s", host, err);
+    mc_ini_free(ini);
+}
+
 int main(void)
 {
+    test_connect(AF_INET, "127.0.0.1");
+    test_connect(AF_INET6, "[::1]");
     test_login_ok();
     test_login_refused();
     test_chap("wonderland12", MC_INI_OK, "CHAP login with the right secret");

@@ -22,27 +22,39 @@ enum {
 #define CDB12_LEN 12u
 #define CDB16_LEN 16u
 #define READCAP16_LEN 32u           /* READ CAPACITY (16) parameter data (SBC-3 5.16.2) */
+#define READCAP16_MIN 12u           /* RETURNED LOGICAL BLOCK ADDRESS (8) + LOGICAL BLOCK LENGTH (4) */
+#define READCAP16_BLOCK_LEN_OFF 8u
+/* CDB field offsets (SPC-4 6.6.1, 6.33.1; SBC-3 5.16.1, 5.8, 5.40). */
+#define CDB_INQUIRY_ALLOC_OFF 3u
+#define CDB_RC16_ALLOC_OFF 10u
+#define CDB_RW16_LBA_OFF 2u
+#define CDB_RW16_COUNT_OFF 10u
+#define CDB_REPORT_LUNS_ALLOC_OFF 6u
 #define REPORT_LUNS_HEADER 8u       /* LUN LIST LENGTH + reserved (SPC-4 6.33.2) */
 #define REPORT_LUNS_ENTRY 8u
 #define UA_RETRIES 3                /* unit attentions reported before a command goes through */
 #define SENSE_KEY_OF(b) ((b) & 0x0fu)
+#define SENSE_FIXED_KEY 2u
+#define SENSE_DESC_KEY 1u
 #define SENSE_FIXED_ASC 12u         /* fixed format ASC/ASCQ (SPC-4 4.5.3) */
 #define SENSE_DESC_ASC 2u           /* descriptor format ASC/ASCQ (SPC-4 4.5.2) */
+#define SENSE_MIN 3u                /* response code, (segment/)key bytes */
+#define SENSE_RESP_CODE_MASK 0x7fu
 #define SENSE_RESP_DESC_CURRENT 0x72u
 #define SENSE_RESP_DESC_DEFERRED 0x73u
 
 static void sense_parts(const mc_ini_cmd *c, unsigned *key, unsigned *asc, unsigned *ascq)
 {
     *key = *asc = *ascq = 0;
-    if (c->sense_len < 3)
+    if (c->sense_len < SENSE_MIN)
         return;
-    uint8_t rc = c->sense[0] & 0x7fu;
+    uint8_t rc = c->sense[0] & SENSE_RESP_CODE_MASK;
     if (rc == SENSE_RESP_DESC_CURRENT || rc == SENSE_RESP_DESC_DEFERRED) {
-        *key = SENSE_KEY_OF(c->sense[1]);
+        *key = SENSE_KEY_OF(c->sense[SENSE_DESC_KEY]);
         *asc = c->sense[SENSE_DESC_ASC];
         *ascq = c->sense_len > SENSE_DESC_ASC + 1 ? c->sense[SENSE_DESC_ASC + 1] : 0;
     } else {
-        *key = SENSE_KEY_OF(c->sense[2]);
+        *key = SENSE_KEY_OF(c->sense[SENSE_FIXED_KEY]);
         if (c->sense_len > SENSE_FIXED_ASC + 1) {
             *asc = c->sense[SENSE_FIXED_ASC];
             *ascq = c->sense[SENSE_FIXED_ASC + 1];
@@ -84,7 +96,7 @@ int mc_ini_inquiry(mc_ini *ini, uint16_t lun, uint8_t *buf, size_t len, size_t *
         len = UINT16_MAX;  /* ALLOCATION LENGTH is 16 bits (SPC-4 6.6.1) */
     mc_ini_cmd c = {.lun = lun, .cdb_len = CDB6_LEN, .data_in = buf, .data_in_len = len, .attr = 1};
     c.cdb[0] = OP_INQUIRY;
-    mc_put16(c.cdb + 3, (uint16_t)len);
+    mc_put16(c.cdb + CDB_INQUIRY_ALLOC_OFF, (uint16_t)len);
     int rc = run(ini, &c, "INQUIRY", deadline, err, errlen);
     if (got)
         *got = rc == MC_INI_OK ? c.data_in_got : 0;
@@ -98,14 +110,14 @@ int mc_ini_read_capacity16(mc_ini *ini, uint16_t lun, uint64_t *blocks, uint32_t
     mc_ini_cmd c = {.lun = lun, .cdb_len = CDB16_LEN, .data_in = buf, .data_in_len = sizeof buf, .attr = 1};
     c.cdb[0] = OP_SERVICE_ACTION_IN16;
     c.cdb[1] = SA_READ_CAPACITY16;
-    mc_put32(c.cdb + 10, sizeof buf);
+    mc_put32(c.cdb + CDB_RC16_ALLOC_OFF, sizeof buf);
     int rc = run(ini, &c, "READ CAPACITY (16)", deadline, err, errlen);
     if (rc != MC_INI_OK)
         return rc;
-    if (c.data_in_got < 12)
+    if (c.data_in_got < READCAP16_MIN)
         return mc_ini_fail(err, errlen, MC_INI_PROTOCOL, "READ CAPACITY (16) returned %zu bytes", c.data_in_got);
     *blocks = mc_be64(buf) + 1;   /* RETURNED LOGICAL BLOCK ADDRESS is the last LBA */
-    *block_size = mc_be32(buf + 8);
+    *block_size = mc_be32(buf + READCAP16_BLOCK_LEN_OFF);
     return MC_INI_OK;
 }
 
@@ -117,8 +129,8 @@ static int rw_cdb(mc_ini_cmd *c, uint8_t op, uint64_t lba, uint32_t nblocks, uin
                            block_size);
     c->cdb_len = CDB16_LEN;
     c->cdb[0] = op;
-    mc_put64(c->cdb + 2, lba);
-    mc_put32(c->cdb + 10, nblocks);
+    mc_put64(c->cdb + CDB_RW16_LBA_OFF, lba);
+    mc_put32(c->cdb + CDB_RW16_COUNT_OFF, nblocks);
     c->attr = 1;
     return MC_INI_OK;
 }
@@ -163,7 +175,7 @@ int mc_ini_report_luns(mc_ini *ini, uint16_t *luns, size_t cap, size_t *count, u
         return mc_ini_fail(err, errlen, MC_INI_ERR, "out of memory");
     mc_ini_cmd c = {.lun = 0, .cdb_len = CDB12_LEN, .data_in = buf, .data_in_len = len, .attr = 1};
     c.cdb[0] = OP_REPORT_LUNS;
-    mc_put32(c.cdb + 6, (uint32_t)len);
+    mc_put32(c.cdb + CDB_REPORT_LUNS_ALLOC_OFF, (uint32_t)len);
     int rc = run(ini, &c, "REPORT LUNS", deadline, err, errlen);
     if (rc == MC_INI_OK && c.data_in_got < REPORT_LUNS_HEADER)
         rc = mc_ini_fail(err, errlen, MC_INI_PROTOCOL, "REPORT LUNS returned %zu bytes", c.data_in_got);

@@ -343,8 +343,12 @@ static int cmd_write(mc_ini *ini, const cli_opts *o, uint64_t deadline)
         status = fail("write", "out of memory");
     else if (rerr)
         status = fail(o->in, "read error");
-    else if (len == 0 || len % bs || len > cap)
-        status = fail(o->in, "size must be a non-zero whole number of blocks, at most 65536 of them");
+    else if (len == 0 || len % bs || len > cap) {
+        char why[128];
+        snprintf(why, sizeof why, "size must be a non-zero whole number of %u-byte blocks, at most %u of them",
+                 bs, CLI_MAX_BLOCKS);
+        status = fail(o->in, why);
+    }
     else if (mc_ini_write(ini, o->lun, o->lba, (uint32_t)(len / bs), bs, buf, deadline, err, sizeof err) != MC_INI_OK)
         status = fail(NULL, err);
     else

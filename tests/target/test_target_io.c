@@ -13,6 +13,8 @@
 #define OP_READ10 0x28
 #define OP_WRITE10 0x2a
 #define OP_TEST_UNIT_READY 0x00
+#define OP_INQUIRY 0x12
+#define INQUIRY_ALLOC 36u       /* standard INQUIRY data (SPC-4 6.6.2) */
 #define SENSE_KEY_ILLEGAL_REQUEST 0x5
 #define ASC_LBA_OUT_OF_RANGE 0x21
 #define ASC_LUN_NOT_SUPPORTED 0x25
@@ -295,6 +297,31 @@ static void nop_and_text(uint16_t port)
     tc_close(&c);
 }
 
+/* A six-byte CDB with no data; returns the status, or -1. */
+static int scsi_status(tc_conn *c, uint8_t op, uint16_t lun)
+{
+    uint8_t cdb[6] = {op};
+    mc_pdu p, r;
+    uint32_t alloc = op == OP_INQUIRY ? INQUIRY_ALLOC : 0;
+    cdb[4] = (uint8_t)alloc;
+    tc_scsi(c, &p, lun, cdb, sizeof(cdb), alloc > 0, false, alloc);
+    tc_send_free(c, &p);
+    for (;;) {
+        if (tc_recv(c, &r, TC_WAIT_MS) != 0)
+            return -1;
+        uint8_t o = mc_pdu_opcode(&r);
+        bool last = o == MC_OP_SCSI_RSP || (o == MC_OP_DATA_IN && mc_pdu_get(&r, MC_F_STATUS_PRESENT));
+        int st = last ? (int)mc_pdu_get(&r, MC_F_STATUS) : -1;
+        mc_pdu_free(&r);
+        if (last) {
+            c->expstatsn++;
+            return st;
+        }
+        if (o != MC_OP_DATA_IN)
+            return -1;
+    }
+}
+
 static int tmf(tc_conn *c, uint8_t fn, uint16_t lun, uint32_t rtt, uint32_t refcmdsn)
 {
     mc_pdu p, r;
@@ -338,7 +365,18 @@ static void task_management(uint16_t port)
                "ABORT TASK of a task never seen, RefCmdSN outside the window: task does not exist");
     tap_is_int(tmf(&c, MC_TMF_ABORT_TASK_SET, 1, 0, 0), MC_TMF_RSP_COMPLETE, "ABORT TASK SET: complete");
     tap_is_int(tmf(&c, MC_TMF_CLEAR_TASK_SET, 1, 0, 0), MC_TMF_RSP_COMPLETE, "CLEAR TASK SET: complete");
+    tc_conn other;
+    tap_ok(tc_connect(&other, port, ISID + 1) == 0 && tc_login(&other, TC_IQN, NULL) == 0,
+           "a second session is open before the reset");
     tap_is_int(tmf(&c, MC_TMF_LUN_RESET, 1, 0, 0), MC_TMF_RSP_COMPLETE, "LUN RESET: complete");
+    tap_is_int(scsi_status(&other, OP_INQUIRY, 1), MC_SAM_GOOD, "INQUIRY after the reset is not held up");
+    tap_is_int(scsi_status(&other, OP_TEST_UNIT_READY, 1), MC_SAM_CHECK_CONDITION,
+               "the other session's next command reports the reset (UNIT ATTENTION, SAM-5 6.3)");
+    tap_is_int(scsi_status(&other, OP_TEST_UNIT_READY, 1), MC_SAM_GOOD, "once");
+    tap_is_int(scsi_status(&c, OP_TEST_UNIT_READY, 1), MC_SAM_CHECK_CONDITION,
+               "the resetting session gets it too");
+    tap_is_int(scsi_status(&other, OP_TEST_UNIT_READY, 2), MC_SAM_GOOD, "LUN 2 was not reset");
+    tc_close(&other);
     tap_is_int(tmf(&c, MC_TMF_LUN_RESET, 9, 0, 0), MC_TMF_RSP_NO_LUN, "LUN RESET of LUN 9: LUN does not exist");
     tap_is_int(tmf(&c, MC_TMF_TARGET_WARM_RESET, 0, 0, 0), MC_TMF_RSP_COMPLETE, "TARGET WARM RESET: complete");
     tap_is_int(tmf(&c, MC_TMF_CLEAR_ACA, 1, 0, 0), MC_TMF_RSP_NOT_SUPPORTED, "CLEAR ACA: not supported (5)");

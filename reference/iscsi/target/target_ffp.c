@@ -113,6 +113,28 @@ static unsigned abort_tasks(mc_target *t, tgt_session *only, bool by_lun, uint16
     return n;
 }
 
+static void add_ua(tgt_session *s, uint16_t lun)
+{
+    for (size_t i = 0; i < s->n_ua; i++)
+        if (s->ua_luns[i] == lun)
+            return;
+    if (s->n_ua < MC_TARGET_MAX_LUNS)
+        s->ua_luns[s->n_ua++] = lun;
+}
+
+/* The reset's UNIT ATTENTION for every session: one LU, or all of them (all == true). */
+static void raise_reset_ua(mc_target *t, bool all, uint16_t lun)
+{
+    for (tgt_session *s = t->sessions; s; s = s->next) {
+        if (s->discovery)
+            continue;
+        if (!all)
+            add_ua(s, lun);
+        for (size_t i = 0; all && i < t->nluns; i++)
+            add_ua(s, t->lun_ids[i]);
+    }
+}
+
 static uint8_t abort_task(tgt_conn *c, mc_pdu *p)
 {
     tgt_session *s = c->sess;
@@ -164,9 +186,12 @@ void tgt_tmf(tgt_conn *c, mc_pdu *p)
         response = lun_known ? MC_TMF_RSP_COMPLETE : MC_TMF_RSP_NO_LUN;
         if (lun_known)
             abort_tasks(t, NULL, true, lun);
+        if (lun_known && fn == MC_TMF_LUN_RESET)
+            raise_reset_ua(t, false, lun);
         break;
     case MC_TMF_TARGET_WARM_RESET:
         abort_tasks(t, NULL, false, 0);
+        raise_reset_ua(t, true, 0);
         response = MC_TMF_RSP_COMPLETE;
         break;
     case MC_TMF_TASK_REASSIGN:

@@ -121,6 +121,10 @@ typedef struct tgt_session {
     size_t npending;
     struct tgt_conn *conn;
     uint32_t next_ttt;
+    /* SAM-5 6.3: after a LOGICAL UNIT or TARGET reset every I_T nexus gets a UNIT ATTENTION
+     * once per LU; the LUN core has no nexus, so the session keeps the pending ones */
+    uint16_t ua_luns[MC_TARGET_MAX_LUNS];
+    size_t n_ua;
 } tgt_session;
 
 typedef enum tgt_phase { PHASE_LOGIN, PHASE_FFP } tgt_phase;
@@ -171,6 +175,8 @@ struct mc_target {
     unsigned nop_interval_ms;
     FILE *log;
     mc_lun_set *luns;
+    uint16_t lun_ids[MC_TARGET_MAX_LUNS];
+    size_t nluns;
     int listen_fd;
     int wake[2];
     atomic_bool stop_requested;

@@ -65,6 +65,10 @@ static int open_luns(mc_target *t, const mc_target_config *cfg, char *err, size_
     }
     uint64_t size = cfg->lun_size ? cfg->lun_size : TGT_DEFAULT_LUN_SIZE;
     size -= size % SIZE_UNIT;
+    if (cfg->nluns > MC_TARGET_MAX_LUNS) {
+        snprintf(err, errlen, "at most %u LUNs", MC_TARGET_MAX_LUNS);
+        return -1;
+    }
     for (size_t i = 0; i < cfg->nluns; i++) {
         const mc_target_lun_spec *ls = &cfg->luns[i];
         char serial[32];
@@ -91,6 +95,7 @@ static int open_luns(mc_target *t, const mc_target_config *cfg, char *err, size_
             snprintf(err, errlen, "LUN %u given twice", (unsigned)ls->lun);
             return -1;
         }
+        t->lun_ids[t->nluns++] = ls->lun;
     }
     return 0;
 }

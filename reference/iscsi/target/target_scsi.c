@@ -391,6 +391,24 @@ static void maybe_execute(tgt_conn *c, tgt_task *k)
         execute(c, k);
 }
 
+/* SPC-4 / SAM-5: INQUIRY, REPORT LUNS and REQUEST SENSE neither report nor clear a UNIT
+ * ATTENTION; any other command reports the pending reset once. */
+enum { OP_INQUIRY = 0x12, OP_REPORT_LUNS = 0xa0, OP_REQUEST_SENSE = 0x03 };
+
+static bool take_unit_attention(tgt_session *s, tgt_task *k)
+{
+    if (k->cdb[0] == OP_INQUIRY || k->cdb[0] == OP_REPORT_LUNS || k->cdb[0] == OP_REQUEST_SENSE)
+        return false;
+    for (size_t i = 0; i < s->n_ua; i++)
+        if (s->ua_luns[i] == k->lun) {
+            s->ua_luns[i] = s->ua_luns[--s->n_ua];
+            memset(&k->res, 0, sizeof(k->res));
+            mc_scsi_set_sense(&k->res, MC_SK_UNIT_ATTENTION, MC_ASC_POWER_ON_RESET);
+            return true;
+        }
+    return false;
+}
+
 void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
 {
     tgt_session *s = c->sess;
@@ -416,6 +434,11 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     k->next_r2tsn = tgt_mutant(c->t, MC_MUTANT_R2TSN_WRONG) ? 1u : 0u;
     mc_pdu_get_cdb(p, k->cdb);
     k->state = TASK_WAIT_DATA;
+    if (take_unit_attention(s, k)) {
+        tgt_log(c, 1, "LUN %u: UNIT ATTENTION after reset reported", (unsigned)k->lun);
+        fail_early(c, k);
+        return;
+    }
     if (mc_lun_set_plan(c->t->luns, k->lun, k->cdb, MC_CDB_LEN, &k->plan, &k->res) != 0) {
         tgt_log(c, 2, "LUN %u CDB 0x%02x refused before data", (unsigned)k->lun, k->cdb[0]);
         fail_early(c, k);

@@ -1,8 +1,11 @@
 /* Text requests in full feature phase (RFC 7143 6.6, 11.10-11.11, 13.3): SendTargets, keys the
  * target does not negotiate after login, and long answers split with F/C and a TTT. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "keys.h"
 #include "text.h"
@@ -63,8 +66,15 @@ static int send_targets(tgt_conn *c, const char *what, mc_kvlist *out)
         return 0;
     if (!*what && c->sess->discovery)
         return mc_kvlist_add(out, "SendTargets", MC_VAL_REJECT);
+    /* the address this connection reached, so a wildcard listener names a usable portal */
+    char host[INET_ADDRSTRLEN];
+    snprintf(host, sizeof(host), "%s", t->host);
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof(sa);
+    if (getsockname(c->fd, (struct sockaddr *)&sa, &sl) == 0 && sa.sin_family == AF_INET)
+        inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host));
     char addr[96];
-    snprintf(addr, sizeof(addr), "%s:%u,%u", t->host, (unsigned)t->port, TGT_TPGT);
+    snprintf(addr, sizeof(addr), "%s:%u,%u", host, (unsigned)t->port, TGT_TPGT);
     if (mc_kvlist_add(out, "TargetName", t->iqn) != 0 || mc_kvlist_add(out, "TargetAddress", addr) != 0)
         return -1;
     return 0;

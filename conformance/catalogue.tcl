@@ -93,3 +93,18 @@ proc ::mc::catalogue::resolve {cat cite} {
     }
     return [list unknown $cite]
 }
+
+# The element ids a citation covers: all elements of a cited claim, the cited element, or every
+# part of a cited unsplit element.
+proc ::mc::catalogue::elements_cited {cat cite} {
+    if {[dict exists $cat claims $cite]} {
+        return [dict get $cat claims $cite elements]
+    }
+    set out {}
+    foreach eid [dict keys [dict get $cat elements]] {
+        if {$eid eq $cite || ([string first $cite $eid] == 0 && [string index $eid [string length $cite]] eq "(")} {
+            lappend out $eid
+        }
+    }
+    return $out
+}

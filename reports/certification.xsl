@@ -54,7 +54,7 @@
           <h3>Claims <xsl:value-of select="@id"/>: <xsl:value-of select="@title"/></h3>
           <p class="small">claims: <xsl:value-of select="@seed"/>, specification: <xsl:value-of select="@spec"/></p>
           <table>
-            <tr><th>claim</th><th>kind</th><th>depends on</th><th>verdict</th><th>vectors</th><th>elements (role: text)</th></tr>
+            <tr><th>claim</th><th>kind</th><th>depends on</th><th>verdict</th><th>vectors</th><th>elements (role, verdict): text</th></tr>
             <xsl:for-each select="claim">
               <tr>
                 <td><xsl:value-of select="@id"/></td>
@@ -64,7 +64,7 @@
                 <td class="small"><xsl:value-of select="@vectors"/></td>
                 <td class="small">
                   <xsl:for-each select="element">
-                    <div><b><xsl:value-of select="@id"/></b> (<xsl:value-of select="@role"/>): <xsl:value-of select="."/></div>
+                    <div><xsl:attribute name="class"><xsl:call-template name="verdict-class"><xsl:with-param name="v" select="@verdict"/></xsl:call-template></xsl:attribute><b><xsl:value-of select="@id"/></b> (<xsl:value-of select="@role"/>, <xsl:value-of select="@verdict"/>): <xsl:value-of select="."/></div>
                   </xsl:for-each>
                 </td>
               </tr>

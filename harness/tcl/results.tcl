@@ -91,6 +91,7 @@ proc ::mc::coverage_nodes {all_vectors results} {
         dict set by_id [dict get $r id] $r
     }
     set claim_vectors {}
+    set element_vectors {}
     set rfc_vectors {}
     set sets {}
     foreach v $all_vectors {
@@ -99,6 +100,9 @@ proc ::mc::coverage_nodes {all_vectors results} {
             switch -- $kind {
                 claim {
                     dict lappend claim_vectors $key [dict get $v id]
+                    foreach eid [::mc::catalogue::elements_cited $catalogue $cite] {
+                        dict lappend element_vectors $eid [dict get $v id]
+                    }
                     dict set sets [dict get $catalogue claims $key set] 1
                 }
                 rfc { dict lappend rfc_vectors $key [dict get $v id] }
@@ -115,7 +119,9 @@ proc ::mc::coverage_nodes {all_vectors results} {
             set elements {}
             foreach eid [dict get $c elements] {
                 set e [dict get $catalogue elements $eid]
-                lappend elements [node element [list id $eid role [dict get $e role]] [dict get $e text]]
+                set evs [expr {[dict exists $element_vectors $eid] ? [lsort -unique [dict get $element_vectors $eid]] : {}}]
+                lappend elements [node element [list id $eid role [dict get $e role] \
+                    verdict [verdict_of_set [verdicts_of $by_id $evs]]] [dict get $e text]]
             }
             lappend kids [node claim [list id $cid kind [dict get $c kind] depends [dict get $c depends] \
                 verdict [verdict_of_set [verdicts_of $by_id $vs]] vectors [join $vs " "]] {} $elements]

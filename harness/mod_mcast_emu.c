@@ -400,7 +400,7 @@ static emu_target *target_of(Tcl_Interp *interp, mcm_emu *e, Tcl_Obj *o)
 static int script(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[])
 {
     static const char use[] = "usage: mcast emulate script T {register ok|fail|silent|notunderstood check N "
-                              "drop-data N ignore N check-unicast N silent 0|1 erl N timeout-ms MS}";
+                              "drop-data N ignore N check-unicast N silent 0|1 erl N timeout-ms MS r2t-delay-ms MS}";
     if (objc != 5)
         return mcm_error(interp, use);
     emu_target *t = target_of(interp, e, objv[3]);
@@ -435,6 +435,7 @@ static int script(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[
         else if (strcmp(k, "silent") == 0) s.silent = v != 0;
         else if (strcmp(k, "erl") == 0 && v <= 2) s.erl_max = (unsigned)v;
         else if (strcmp(k, "timeout-ms") == 0) s.timeout_ms = (unsigned)v;
+        else if (strcmp(k, "r2t-delay-ms") == 0) s.r2t_delay_ms = (unsigned)v;
         else
             return mcm_error(interp, use);
     }
@@ -442,6 +443,23 @@ static int script(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[
     t->script = s;
     pthread_mutex_unlock(&e->lock);
     return TCL_OK;
+}
+
+static bool same_ep(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+    return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* The capture flow of one connection (sequence numbers carried from PDU to PDU), or NULL. */
+static mc_pcap_flow *flow_of(mcm_emu *e, const struct sockaddr_in *ini, const struct sockaddr_in *tgt)
+{
+    for (size_t i = 0; i < e->nflows; i++)
+        if (same_ep(&e->flows[i].initiator, ini) && same_ep(&e->flows[i].target, tgt))
+            return &e->flows[i];
+    if (e->nflows == sizeof e->flows / sizeof e->flows[0])
+        return NULL;
+    mc_pcap_flow_init(&e->flows[e->nflows], ini, tgt);
+    return &e->flows[e->nflows++];
 }
 
 /* Decodes one record into a dict, writing it to the capture the first time it is seen. */
@@ -469,14 +487,9 @@ static Tcl_Obj *rec_dict(mcm_emu *e, const emu_rec *r, size_t idx)
             mc_pdu_free(&p);
         }
         if (idx >= e->flushed && e->pcap) {
-            /* One flow per connection; sequence numbers are not tracked across records, so
-             * each PDU is written as its own short flow segment. */
-            mc_pcap_flow f;
-            const struct sockaddr_in *ini = r->outbound ? &r->dst : &r->src;
-            const struct sockaddr_in *tgt = r->outbound ? &r->src : &r->dst;
-            mc_pcap_flow_init(&f, ini, tgt);
-            f.opened = true;
-            mc_pcap_write(e->pcap, &f, !r->outbound, r->bytes, r->len, &tv);
+            mc_pcap_flow *f = flow_of(e, r->outbound ? &r->dst : &r->src, r->outbound ? &r->src : &r->dst);
+            if (f)
+                mc_pcap_write(e->pcap, f, !r->outbound, r->bytes, r->len, &tv);
         }
     } else if (r->via == 'g') {
         mcm_parsed *p = malloc(sizeof *p);

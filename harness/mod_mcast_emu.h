@@ -36,6 +36,7 @@ typedef struct emu_script {
     bool silent;                  /* answers nothing in Full Feature Phase */
     unsigned erl_max;             /* ErrorRecoveryLevel the target accepts at most */
     unsigned timeout_ms;          /* DataTimeout override, 0: the registration's */
+    unsigned r2t_delay_ms;        /* group tasks: first R2T this late (a slow member) */
 } emu_script;
 
 enum { EMU_REG_OK = 0, EMU_REG_FAIL, EMU_REG_SILENT, EMU_REG_NOTUNDERSTOOD };
@@ -95,6 +96,7 @@ typedef struct emu_task {
     uint32_t got, next_offset, r2tsn;
     emu_burst bursts[EMU_TASKS_MAX];
     bool drop_first;              /* script: ignore the first group Data-Out */
+    double solicit_at;            /* script: when the delayed first R2T goes, 0 when sent */
 } emu_task;
 
 typedef struct emu_conn {
@@ -148,6 +150,8 @@ struct mcm_emu {
     emu_rec *log;
     size_t nlog, caplog, lost, flushed;
     mc_pcap *pcap;
+    mc_pcap_flow flows[EMU_TARGETS_MAX * EMU_CONNS_MAX];   /* TCP flows written to the capture */
+    size_t nflows;
 };
 
 /* Recording (mod_mcast_emu.c); the lock is held by the caller. */

@@ -602,6 +602,10 @@ static void group_cmd(mcm_emu *e, emu_target *t, emu_conn *c, const struct in_ad
         t->script.drop_data--;
         k->drop_first = true;
     }
+    if (t->script.r2t_delay_ms) {
+        k->solicit_at = mcm_now_s() + t->script.r2t_delay_ms / MS_PER_S;
+        return;
+    }
     solicit(e, t, c, k);
 }
 
@@ -665,6 +669,10 @@ void emu_tick(mcm_emu *e, emu_target *t, double now)
         emu_conn *c = &t->conns[ci];
         for (unsigned ki = 0; c->fd >= 0 && ki < EMU_TASKS_MAX; ki++) {
             emu_task *k = &c->tasks[ki];
+            if (k->used && k->solicit_at > 0 && k->solicit_at <= now) {
+                k->solicit_at = 0;
+                solicit(e, t, c, k);
+            }
             for (unsigned bi = 0; k->used && bi < EMU_TASKS_MAX; bi++) {
                 emu_burst *b = &k->bursts[bi];
                 if (!b->open || b->deadline > now)

@@ -19,7 +19,7 @@ vector mcast.dialect.literal-register {
     set data [mc-pattern $bs 50]
     mc-group-write $g $conns [mc-vlun] 1800 $data
     foreach c $conns {
-        check eq [mc-read $c 1800 1] $data -field "LUN after a literal-dialect registration" -clause 000:1(b)
+        mc-same [mc-read $c 1800 1] $data -field "LUN after a literal-dialect registration" -clause 000:1(b)
         set r [mc-text $c [list command terminate virtual_lun [mc-vlun]] 000:14]
         check pdu $r {opcode 0x24 F 1} -clause 000:14
         check eq [mc-key $r command] terminate -field command -clause 000:14

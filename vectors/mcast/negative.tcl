@@ -146,7 +146,7 @@ vector mcast.neg.no-task {
         check eq [mc-silent $c [list itt $itt]] 1 -field "answer to Data-Out of no task" -clause 000:1(d)
     }
     mc-counted $conns $before no-task 1 000:1(d)
-    check eq [mc-read [lindex $conns 0] 1100 1] $old -field "LUN after a Data-Out of no task" -clause 000:1(d)
+    mc-same [mc-read [lindex $conns 0] 1100 1] $old -field "LUN after a Data-Out of no task" -clause 000:1(d)
 }
 
 vector mcast.neg.unsolicited {
@@ -177,6 +177,6 @@ vector mcast.neg.unsolicited {
     mc-send-each $g [mc-data-pdus $itt [mc-vlun] $data $burst $burst $seg]
     foreach c $conns {
         check pdu [mc-rx $c [list opcode 0x21 itt $itt] 000:13(i) "SCSI Response"] {status 0} -clause 000:1(d)
-        check eq [mc-read $c 1200 [expr {$len / $bs}]] $data -field "LUN after an unsolicited burst was dropped" -clause 000:1(d)
+        mc-same [mc-read $c 1200 [expr {$len / $bs}]] $data -field "LUN after an unsolicited burst was dropped" -clause 000:1(d)
     }
 }

@@ -34,7 +34,7 @@ vector mcast.recovery.fig7-recovery-r2t {
             -data [string range $data $bs end]
         set rsp [mc-rx $c [list opcode 0x21 itt $itt] 000:13(i) "SCSI Response after recovery"]
         check pdu $rsp {response 0 status 0} -clause 000:13(i)
-        check eq [mc-read $c 1300 4] $data -field "LUN after selective retransmission" -clause 000:1(e)
+        mc-same [mc-read $c 1300 4] $data -field "LUN after selective retransmission" -clause 000:1(e)
     }
 }
 
@@ -58,11 +58,11 @@ vector mcast.recovery.fig6-check-condition {
         check eq [dict get $rsp residual] [expr {2 * $bs}] -field "residual (bytes never received)" -clause 000:13(i)
         check eq [format 0x%02x [dict get $rsp sense key]] 0x0b -field "sense key" -clause 000:13(i)
         check eq [format 0x%02x%02x [dict get $rsp sense asc] [dict get $rsp sense ascq]] 0x4b06 -field "ASC/ASCQ" -clause 000:13(i)
-        check eq [mc-read $c 1400 4] $o -field "LUN after an incomplete group task (all or nothing)" -clause 000:13(i)
+        mc-same [mc-read $c 1400 4] $o -field "LUN after an incomplete group task (all or nothing)" -clause 000:13(i)
         # Spec 603: the initiator retries by unicast on that target's session.
         set r [iscsi scsi $c -cdb [cdb-write10 1400 4] -lun [mc-vlun] -out $data -timeout [mc-wait]]
         check pdu $r {opcode 0x21 status 0} -clause 000:13(i)
-        check eq [mc-read $c 1400 4] $data -field "LUN after the unicast retry" -clause 000:13(i)
+        mc-same [mc-read $c 1400 4] $data -field "LUN after the unicast retry" -clause 000:13(i)
     }
 }
 
@@ -86,7 +86,7 @@ vector mcast.recovery.fig5-group-resend {
     set again [mc-group-write $g $conns [mc-vlun] 1500 $data]
     check true {[dict get $again itt] != [dict get $w itt]} -message "resend reused the ITT" -clause 000:13(i)
     foreach c $conns {
-        check eq [mc-read $c 1500 2] $data -field "LUN after the group resend" -clause 000:1(e)
+        mc-same [mc-read $c 1500 2] $data -field "LUN after the group resend" -clause 000:1(e)
     }
 }
 
@@ -147,6 +147,6 @@ vector mcast.recovery.seeded-loss {
             }
         }
         check true {$done} -message "no status after 32 recovery rounds" -clause 000:13(i)
-        check eq [mc-read $c 1700 16] $data -field "LUN after recovery of seeded losses" -clause 000:1(e)
+        mc-same [mc-read $c 1700 16] $data -field "LUN after recovery of seeded losses" -clause 000:1(e)
     }
 }

@@ -37,7 +37,7 @@ vector mcast.register.mapped-at-answer {
     set w [mc-group-write $g $conns [mc-vlun] 16 $data]
     foreach c $conns {
         check true {[dict exists $w r2ts $c]} -message "no R2T on $c" -clause 000:10
-        check eq [mc-read $c 16 2] $data -field "real LUN [pixit lun] after the group WRITE" -clause 000:10
+        mc-same [mc-read $c 16 2] $data -field "real LUN [pixit lun] after the group WRITE" -clause 000:10
     }
 }
 
@@ -70,7 +70,7 @@ vector mcast.register.real-lun-mapped {
     mc-group-write $g $conns [mc-vlun] 41 $data
     set want [string range $fence 0 [expr {$bs - 1}]]$data[string range $fence [expr {3 * $bs}] end]
     foreach c $conns {
-        check eq [mc-read $c 40 4] $want -field "LUN [pixit lun] blocks 40-43" -clause 000:1(b)
+        mc-same [mc-read $c 40 4] $want -field "LUN [pixit lun] blocks 40-43" -clause 000:1(b)
     }
 }
 

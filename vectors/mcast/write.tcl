@@ -45,7 +45,7 @@ vector mcast.write.burst-plan {
         }
         check eq $k 4 -field "R2Ts for [expr {$len}] bytes at GroupBurst [pixit mcast-burst]" -clause 000:1(d)
         check eq [dict get $w rsp $c expdatasn] 4 -field "expdatasn (R2Ts sent)" -clause RFC7143:11.4.8
-        check eq [mc-read $c 200 $blocks] $data -field "LUN [pixit lun] after a multi-burst group WRITE" -clause 000:1(e)
+        mc-same [mc-read $c 200 $blocks] $data -field "LUN [pixit lun] after a multi-burst group WRITE" -clause 000:1(e)
     }
 }
 
@@ -60,7 +60,7 @@ vector mcast.write.executed {
     set data [mc-pattern [expr {8 * $bs}] 12]
     mc-group-write $g $conns [mc-vlun] 300 $data
     foreach c $conns {
-        check eq [mc-read $c 300 8] $data -field "LUN [pixit lun] blocks 300-307" -clause 000:1(e)
+        mc-same [mc-read $c 300 8] $data -field "LUN [pixit lun] blocks 300-307" -clause 000:1(e)
     }
 }
 
@@ -109,8 +109,8 @@ vector mcast.write.several {
     foreach c $conns {
         check pdu [mc-rx $c [list opcode 0x21 itt $ia] 000:13(i) "status of the first WRITE"] {status 0} -clause 000:13(i)
         check pdu [mc-rx $c [list opcode 0x21 itt $ib] 000:13(i) "status of the second WRITE"] {status 0} -clause 000:13(i)
-        check eq [mc-read $c 500 2] $a -field "blocks 500-501" -clause 000:1(e)
-        check eq [mc-read $c 510 2] $b -field "blocks 510-511" -clause 000:1(e)
+        mc-same [mc-read $c 500 2] $a -field "blocks 500-501" -clause 000:1(e)
+        mc-same [mc-read $c 510 2] $b -field "blocks 510-511" -clause 000:1(e)
     }
 }
 
@@ -128,7 +128,7 @@ vector mcast.write.dup-reorder {
     set f [mcast fault $g -off]
     log "group faults: $f"
     foreach c $conns {
-        check eq [mc-read $c 600 16] $data -field "blocks 600-615 after duplicated/reordered group data" -clause 000:1(e)
+        mc-same [mc-read $c 600 16] $data -field "blocks 600-615 after duplicated/reordered group data" -clause 000:1(e)
     }
 }
 
@@ -143,5 +143,5 @@ vector mcast.write.unicast-vlun {
     set data [mc-pattern [expr {2 * $bs}] 17]
     set r [iscsi scsi $c -cdb [cdb-write10 700 2] -lun [mc-vlun] -out $data -timeout [mc-wait]]
     check pdu $r {opcode 0x21 status 0} -clause 000:1(b)
-    check eq [mc-read $c 700 2] $data -field "real LUN after a unicast WRITE to the vLUN" -clause 000:1(b)
+    mc-same [mc-read $c 700 2] $data -field "real LUN after a unicast WRITE to the vLUN" -clause 000:1(b)
 }

@@ -352,3 +352,18 @@ proc mc-send-each {g pdus} {
         mcast send $g [mc-isid] [list $p]
     }
 }
+
+# Checks two byte strings are equal; a difference is reported by length and first differing
+# offset, not by dumping the bytes.
+proc mc-same {seen want args} {
+    set o [dict merge {-field data -clause {}} $args]
+    set field [dict get $o -field]
+    set clause [dict get $o -clause]
+    if {$seen eq $want} {
+        return
+    }
+    set n [expr {min([string length $seen], [string length $want])}]
+    set i 0
+    while {$i < $n && [string index $seen $i] eq [string index $want $i]} { incr i }
+    fail "$field: [string length $seen] bytes seen, [string length $want] expected, first difference at byte $i" -clause $clause
+}

@@ -158,10 +158,10 @@ proc ::mc::run_vector {suite v run_seed} {
     apply_deadline $c
     set rc [catch {$c eval {::mc::run_body}} msg opts]
     set now [clock milliseconds]
-    if {$rc == 1} {
-        classify_error $msg $opts $now
-    } else {
-        setverdict pass {}
+    switch -- $rc {
+        0 - 2   { setverdict pass {} }
+        1       { classify_error $msg $opts $now }
+        default { setverdict error "the vector's body ended with break or continue (code $rc)" }
     }
     # Lift the limit so the child can be torn down (its connections closed) cleanly, after its
     # pending background errors (the limit's own among them) were handled.

@@ -66,7 +66,6 @@ proc ::mc::step_begin {child name timeout} {
     if {![string is double -strict $timeout] || $timeout <= 0} {
         return -code error "step $name: timeout must be positive seconds, not \"$timeout\""
     }
-    set now [clock milliseconds]
     set s [dict create name $name started $now deadline [expr {$now + int($timeout * 1000)}] timeout $timeout]
     dict lappend cur stack $s
     apply_deadline $child
@@ -157,10 +156,9 @@ proc ::mc::run_vector {suite v run_seed} {
     dict set cur deadline [expr {[clock milliseconds] + int([dict get $v timeout] * 1000)}]
     apply_deadline $c
     set rc [catch {$c eval {::mc::run_body}} msg opts]
-    set now [clock milliseconds]
     switch -- $rc {
         0 - 2   { setverdict pass {} }
-        1       { classify_error $msg $opts $now }
+        1       { classify_error $msg $opts }
         default { setverdict error "the vector's body ended with break or continue (code $rc)" }
     }
     # Lift the limit so the child can be torn down (its connections closed) cleanly, after its
@@ -174,7 +172,7 @@ proc ::mc::run_vector {suite v run_seed} {
     return [finish_result]
 }
 
-proc ::mc::classify_error {msg opts now} {
+proc ::mc::classify_error {msg opts} {
     variable cur
     set code [dict get $opts -errorcode]
     set info [expr {[dict exists $opts -errorinfo] ? [dict get $opts -errorinfo] : ""}]

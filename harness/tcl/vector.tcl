@@ -66,6 +66,7 @@ proc ::mc::step_begin {child name timeout} {
     if {![string is double -strict $timeout] || $timeout <= 0} {
         return -code error "step $name: timeout must be positive seconds, not \"$timeout\""
     }
+    set now [clock milliseconds]
     set s [dict create name $name started $now deadline [expr {$now + int($timeout * 1000)}] timeout $timeout]
     dict lappend cur stack $s
     apply_deadline $child

@@ -138,8 +138,16 @@ static bool creds_ok(mc_chap_creds *cr, const char *name, const char *secret)
     return mc_chap_creds_set(cr, name, secret) == 0;
 }
 
-/* Security stage with CHAP; returns the final status (or -1). */
+/* Security stage with CHAP; returns the final status (or -1). mutual_secret: challenge the
+ * target too and check its answer against this secret (NULL: one-way). */
+static int chap_login_m(uint16_t port, const char *secret, bool offer_chap, const char *mutual_secret);
+
 static int chap_login(uint16_t port, const char *secret, bool offer_chap)
+{
+    return chap_login_m(port, secret, offer_chap, NULL);
+}
+
+static int chap_login_m(uint16_t port, const char *secret, bool offer_chap, const char *mutual_secret)
 {
     tc_conn c;
     tc_connect(&c, port, ISID_A);
@@ -172,23 +180,41 @@ static int chap_login(uint16_t port, const char *secret, bool offer_chap)
     mc_pdu_free(&r);
     mc_chap_creds cr;
     creds_ok(&cr, "alice", secret);
-    if (mc_chap_initiator_respond(&in, &cr, NULL, &out, err, sizeof(err)) != 0) {
+    mc_chap_state mine;
+    memset(&mine, 0, sizeof(mine));
+    if (mc_chap_initiator_respond(&in, &cr, mutual_secret ? &mine : NULL, &out, err, sizeof(err)) != 0) {
         mc_kvlist_free(&in);
         mc_kvlist_free(&out);
         status = -1;
         goto out;
     }
-    char n[300], rr[300];
+    char n[300], rr[300], ci[32], cc[300];
     snprintf(n, sizeof(n), "CHAP_N=%s", mc_kvlist_get(&out, "CHAP_N"));
     snprintf(rr, sizeof(rr), "CHAP_R=%s", mc_kvlist_get(&out, "CHAP_R"));
+    const char *k3[] = {n, rr, NULL, NULL, NULL};
+    if (mutual_secret) {
+        snprintf(ci, sizeof(ci), "CHAP_I=%s", mc_kvlist_get(&out, "CHAP_I"));
+        snprintf(cc, sizeof(cc), "CHAP_C=%s", mc_kvlist_get(&out, "CHAP_C"));
+        k3[2] = ci;
+        k3[3] = cc;
+    }
     mc_kvlist_free(&in);
     mc_kvlist_free(&out);
-    const char *k3[] = {n, rr, NULL};
     if (tc_login_step(&c, MC_STAGE_SECURITY, MC_STAGE_OPERATIONAL, true, k3, &r) != 0) {
         status = -1;
         goto out;
     }
     status = tc_status(&r);
+    if (status == 0 && mutual_secret) {
+        mc_kvlist ans;
+        mc_kvlist_init(&ans);
+        mc_text_parse(r.data, r.data_len, 0, &ans, NULL, err, sizeof(err));
+        mc_chap_creds tc;
+        creds_ok(&tc, "target-name", mutual_secret);
+        if (mc_chap_initiator_verify(&mine, &ans, &tc, err, sizeof(err)) != 0)
+            status = -1;  /* the target's answer did not prove it knows the secret */
+        mc_kvlist_free(&ans);
+    }
     mc_pdu_free(&r);
     if (status != 0)
         goto out;
@@ -226,6 +252,19 @@ static void chap(void)
     tap_is_int(tc_login(&c, TC_IQN, NULL), STATUS(MC_LOGIN_INITIATOR_ERR, MC_LOGIN_D_AUTH_FAILED),
                "skipping the security stage when CHAP is required: 0x0201");
     tc_close(&c);
+    tap_is_int(chap_login_m(tt.port, "secret-of-alice", true, "secret-of-target"),
+               STATUS(MC_LOGIN_INITIATOR_ERR, MC_LOGIN_D_AUTH_FAILED),
+               "mutual CHAP without target credentials configured: 0x0201");
+    tc_target_stop(&tt);
+
+    cfg.chap_mutual_user = "target-name";
+    cfg.chap_mutual_secret = "secret-of-target";
+    if (!tap_ok(tc_target_start(&tt, &cfg) == 0, "mutual CHAP target starts"))
+        return;
+    tap_is_int(chap_login_m(tt.port, "secret-of-alice", true, "secret-of-target"), 0,
+               "mutual CHAP: the target proves the secret it shares with the initiator");
+    tap_is_int(chap_login_m(tt.port, "secret-of-alice", true, "another-secret"), -1,
+               "an initiator expecting another secret refuses the target's answer");
     tc_target_stop(&tt);
 }
 

@@ -25,6 +25,8 @@ typedef struct mc_target_config {
     uint64_t lun_size;           /* bytes per LU; 0 = 64 MiB */
     const char *chap_user;       /* both set: CHAP required (RFC 7143 12.1.3) */
     const char *chap_secret;
+    const char *chap_mutual_user;   /* both set: the target answers mutual CHAP with these */
+    const char *chap_mutual_secret;
     int mutant;                  /* an mc_mutant value; 0 = conformant */
     int log_level;               /* 0 errors only, 1 protocol events, 2 every PDU */
     unsigned login_timeout_ms;   /* 0 = default */

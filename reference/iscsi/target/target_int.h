@@ -168,6 +168,7 @@ struct mc_target {
     char *host;
     char *iqn;
     char *chap_user, *chap_secret;
+    char *chap_mutual_user, *chap_mutual_secret;
     uint16_t port;
     int mutant;
     int log_level;

@@ -190,8 +190,10 @@ static unsigned security(tgt_conn *c, struct tgt_login *l, mc_kvlist *kv, mc_kvl
             return STATUS(MC_LOGIN_INITIATOR_ERR, MC_LOGIN_D_INITIATOR_ERROR);
         }
         mc_chap_creds mine;
-        mc_chap_creds_set(&mine, t->iqn, t->chap_secret);
-        if (mc_chap_target_verify(&l->chap, kv, chap_lookup, t, &mine, replies, err, sizeof(err)) != 0) {
+        bool mutual = t->chap_mutual_user &&
+                      mc_chap_creds_set(&mine, t->chap_mutual_user, t->chap_mutual_secret) == 0;
+        if (mc_chap_target_verify(&l->chap, kv, chap_lookup, t, mutual ? &mine : NULL, replies, err,
+                                  sizeof(err)) != 0) {
             snprintf(why, whylen, "CHAP: %s", err);
             return STATUS(MC_LOGIN_INITIATOR_ERR, MC_LOGIN_D_AUTH_FAILED);
         }

@@ -139,8 +139,13 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
         snprintf(err, errlen, "a target name (IQN) is required");
         return -1;
     }
-    if ((cfg->chap_user == NULL) != (cfg->chap_secret == NULL)) {
+    if ((cfg->chap_user == NULL) != (cfg->chap_secret == NULL) ||
+        (cfg->chap_mutual_user == NULL) != (cfg->chap_mutual_secret == NULL)) {
         snprintf(err, errlen, "CHAP needs both a user and a secret");
+        return -1;
+    }
+    if (cfg->chap_mutual_user && !cfg->chap_user) {
+        snprintf(err, errlen, "mutual CHAP needs the initiator's CHAP credentials too");
         return -1;
     }
     mc_target *t = calloc(1, sizeof(*t));
@@ -153,6 +158,8 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
     t->iqn = strdup(cfg->iqn);
     t->chap_user = dup_or_null(cfg->chap_user);
     t->chap_secret = dup_or_null(cfg->chap_secret);
+    t->chap_mutual_user = dup_or_null(cfg->chap_mutual_user);
+    t->chap_mutual_secret = dup_or_null(cfg->chap_mutual_secret);
     t->port = cfg->port;
     t->mutant = cfg->mutant;
     t->log_level = cfg->log_level;
@@ -160,7 +167,8 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
     t->nop_interval_ms = cfg->nop_interval_ms;
     t->log = cfg->log;
     t->next_tsih = 1;
-    if (!t->host || !t->iqn || (cfg->chap_user && (!t->chap_user || !t->chap_secret))) {
+    if (!t->host || !t->iqn || (cfg->chap_user && (!t->chap_user || !t->chap_secret)) ||
+        (cfg->chap_mutual_user && (!t->chap_mutual_user || !t->chap_mutual_secret))) {
         snprintf(err, errlen, "out of memory");
         mc_target_free(t);
         return -1;
@@ -267,6 +275,8 @@ void mc_target_free(mc_target *t)
     free(t->iqn);
     free(t->chap_user);
     free(t->chap_secret);
+    free(t->chap_mutual_user);
+    free(t->chap_mutual_secret);
     free(t);
 }
 

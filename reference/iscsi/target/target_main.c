@@ -28,6 +28,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: mirrorcert serve iscsi-target --portal HOST:PORT --iqn IQN --lun N=PATH|mem\n"
             "       [--lun N=PATH ...] [--size BYTES[K|M|G]] [--chap USER:SECRET]\n"
+            "       [--chap-mutual NAME:SECRET]   the target's own credentials for mutual CHAP\n"
             "       [--mutant NAME|list] [--log-level 0-2|error|info|debug]\n"
             "       [--nop-interval SECONDS]   ping idle initiators, drop silent ones (0 = off)\n");
 }
@@ -129,6 +130,11 @@ static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scrat
         } else if (strcmp(a, "--iqn") == 0) {
             cfg->iqn = v;
         } else if (strcmp(a, "--lun") == 0) {
+            if (cfg->nluns == MC_TARGET_MAX_LUNS) {
+                fprintf(stderr, "iscsi-target: at most %u LUNs\n", MC_TARGET_MAX_LUNS);
+                free(portal);
+                return -1;
+            }
             char *copy = strdup(v);
             scratch[1 + cfg->nluns] = copy;
             if (!copy || parse_lun(copy, cfg) != 0) {
@@ -155,6 +161,19 @@ static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scrat
             *colon = '\0';
             cfg->chap_user = copy;
             cfg->chap_secret = colon + 1;
+        } else if (strcmp(a, "--chap-mutual") == 0) {
+            char *copy = strdup(v);
+            free(scratch[2 + MC_TARGET_MAX_LUNS]);
+            scratch[2 + MC_TARGET_MAX_LUNS] = copy;
+            char *colon = copy ? strchr(copy, ':') : NULL;
+            if (!colon || colon == copy || !colon[1]) {
+                fprintf(stderr, "iscsi-target: bad --chap-mutual (NAME:SECRET)\n");
+                free(portal);
+                return -1;
+            }
+            *colon = '\0';
+            cfg->chap_mutual_user = copy;
+            cfg->chap_mutual_secret = colon + 1;
         } else if (strcmp(a, "--mutant") == 0) {
             if (strcmp(v, "list") == 0) {
                 mc_mutant_list(stdout);
@@ -202,7 +221,7 @@ int mc_target_main(int argc, char **argv)
 {
     mc_target_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    char *scratch[MC_TARGET_MAX_LUNS + 2] = {0};
+    char *scratch[MC_TARGET_MAX_LUNS + 3] = {0};
     int pr = parse_args(argc, argv, &cfg, scratch);
     int status = pr < 0 ? EXIT_USAGE : 0;
     if (pr < 0)
@@ -231,7 +250,7 @@ int mc_target_main(int argc, char **argv)
             mc_target_free(t);
         }
     }
-    for (size_t i = 0; i < MC_TARGET_MAX_LUNS + 2; i++)
+    for (size_t i = 0; i < MC_TARGET_MAX_LUNS + 3; i++)
         free(scratch[i]);
     return status;
 }

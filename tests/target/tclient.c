@@ -255,6 +255,7 @@ int tc_login_step(tc_conn *c, int csg, int nsg, bool transit, const char *const 
     mc_pdu_set(&p, MC_F_NSG, transit ? (uint64_t)nsg : 0);
     mc_pdu_set(&p, MC_F_ISID, c->isid);
     mc_pdu_set(&p, MC_F_TSIH, c->tsih);
+    mc_pdu_set(&p, MC_F_CID, c->cid);
     mc_pdu_set(&p, MC_F_ITT, c->itt);
     mc_pdu_set(&p, MC_F_CMDSN, c->cmdsn);
     mc_pdu_set(&p, MC_F_EXPSTATSN, c->expstatsn);

@@ -34,6 +34,7 @@ typedef struct tc_conn {
     mc_dec_limits lim;
     uint64_t isid;
     uint16_t tsih;
+    uint16_t cid;            /* CID the login names (0 unless a test sets it) */
     uint32_t itt, cmdsn, expstatsn;
     uint32_t login_statsn;   /* StatSN of the last Login Response */
 } tc_conn;

@@ -30,6 +30,35 @@ static void normal_login(const tc_target *tt)
     tap_ok(again.tsih != c.tsih, "with a new TSIH");
     tap_ok(tc_wait_closed(&c, TC_WAIT_MS), "and the old session's connection is closed (reinstatement)");
     tap_is_int(tc_nop_ping(&again), 0, "the new session works");
+
+    /* 6.3.4: the session's TSIH and the same CID reinstate the connection, the session lives on */
+    tc_conn next;
+    tc_connect(&next, tt->port, ISID_A);
+    next.tsih = again.tsih;
+    next.cmdsn = again.cmdsn;
+    next.itt = again.itt;
+    tap_is_int(tc_login(&next, TC_IQN, NULL), 0, "login with the session's TSIH and CID succeeds");
+    tap_is_int(next.tsih, again.tsih, "the session keeps its TSIH");
+    tap_ok(tc_wait_closed(&again, TC_WAIT_MS), "the replaced connection is closed");
+    mc_pdu p, r;
+    tc_request(&next, &p, MC_OP_NOP_OUT, true);
+    mc_pdu_set(&p, MC_F_FINAL, 1);
+    mc_pdu_set(&p, MC_F_TTT, MC_RESERVED_TAG);
+    tc_send_free(&next, &p);
+    tap_ok(tc_recv(&next, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_NOP_IN &&
+               mc_pdu_get(&r, MC_F_EXPCMDSN) == next.cmdsn,
+           "the session's CmdSN carries on over the new connection");
+    next.expstatsn++;
+    mc_pdu_free(&r);
+    tc_conn extra;
+    tc_connect(&extra, tt->port, ISID_A);
+    extra.tsih = next.tsih;
+    extra.cid = 7;
+    tap_is_int(tc_login(&extra, TC_IQN, NULL), STATUS(MC_LOGIN_INITIATOR_ERR, MC_LOGIN_D_TOO_MANY_CONNECTIONS),
+               "a second CID in the session: 0x0206 too many connections (MaxConnections=1)");
+    tc_close(&extra);
+    tap_is_int(tc_nop_ping(&next), 0, "and the session is untouched by that");
+    tc_close(&next);
     tc_close(&again);
     tc_close(&c);
 }

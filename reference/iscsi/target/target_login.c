@@ -9,6 +9,7 @@
 
 #define STATUS(cls, det) (((unsigned)(cls) << 8) | (unsigned)(det))  /* class/detail, 11.13.5 */
 #define STATUS_DETAIL_MASK 0xffu
+#define MRDSL_DEFAULT 8192u      /* MaxRecvDataSegmentLength before any declaration (13.12) */
 #define OUR_MAX_BURST 262144u
 #define OUR_FIRST_BURST 65536u
 #define OUR_MAX_OUTSTANDING_R2T 16u
@@ -36,7 +37,7 @@ struct tgt_login {
 void tgt_params_default(tgt_params *p)
 {
     memset(p, 0, sizeof(*p));
-    p->mrdsl_out = 8192;
+    p->mrdsl_out = MRDSL_DEFAULT;
     p->mrdsl_in = TGT_OUR_MRDSL;
     p->max_burst = OUR_MAX_BURST;
     p->first_burst = OUR_FIRST_BURST;
@@ -115,8 +116,14 @@ static void respond(tgt_conn *c, const mc_pdu *req, unsigned status, bool transi
     if (!tgt_mutant(c->t, MC_MUTANT_LOGIN_STATSN_WRONG) || c->phase == PHASE_FFP)
         c->statsn++;
     uint32_t cmdsn = l ? l->cmdsn : (uint32_t)mc_pdu_get(req, MC_F_CMDSN);
+    uint32_t maxcmdsn = status ? cmdsn : cmdsn + TGT_QUEUE_DEPTH - 1u;
+    tgt_session *joined = l && l->tsih ? tgt_session_find(c->t, l->isid, l->tsih, l->initiator) : NULL;
+    if (joined) {  /* a connection of a running session: the session's window (4.2.2.1) */
+        cmdsn = joined->exp_cmdsn;
+        maxcmdsn = joined->max_cmdsn;
+    }
     mc_pdu_set(&r, MC_F_EXPCMDSN, cmdsn);
-    mc_pdu_set(&r, MC_F_MAXCMDSN, status ? cmdsn : cmdsn + TGT_QUEUE_DEPTH - 1u);
+    mc_pdu_set(&r, MC_F_MAXCMDSN, maxcmdsn);
     mc_pdu_set(&r, MC_F_STATUS_CLASS, status >> 8);
     mc_pdu_set(&r, MC_F_STATUS_DETAIL, status & STATUS_DETAIL_MASK);
     if (keys && keys->count > 0) {
@@ -251,12 +258,18 @@ static unsigned first_request(tgt_conn *c, struct tgt_login *l, const mc_pdu *p,
     }
     if (l->tsih != 0) {
         /* 6.3.1: a non-zero TSIH adds a connection to an existing session */
-        if (!tgt_session_find(t, l->isid, l->tsih, l->initiator)) {
+        tgt_session *s = tgt_session_find(t, l->isid, l->tsih, l->initiator);
+        if (!s) {
             snprintf(why, whylen, "TSIH %u names no session", (unsigned)l->tsih);
             return STATUS(MC_LOGIN_INITIATOR_ERR, MC_LOGIN_D_SESSION_NOT_EXIST);
         }
-        snprintf(why, whylen, "MaxConnections is 1");
-        return STATUS(MC_LOGIN_INITIATOR_ERR, MC_LOGIN_D_TOO_MANY_CONNECTIONS);
+        if (!s->conn || s->conn->cid != l->cid) {
+            snprintf(why, whylen, "MaxConnections is 1");
+            return STATUS(MC_LOGIN_INITIATOR_ERR, MC_LOGIN_D_TOO_MANY_CONNECTIONS);
+        }
+        /* 6.3.4: the same CID again is connection reinstatement; the session's LO keys stay */
+        l->neg.leading = false;
+        l->discovery = s->discovery;
     }
     if (l->auth != AUTH_NONE_NEEDED && mc_pdu_get(p, MC_F_CSG) != MC_STAGE_SECURITY) {
         snprintf(why, whylen, "security stage skipped while CHAP is required");
@@ -267,9 +280,41 @@ static unsigned first_request(tgt_conn *c, struct tgt_login *l, const mc_pdu *p,
 
 /* Moves the connection into full feature phase with a new session (6.3.5: a login with
  * TSIH 0 and the ISID of a live session of the same initiator reinstates it). */
+/* Connection reinstatement (6.3.4): the new connection takes the session over; below
+ * ErrorRecoveryLevel 2 the old connection's tasks end with it (7.1.2). */
+static int rejoin(tgt_conn *c, struct tgt_login *l)
+{
+    tgt_session *s = tgt_session_find(c->t, l->isid, l->tsih, l->initiator);
+    if (!s)
+        return -1;
+    tgt_conn *old = s->conn;
+    if (old && old != c) {
+        tgt_log(c, 1, "connection reinstatement of CID %u", (unsigned)l->cid);
+        old->sess = NULL;
+        tgt_conn_close(old, "connection reinstated by a new login");
+    }
+    while (s->tasks) {
+        tgt_task *k = s->tasks;
+        s->tasks = k->next;
+        tgt_task_free(k);
+    }
+    const mc_neg *n = &l->neg;
+    s->p.mrdsl_out = mc_neg_u32(n, MC_KEY_MAX_RECV_DATA_SEGMENT_LENGTH);
+    if (s->p.mrdsl_out == 0)
+        s->p.mrdsl_out = MRDSL_DEFAULT;
+    s->p.header_digest = strcmp(mc_neg_str(n, MC_KEY_HEADER_DIGEST), "CRC32C") == 0;
+    s->p.data_digest = strcmp(mc_neg_str(n, MC_KEY_DATA_DIGEST), "CRC32C") == 0;
+    s->conn = c;
+    c->sess = s;
+    c->cid = l->cid;
+    return 0;
+}
+
 static int enter_ffp(tgt_conn *c, struct tgt_login *l)
 {
     mc_target *t = c->t;
+    if (l->tsih != 0)
+        return rejoin(c, l);
     tgt_session *old = tgt_session_find(t, l->isid, 0, l->initiator);
     if (old && old->conn && old->conn != c) {
         tgt_log(c, 1, "session reinstatement: closing TSIH %u", (unsigned)old->tsih);
@@ -283,7 +328,7 @@ static int enter_ffp(tgt_conn *c, struct tgt_login *l)
     const mc_neg *n = &l->neg;
     p->mrdsl_out = mc_neg_u32(n, MC_KEY_MAX_RECV_DATA_SEGMENT_LENGTH);
     if (p->mrdsl_out == 0)
-        p->mrdsl_out = 8192;
+        p->mrdsl_out = MRDSL_DEFAULT;
     p->mrdsl_in = TGT_OUR_MRDSL;
     if (!l->discovery) {
         p->max_burst = mc_neg_u32(n, MC_KEY_MAX_BURST_LENGTH);

@@ -5,5 +5,6 @@ suite selftest {
     version 1
     pics selftest
     device selftest
+    certify 0
     vectors {vectors/selftest/*.tcl}
 }

@@ -29,10 +29,10 @@ usage: mirrorcert COMMAND [options]
 
   run [--suite S] [--filter GLOB] [--device PROFILE] [--pixit FILE] [--pics FILE]
       [--seed N] [--shard K/N] [--junit FILE] [--tap] [--report DIR] [--mutant NAME]
-                      run a suite's vectors against a device (default: --suite iscsi-core, --device
-                      the suite's own, else reference); exit 0 when every verdict is pass, n/a or an
-                      expected failure, 1 when any is fail, inconc or error, 2 on usage or
-                      environment errors
+                      run suites' vectors against a device (default: every suite on its
+                      own device; reports in reports/out/SUITE unless --report); exit 0
+                      when every verdict is pass, n/a or an expected failure, 1 when any
+                      is fail, inconc or error, 2 on usage or environment errors
   list [PATTERN]      list suites and their vectors (ids matching the glob PATTERN)
   serve iscsi-target --portal ADDR:PORT ...   run the reference iSCSI target
   initiator ...       the reference iSCSI initiator
@@ -78,7 +78,7 @@ proc ::mc::main {argv} {
 
 # Options of `run` as a dict; unknown options and missing values are usage errors.
 proc ::mc::parse_run_options {args} {
-    set o [dict create suite iscsi-core filter * device {} pixit {} pics {} seed {} shard {} \
+    set o [dict create suite {} filter * device {} pixit {} pics {} seed {} shard {} \
                junit {} tap 0 report {} mutant {}]
     while {[llength $args]} {
         set args [lassign $args opt]

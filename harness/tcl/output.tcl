@@ -4,10 +4,14 @@ namespace eval ::mc {
     variable tap 0
     variable tap_n 0
     variable progress 0
+    variable done 0
+    variable total 0
 }
 
 proc ::mc::output_setup {tap total} {
     variable tap_n 0
+    variable done 0
+    set ::mc::total $total
     set ::mc::tap $tap
     # The progress line goes to stderr only when it is a terminal and not also carrying TAP.
     set ::mc::progress [expr {[sys isatty 2] && !($tap && [sys isatty 1])}]
@@ -17,8 +21,11 @@ proc ::mc::output_setup {tap total} {
     }
 }
 
-proc ::mc::progress_line {done total id} {
+proc ::mc::progress_line {id} {
     variable progress
+    variable done
+    variable total
+    incr done
     if {$progress} {
         puts -nonewline stderr "\r\033\[K\[$done/$total\] $id"
         flush stderr

@@ -208,12 +208,14 @@ proc ::mc::results_tree {run all_vectors results captured} {
 }
 
 # --report DIR: results.xml, index.html (summary), certification.html, and the capture.
-# --report DIR also keeps the device's own logs (the profile wrote them in the working directory).
+# The report folder: results.xml, the HTML pages, junit.xml, the capture, and the device's own
+# logs (the profile wrote them in the working directory).
 proc ::mc::write_report_dir {dir run all_vectors results pcap} {
     set captured [expr {$pcap ne "" && [file exists $pcap]}]
     file mkdir $dir
     set xml [file join $dir results.xml]
     report xml $xml [results_tree $run $all_vectors $results $captured]
+    write_junit [file join $dir junit.xml] $run $results
     set reports [file join $::mc::home reports]
     report xslt [file join $reports summary.xsl] $xml [file join $dir index.html]
     report xslt [file join $reports certification.xsl] $xml [file join $dir certification.html]

@@ -1,5 +1,7 @@
-# `mirrorcert run`: load the suite, the device profile, PICS, PIXIT and the catalogue; run the
-# selected vectors one after another; print and write the reports; return the exit status.
+# `mirrorcert run`: for each selected suite, load the device profile, PICS, PIXIT and the
+# catalogue; run the selected vectors one after another; print and write the reports. Returns
+# the exit status. Without --suite every suite runs except those declaring `certify 0` (the
+# harness's own), each on its default device.
 
 proc ::mc::make_workdir {} {
     set base [expr {[info exists ::env(TMPDIR)] && $::env(TMPDIR) ne "" ? $::env(TMPDIR) : "/tmp"}]
@@ -13,11 +15,65 @@ proc ::mc::make_workdir {} {
     usage_error "cannot create a working directory under $base"
 }
 
+proc ::mc::default_suites {} {
+    set names {}
+    foreach name [suite_names] {
+        if {[dict get [load_suite $name] certify]} {
+            lappend names $name
+        }
+    }
+    return $names
+}
+
 proc ::mc::run_command {args} {
+    set o [parse_run_options {*}$args]
+    set names [expr {[dict get $o suite] ne "" ? [list [dict get $o suite]] : [default_suites]}]
+    # Select first, so a filter matching nothing is refused before any device starts and TAP
+    # can announce its plan.
+    set plan {}
+    set total 0
+    foreach name $names {
+        set suite [load_suite $name]
+        if {![llength [select_vectors [dict get $suite vectors] [dict get $o filter] {}]]} {
+            continue
+        }
+        set picked [select_vectors [dict get $suite vectors] [dict get $o filter] [dict get $o shard]]
+        lappend plan $suite $picked
+        incr total [llength $picked]
+    }
+    if {![llength $plan]} {
+        usage_error "no vector of [join $names {, }] matches \"[dict get $o filter]\""
+    }
+    set multi [expr {[llength $plan] > 2}]
+    catalogue_load
+    output_setup [dict get $o tap] $total
+    set status 0
+    foreach {suite picked} $plan {
+        set status [expr {max($status, [run_suite $suite $picked $o $multi])}]
+    }
+    return $status
+}
+
+# Where a suite's JUnit file and report folder go: as given, with the suite's name added when
+# several suites run; the report folder defaults to reports/out/SUITE in the source tree.
+proc ::mc::output_paths {o suite multi} {
+    set name [dict get $suite name]
+    set junit [dict get $o junit]
+    if {$junit ne "" && $multi} {
+        set junit [file rootname $junit]-$name[file extension $junit]
+    }
+    set report [dict get $o report]
+    if {$report eq ""} {
+        set report [file join $::mc::home reports out $name]
+    } elseif {$multi} {
+        set report [file join $report $name]
+    }
+    return [list $junit $report]
+}
+
+proc ::mc::run_suite {suite picked o multi} {
     variable device_def
     variable device_ctx
-    set o [parse_run_options {*}$args]
-    set suite [load_suite [dict get $o suite]]
     set devname [dict get $o device]
     if {$devname eq ""} {
         set devname [dict get $suite device]
@@ -28,17 +84,12 @@ proc ::mc::run_command {args} {
     }
     pics_setup [dict get $suite pics] [dict get $device_def pics] [dict get $o pics]
     pixit_setup [dict get $device_def pixit] [dict get $o pixit]
-    catalogue_load
-    set all [dict get $suite vectors]
-    if {![llength [select_vectors $all [dict get $o filter] {}]]} {
-        usage_error "no vector of suite [dict get $suite name] matches \"[dict get $o filter]\""
-    }
-    set picked [select_vectors $all [dict get $o filter] [dict get $o shard]]
+    lassign [output_paths $o $suite $multi] junit report
 
     set workdir [make_workdir]
     set device_ctx [dict create workdir $workdir mutant [dict get $o mutant] seed [dict get $o seed]]
     set pcap {}
-    if {[dict get $o report] ne "" && [llength [info commands ::iscsi]]} {
+    if {[llength [info commands ::iscsi]]} {
         set pcap [file join $workdir traffic.pcap]
         iscsi pcap open $pcap
     }
@@ -61,27 +112,30 @@ proc ::mc::run_command {args} {
         time_ms [expr {[clock milliseconds] - $t0}] pics $::mc::pics pixit [pixit_all] \
         workdir $workdir]
 
-    set status [run_status $results]
     progress_clear
     if {[dict get $o tap]} {
         puts "# [summary_line $run $results]"
     } else {
         puts [summary_line $run $results]
     }
-    # A report that cannot be written is an environment error (exit 2), whatever the verdicts.
+    # A report asked for that cannot be written is an environment error (exit 2), whatever the
+    # verdicts; the default report folder is written when it can be, with a warning otherwise.
     try {
-        if {[dict get $o junit] ne ""} {
-            write_junit [dict get $o junit] $run $results
+        if {$junit ne ""} {
+            write_junit $junit $run $results
         }
-        if {[dict get $o report] ne ""} {
-            write_report_dir [dict get $o report] $run $all $results $pcap
+        if {[catch {write_report_dir $report $run [dict get $suite vectors] $results $pcap} msg]} {
+            if {[dict get $o report] ne ""} {
+                error $msg
+            }
+            puts stderr "mirrorcert: no report written in $report: $msg"
         }
     } on error msg {
         usage_error "cannot write the reports: $msg"
     } finally {
         file delete -force $workdir
     }
-    return $status
+    return [run_status $results]
 }
 
 proc ::mc::run_vectors {suite picked o} {
@@ -89,12 +143,10 @@ proc ::mc::run_vectors {suite picked o} {
     if {[llength $picked] && [catch {device_start} msg]} {
         usage_error "device $device could not be started: $msg"
     }
-    output_setup [dict get $o tap] [llength $picked]
     set results {}
-    set n 0
     foreach v $picked {
         set id [dict get $v id]
-        progress_line [incr n] [llength $picked] $id
+        progress_line $id
         set r [run_vector $suite $v [dict get $o seed]]
         set reason [deviation $id]
         if {$reason ne ""} {

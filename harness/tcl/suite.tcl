@@ -1,7 +1,8 @@
 # Suites and the vector definition form.
 #   conformance/suites/NAME.tcl:  suite NAME {summary S version V pics TEMPLATE
 #                                            vectors {GLOB ...} ?helpers {GLOB ...}?
-#                                            ?device PROFILE?}   (the default --device)
+#                                            ?device PROFILE? ?certify 0|1?}
+#   device: the default --device; certify 0: left out of a run without --suite (self-tests)
 #   vector files:                 vector ID {claims {..} role R requires {..} summary S timeout SEC} {body}
 # Globs are relative to the source tree. Loading records definitions only; bodies run later, one
 # child interpreter each (vector.tcl).
@@ -9,7 +10,7 @@
 namespace eval ::mc {
     variable vector_keys {claims role requires summary timeout}
     variable vector_defaults {claims {} role {} requires {} summary {} timeout 30}
-    variable suite_keys {summary version pics vectors helpers device}
+    variable suite_keys {summary version pics vectors helpers device certify}
     # The longest a vector may ask for; a longer one is a typo, not a plan.
     variable max_vector_timeout 3600
 }
@@ -51,7 +52,7 @@ proc ::mc::load_suite {name} {
     if {[dict size $loading] == 0} {
         usage_error "suite file $path defines no suite"
     }
-    set def [dict merge {summary {} version 0 pics {} vectors {} helpers {} device reference} $loading]
+    set def [dict merge {summary {} version 0 pics {} vectors {} helpers {} device reference certify 1} $loading]
     foreach k [dict keys $def] {
         if {$k ni [concat $suite_keys name]} {
             usage_error "suite $name: unknown key \"$k\" (known: $suite_keys)"

@@ -73,7 +73,7 @@ static size_t take_data_out(peer *p, wcase *w, uint32_t itt, uint32_t ttt, size_
             peer_failf(p, "Data-Out offset %u, expected %zu", (unsigned)mc_pdu_get(&d, MC_F_BUFFER_OFFSET), off + got);
         if (d.data_len > SEG)
             peer_failf(p, "Data-Out of %zu bytes beyond MaxRecvDataSegmentLength %u", d.data_len, SEG);
-        if (off + got + d.data_len <= WRITE_LEN)
+        if (d.data_len && off + got + d.data_len <= WRITE_LEN)
             memcpy(w->got + off + got, d.data, d.data_len);
         got += d.data_len;
         datasn++;
@@ -105,7 +105,7 @@ static void script_write(peer *p, void *arg)
     if (mc_pdu_get(&cmd, MC_F_EDTL) != WRITE_LEN || !mc_pdu_get(&cmd, MC_F_WRITE))
         peer_failf(p, "WRITE command without W or EDTL %u", WRITE_LEN);
     w->immediate = cmd.data_len;
-    if (cmd.data_len <= WRITE_LEN)
+    if (cmd.data_len && cmd.data_len <= WRITE_LEN)
         memcpy(w->got, cmd.data, cmd.data_len);
     bool fin = mc_pdu_get(&cmd, MC_F_FINAL) != 0;
     mc_pdu_free(&cmd);

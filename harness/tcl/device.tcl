@@ -15,11 +15,7 @@ namespace eval ::mc {
 }
 
 proc ::mc::profile_names {} {
-    set names {}
-    foreach f [lsort [glob -nocomplain -directory [file join $::mc::home harness devices] *.tcl]] {
-        lappend names [file rootname [file tail $f]]
-    }
-    return $names
+    return [tcl_names_in [file join $::mc::home harness devices]]
 }
 
 proc ::mc::load_profile {name} {

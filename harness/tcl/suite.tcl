@@ -15,12 +15,13 @@ namespace eval ::mc {
     variable max_vector_timeout 3600
 }
 
+# The names of the *.tcl files in dir, sorted: suites, device profiles.
+proc ::mc::tcl_names_in {dir} {
+    return [lsort [lmap f [glob -nocomplain -directory $dir *.tcl] {file rootname [file tail $f]}]]
+}
+
 proc ::mc::suite_names {} {
-    set names {}
-    foreach f [lsort [glob -nocomplain -directory [file join $::mc::home conformance suites] *.tcl]] {
-        lappend names [file rootname [file tail $f]]
-    }
-    return $names
+    return [tcl_names_in [file join $::mc::home conformance suites]]
 }
 
 proc ::mc::expand_globs {globs} {

@@ -87,9 +87,20 @@ proc ::mc::vector_seed {run_seed id} {
     return [fnv1a "$run_seed:$id"]
 }
 
-# Sets up the child for vector v of suite; returns its name.
+# A child interpreter set up for vector v of suite (Expect, the C modules, the framework and
+# check commands, the suite's helpers); returns its name.
 proc ::mc::make_child {suite v run_seed} {
     set c [interp create]
+    try {
+        setup_child $c $suite $v $run_seed
+    } on error {msg opts} {
+        interp delete $c
+        return -options $opts $msg
+    }
+    return $c
+}
+
+proc ::mc::setup_child {c suite v run_seed} {
     sys child-init $c
     $c alias pixit ::mc::pixit_get
     $c alias pics ::mc::pics_get
@@ -115,7 +126,6 @@ proc ::mc::make_child {suite v run_seed} {
     foreach f [dict get $suite helpers] {
         $c eval [list source $f]
     }
-    return $c
 }
 
 proc ::mc::new_result {suite v} {
@@ -127,7 +137,6 @@ proc ::mc::new_result {suite v} {
 # Runs vector v; returns its result dict (see results.tcl for the keys reports read).
 proc ::mc::run_vector {suite v run_seed} {
     variable cur [new_result $suite $v]
-    set id [dict get $v id]
 
     set unknown [unknown_citations [dict get $v claims]]
     if {[llength $unknown]} {
@@ -185,14 +194,16 @@ proc ::mc::classify_error {msg opts} {
     # exceeded" from a vwait (an interruptible sleep) it woke.
     set limited [expr {[lrange $code 0 1] eq {TCL LIMIT} || [string match "*limit exceeded" $msg]}]
     if {$limited} {
-        set stack [dict get $cur stack]
-        set vector_deadline [dict get $cur deadline]
-        if {[llength $stack]} {
-            set s [lindex $stack end]
-            if {[dict get $s deadline] < $vector_deadline} {
-                setverdict fail "step \"[dict get $s name]\" did not finish within its deadline of [dict get $s timeout] s"
-                return
+        # The binding deadline was the earliest of the open steps' and the vector's.
+        set first {}
+        foreach s [dict get $cur stack] {
+            if {$first eq "" || [dict get $s deadline] < [dict get $first deadline]} {
+                set first $s
             }
+        }
+        if {$first ne "" && [dict get $first deadline] < [dict get $cur deadline]} {
+            setverdict fail "step \"[dict get $first name]\" did not finish within its deadline of [dict get $first timeout] s"
+            return
         }
         setverdict error "watchdog: the vector was stopped after its timeout of [dict get $cur timeout] s"
         return

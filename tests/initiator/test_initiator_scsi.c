@@ -53,6 +53,7 @@ typedef struct wcase {
     size_t immediate;       /* bytes of immediate data in the command */
     size_t unsolicited;     /* bytes of unsolicited Data-Out (TTT 0xffffffff) */
     unsigned r2ts;
+    int bad;                /* 1: an R2T above MaxBurstLength; 2: an R2T that skips data */
 } wcase;
 
 /* Receives one sequence of Data-Out for ttt into w->got; checks DataSN from 0, offsets, F on last. */
@@ -121,9 +122,17 @@ static void script_write(peer *p, void *arg)
         mc_pdu_set(&r2t, MC_F_FINAL, 1);
         mc_pdu_set(&r2t, MC_F_TTT, 0x100 + r2tsn);
         mc_pdu_set(&r2t, MC_F_R2TSN, r2tsn);
-        mc_pdu_set(&r2t, MC_F_BUFFER_OFFSET, have);
-        mc_pdu_set(&r2t, MC_F_DDTL, n);
+        mc_pdu_set(&r2t, MC_F_BUFFER_OFFSET, w->bad == 2 ? have + BLOCK : have);
+        mc_pdu_set(&r2t, MC_F_DDTL, w->bad == 1 ? 2 * BURST : n);
         peer_send(p, &r2t);
+        if (w->bad) {   /* the initiator must give up; wait for it to hang up */
+            mc_pdu d;
+            while (peer_recv(p, &d, PEER_WAIT_MS) == 0) {
+                peer_failf(p, "initiator answered a bad R2T with opcode 0x%02x", mc_pdu_opcode(&d));
+                mc_pdu_free(&d);
+            }
+            return;
+        }
         w->r2ts++;
         size_t got = take_data_out(p, w, itt, 0x100 + r2tsn, have, n);
         if (got != n)
@@ -163,6 +172,25 @@ static void test_write(bool initial_r2t, bool immediate)
     unsigned want_r2t = (unsigned)((WRITE_LEN - want_imm - want_unsol + BURST - 1) / BURST);
     tap_is_int(w->r2ts, want_r2t, "R2Ts of at most MaxBurstLength cover the rest");
     mc_ini_free(ini);
+    free(w);
+}
+
+static void test_bad_r2t(int bad, const char *what, const char *needle)
+{
+    peer p;
+    wcase *w = calloc(1, sizeof *w);
+    w->bad = bad;
+    mc_ini_params prm = {.target_name = T_IQN, .initial_r2t = true, .no_immediate_data = true, .max_burst = BURST};
+    mc_ini *ini = start(&p, script_write, w, &prm);
+    char err[256] = "";
+    static uint8_t data[WRITE_LEN];
+    int rc = mc_ini_login(ini, mc_ini_deadline(T_DEADLINE_MS), err, sizeof err);
+    if (rc == MC_INI_OK)
+        rc = mc_ini_write(ini, 1, 0, WRITE_LEN / BLOCK, BLOCK, data, mc_ini_deadline(T_DEADLINE_MS), err, sizeof err);
+    tap_is_int(rc, MC_INI_PROTOCOL, "%s is a protocol error: %s", what, err);
+    tap_ok(strstr(err, needle) != NULL, "the message cites %s", needle);
+    mc_ini_free(ini);
+    report_peer(&p, what);
     free(w);
 }
 
@@ -331,6 +359,8 @@ int main(void)
     test_write(false, true);
     test_write(false, false);
     test_write(true, true);
+    test_bad_r2t(1, "an R2T above MaxBurstLength", "11.8.4");
+    test_bad_r2t(2, "an R2T that skips data", "13.19");
     test_read_multi();
     test_read_gap();
     test_read_underflow();

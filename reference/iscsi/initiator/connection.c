@@ -67,8 +67,9 @@ mc_ini *mc_ini_new(const mc_ini_params *params)
         ini->p.max_recv_dsl = MC_INI_DEFAULT_RECV_DSL;
     if (!ini->p.max_burst)
         ini->p.max_burst = MC_INI_DEFAULT_MAX_BURST;
-    if (!ini->p.first_burst)
-        ini->p.first_burst = MC_INI_DEFAULT_FIRST_BURST;
+    if (!ini->p.first_burst)  /* 13.14: never above MaxBurstLength, so a lower burst lowers it too */
+        ini->p.first_burst = ini->p.max_burst < MC_INI_DEFAULT_FIRST_BURST ? ini->p.max_burst
+                                                                           : MC_INI_DEFAULT_FIRST_BURST;
     if (!ini->p.max_outstanding_r2t)
         ini->p.max_outstanding_r2t = 1;
     ini->recv_limit = MC_INI_LOGIN_DSL;

@@ -15,6 +15,8 @@ typedef struct task {
     uint32_t itt;
     uint32_t next_datasn;   /* Data-In DataSN expected next (11.7.4) */
     uint32_t next_r2tsn;    /* R2TSN expected next (11.8.5) */
+    uint64_t next_r2t_off;  /* where the next R2T must start (DataSequenceInOrder, 13.19) */
+    uint64_t next_in_off;   /* where the next Data-In must start (DataPDUInOrder, 13.18) */
     uint64_t deadline;
     char *err;
     size_t errlen;
@@ -74,6 +76,14 @@ static int on_r2t(task *t, const mc_pdu *p)
         return mc_ini_fail(t->err, t->errlen, MC_INI_PROTOCOL,
                            "R2T asks for bytes %llu..%llu of a %zu-byte write", (unsigned long long)off,
                            (unsigned long long)(off + len), c->data_out_len);
+    /* 13.19: with DataSequenceInOrder=Yes (the only value offered) sequences follow each other; at
+     * ErrorRecoveryLevel 0 no recovery R2T may ask again for data already sent. The initiator answers
+     * each R2T in full before reading the next PDU, so it never holds more than one outstanding
+     * (MaxOutstandingR2T, 13.17) however many the target queues. */
+    if (t->ini->neg.error_recovery_level == 0 && off != t->next_r2t_off)
+        return mc_ini_fail(t->err, t->errlen, MC_INI_PROTOCOL, "R2T BufferOffset %llu, expected %llu (13.19)",
+                           (unsigned long long)off, (unsigned long long)t->next_r2t_off);
+    t->next_r2t_off = off + len;
     uint32_t ttt = (uint32_t)mc_pdu_get(p, MC_F_TTT);
     if (ttt == MC_RESERVED_TAG)
         return mc_ini_fail(t->err, t->errlen, MC_INI_PROTOCOL, "R2T with the reserved TTT 0xffffffff (11.8.2)");
@@ -98,6 +108,9 @@ static int on_data_in(task *t, const mc_pdu *p)
     if (datasn != t->next_datasn)
         return mc_ini_fail(t->err, t->errlen, MC_INI_PROTOCOL, "Data-In DataSN %u, expected %u (11.7.4)",
                            datasn, t->next_datasn);
+    if (off != t->next_in_off)  /* DataPDUInOrder=Yes and DataSequenceInOrder=Yes (13.18, 13.19) */
+        return mc_ini_fail(t->err, t->errlen, MC_INI_PROTOCOL, "Data-In BufferOffset %llu, expected %llu (13.18)",
+                           (unsigned long long)off, (unsigned long long)t->next_in_off);
     if (off + p->data_len > c->data_in_len)
         return mc_ini_fail(t->err, t->errlen, MC_INI_PROTOCOL,
                            "Data-In bytes %llu..%llu beyond the %zu-byte read buffer", (unsigned long long)off,
@@ -106,6 +119,7 @@ static int on_data_in(task *t, const mc_pdu *p)
         memcpy(c->data_in + off, p->data, p->data_len);
     if (off + p->data_len > c->data_in_got)
         c->data_in_got = (size_t)(off + p->data_len);
+    t->next_in_off = off + p->data_len;
     t->next_datasn++;
     c->data_in_pdus++;
     if (!mc_pdu_get(p, MC_F_STATUS_PRESENT))
@@ -244,6 +258,7 @@ int mc_ini_scsi(mc_ini *ini, mc_ini_cmd *c, uint64_t deadline, char *err, size_t
     if (rc == MC_INI_OK)
         rc = mc_ini_send_pdu(ini, &cmd, deadline, err, errlen);
     mc_pdu_free(&cmd);
+    t.next_r2t_off = unsolicited;
     if (rc == MC_INI_OK && unsolicited > immediate)
         rc = send_data_out(&t, immediate, unsolicited - immediate, MC_RESERVED_TAG);
     while (rc == MC_INI_OK) {

@@ -48,10 +48,24 @@ uint32_t mc_iconn_alloc_itt(mc_iconn *c)
     return itt;
 }
 
+/* Time left before the owning interpreter's time limit (the vector or step watchdog), so no
+ * wait in C outlives the deadline the harness set for the Tcl code around it. */
+static Tcl_WideInt interp_limit_left(const mc_iconn *c, Tcl_WideInt left)
+{
+    Tcl_Interp *interp = c->mod->interp;
+    if (!Tcl_LimitTypeEnabled(interp, TCL_LIMIT_TIME))
+        return left;
+    Tcl_Time lim, now;
+    Tcl_LimitGetTime(interp, &lim);
+    Tcl_GetTime(&now);
+    Tcl_WideInt until = ((Tcl_WideInt)lim.sec - now.sec) * US_PER_S + (lim.usec - now.usec);
+    return until < left ? until : left;
+}
+
 static int wait_fd(mc_iconn *c, short events, Tcl_WideInt deadline_us)
 {
     for (;;) {
-        Tcl_WideInt left = deadline_us - mc_now_us();
+        Tcl_WideInt left = interp_limit_left(c, deadline_us - mc_now_us());
         if (left <= 0)
             return 0;
         struct pollfd pfd = {.fd = c->fd, .events = events};

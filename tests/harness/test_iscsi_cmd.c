@@ -207,8 +207,21 @@ int main(void)
     tap_is_int(ev("iscsi send $c nop-out", &r), TCL_ERROR, "send on a closed connection fails");
 
     /* A connection left open is freed with the interpreter (the Valgrind twin checks). */
-    snprintf(cmd, sizeof cmd, "iscsi connect 127.0.0.1 %d", port);
+    snprintf(cmd, sizeof cmd, "set c4 [iscsi connect 127.0.0.1 %d]", port);
     tap_is_int(ev(cmd, &r), TCL_OK, "one more connection left open");
+    /* A wait far longer than the interpreter's time limit ends with the limit (a broken cap
+     * would hang here until ctest's timeout). */
+    Tcl_Time limit;
+    Tcl_GetTime(&limit);
+    limit.usec += 100000;
+    if (limit.usec >= 1000000) {
+        limit.sec++;
+        limit.usec -= 1000000;
+    }
+    Tcl_LimitSetTime(interp, &limit);
+    Tcl_LimitTypeSet(interp, TCL_LIMIT_TIME);
+    tap_is_int(ev("iscsi expect  {opcode 0x20} -timeout 600000", &r), TCL_ERROR, "a wait stops at the interpreter's time limit");
+    Tcl_LimitTypeReset(interp, TCL_LIMIT_TIME);
     Tcl_DeleteInterp(interp);
     close(ls);
     Tcl_Finalize();

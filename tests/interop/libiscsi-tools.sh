@@ -86,6 +86,13 @@ cli_checks() {   # cli_checks NAME PORT IQN LUN VENDOR
     check "$name: a missing LUN fails with status 1 (got $st)" test "$st" -eq 1
 }
 cli_checks ours "$port" "$iqn" 1 "$vendor"
+st=0
+run usage.log "$bin" initiator readcap --portal "127.0.0.1:$port" || st=$?
+check "initiator without --target: usage error, status 2 (got $st)" test "$st" -eq 2
+st=0
+run wrong-target.log "$bin" initiator readcap --portal "127.0.0.1:$port" --target iqn.2026-11.org.mirrorcert:none || st=$?
+check "initiator login to an unknown target: status 1 (got $st)" test "$st" -eq 1
+check "the refusal is explained" has wrong-target.log "login refused"
 
 stop_rc=0
 mc_stop_ours 30 || stop_rc=$?

@@ -130,6 +130,29 @@ static void test_login_refused(void)
     mc_ini_free(ini);
 }
 
+static void script_login_bad_answer(peer *p, void *arg)
+{
+    /* MaxBurstLength negotiates with Minimum (13.13): an answer above the offer is illegal. */
+    peer_login(p, KEYS("InitialR2T=No\0MaxRecvDataSegmentLength=8192\0MaxBurstLength=999999\0"));
+    mc_pdu d;
+    while (peer_recv(p, &d, PEER_WAIT_MS) == 0) {
+        peer_failf(p, "initiator carried on after an illegal answer (opcode 0x%02x)", mc_pdu_opcode(&d));
+        mc_pdu_free(&d);
+    }
+}
+
+static void test_login_bad_answer(void)
+{
+    peer p;
+    mc_ini_params prm = {.target_name = T_IQN, .max_burst = 131072};
+    mc_ini *ini = start(&p, script_login_bad_answer, NULL, &prm);
+    char err[256] = "";
+    int rc = mc_ini_login(ini, mc_ini_deadline(T_DEADLINE_MS), err, sizeof err);
+    tap_is_int(rc, MC_INI_PROTOCOL, "an answer above a Minimum offer fails the login: %s", err);
+    mc_ini_free(ini);
+    report_peer(&p, "illegal login answer");
+}
+
 /* ---- CHAP ---- */
 
 typedef struct chap_case {
@@ -500,6 +523,7 @@ int main(void)
     test_connect(AF_INET6, "[::1]");
     test_login_ok();
     test_login_refused();
+    test_login_bad_answer();
     test_chap("wonderland12", MC_INI_OK, "CHAP login with the right secret");
     test_chap("looking-glass", MC_INI_REFUSED, "CHAP login with a wrong secret is refused");
     test_ping();

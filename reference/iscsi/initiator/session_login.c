@@ -269,8 +269,11 @@ static int operational_stage(login_run *lr, mc_pdu *final)
         mc_kvlist_init(&got);
         mc_kvlist_init(&replies);
         rc = exchange(lr, &out, MC_STAGE_OPERATIONAL, MC_STAGE_FULL_FEATURE, true, final, &got);
-        if (rc == MC_INI_OK)
+        if (rc == MC_INI_OK) {
             rc = absorb(lr, MC_STAGE_OPERATIONAL, &got, &replies);
+            if (rc != MC_INI_OK)
+                mc_pdu_free(final);
+        }
         mc_kvlist_free(&got);
         mc_kvlist_free(&out);
         out = replies;

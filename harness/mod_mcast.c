@@ -469,6 +469,14 @@ static int cmd_fault(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const ob
         const char *a = Tcl_GetString(objv[i]);
         if (strcmp(a, "-off") == 0) {
             g->fault_on = false;
+            if (g->held) {
+                /* A datagram held back for reordering goes out now rather than never. */
+                int rc = sendto_group(interp, g, g->tx, g->held, g->held_len);
+                free(g->held);
+                g->held = NULL;
+                if (rc != TCL_OK)
+                    return rc;
+            }
             continue;
         }
         if (i + 1 >= objc)

@@ -133,20 +133,7 @@ vector mcast.recovery.seeded-loss {
     set w [mc-group-write $g $conns [mc-vlun] 1700 $data -respond 0 -seg $bs -fault [list -seed [seed] -drop 0.25 -match {opcode 5}]]
     set itt [dict get $w itt]
     foreach c $conns {
-        set done 0
-        for {set round 0} {$round < 32 && !$done} {incr round} {
-            set p [mc-rx $c [list itt $itt] 000:13(i) "recovery R2T or status" [expr {[mc-wait] + 4 * [mc-data-timeout]}]]
-            if {[dict get $p opcode] == 0x21} {
-                check pdu $p {status 0} -clause 000:13(i)
-                set done 1
-            } elseif {[dict get $p opcode] == 0x31} {
-                set off [dict get $p buffer_offset]
-                set n [dict get $p ddtl]
-                iscsi send $c data-out F 1 itt $itt ttt [dict get $p ttt] datasn 0 buffer_offset $off -lun [mc-vlun] \
-                    -data [string range $data $off [expr {$off + $n - 1}]]
-            }
-        }
-        check true {$done} -message "no status after 32 recovery rounds" -clause 000:13(i)
+        check pdu [mc-serve-recovery $c $itt [mc-vlun] $data 000:13(i)] {status 0} -clause 000:13(i)
         mc-same [mc-read $c 1700 16] $data -field "LUN after recovery of seeded losses" -clause 000:1(e)
     }
 }

@@ -115,19 +115,22 @@ vector mcast.write.several {
 }
 
 vector mcast.write.dup-reorder {
-    claims {000:1(d) 000:1(e)} role target requires {mcast-target}
-    summary "Seeded duplication and reordering of group datagrams: every target still writes exactly the data (first copy wins) and reports GOOD"
+    claims {000:1(d) 000:1(e)} role target requires {mcast-target erl1}
+    summary "Seeded duplication and reordering of group Data-Out at ERL 1: duplicates are ignored (first copy wins), data behind a DataSN gap is asked for again by recovery R2T, and every target ends GOOD with exactly the data"
 } {
-    set conns [mc-sessions]
+    set conns [mc-sessions -erl 1]
+    foreach c $conns {
+        if {[mc-erl $c] < 1} { inconc "ErrorRecoveryLevel 1 was not negotiated with $c" }
+    }
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
     set bs [mc-block [lindex $conns 0]]
     set data [mc-pattern [expr {16 * $bs}] 16]
-    mcast fault $g -seed [seed] -dup 0.3 -reorder 0.3 -match {opcode 5}
-    mc-group-write $g $conns [mc-vlun] 600 $data
-    set f [mcast fault $g -off]
-    log "group faults: $f"
+    set w [mc-group-write $g $conns [mc-vlun] 600 $data -respond 0 -seg $bs \
+        -fault [list -seed [seed] -dup 0.3 -reorder 0.3 -match {opcode 5}]]
+    log "group faults: [dict get $w fault]"
     foreach c $conns {
+        check pdu [mc-serve-recovery $c [dict get $w itt] [mc-vlun] $data 000:1(d)] {status 0} -clause 000:1(d)
         mc-same [mc-read $c 600 16] $data -field "blocks 600-615 after duplicated/reordered group data" -clause 000:1(e)
     }
 }

@@ -367,3 +367,21 @@ proc mc-same {seen want args} {
     while {$i < $n && [string index $seen $i] eq [string index $want $i]} { incr i }
     fail "$field: [string length $seen] bytes seen, [string length $want] expected, first difference at byte $i" -clause $clause
 }
+
+# Serves c's recovery R2Ts for task itt by unicast Data-Out from data (§7.1) until its SCSI
+# Response arrives; returns that response. Fails after 32 rounds.
+proc mc-serve-recovery {c itt v data clause} {
+    for {set round 0} {$round < 32} {incr round} {
+        set p [mc-rx $c [list itt $itt] $clause "recovery R2T or status" [expr {[mc-wait] + 4 * [mc-data-timeout]}]]
+        if {[dict get $p opcode] == 0x21} {
+            return $p
+        }
+        if {[dict get $p opcode] == 0x31} {
+            set off [dict get $p buffer_offset]
+            set n [dict get $p ddtl]
+            iscsi send $c data-out F 1 itt $itt ttt [dict get $p ttt] datasn 0 buffer_offset $off -lun $v \
+                -data [string range $data $off [expr {$off + $n - 1}]]
+        }
+    }
+    fail "no status after 32 recovery rounds" -clause $clause
+}

@@ -288,6 +288,10 @@ static void accept_all(mc_target *t)
         int fd = accept(t->listen_fd, (struct sockaddr *)&sa, &sl);
         if (fd < 0)
             return;  /* EAGAIN, or a transient failure: poll again */
+        if (mc_target_conn_count(t) >= TGT_CONNS_MAX) {
+            close(fd);  /* bounded: a connection flood costs the newcomers, not the sessions */
+            continue;
+        }
         tgt_conn *c = calloc(1, sizeof(*c));
         if (!c || set_nonblock(fd) != 0) {
             free(c);

@@ -256,6 +256,29 @@ static void data_digest(uint16_t port)
     close_pair(&p);
 }
 
+#define PDU_TIMEOUT_FOR_TEST_MS 200u
+
+/* Half a header and then silence: the connection must not wait for the rest forever. */
+static void stalled_pdu(void)
+{
+    mc_target_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.pdu_timeout_ms = PDU_TIMEOUT_FOR_TEST_MS;
+    tc_target tt;
+    if (!tap_ok(tc_target_start(&tt, &cfg) == 0, "target with a short PDU timeout starts"))
+        return;
+    pair p;
+    if (open_pair(tt.port, &p, NULL)) {
+        mc_pdu n;
+        tc_request(&p.bad, &n, MC_OP_NOP_OUT, false);
+        tc_send_raw(&p.bad, n.bhs, MC_BHS_LEN / 2);
+        mc_pdu_free(&n);
+        tap_ok(tc_wait_closed(&p.bad, TC_WAIT_MS), "a PDU left half sent ends the connection");
+        close_pair(&p);
+    }
+    tc_target_stop(&tt);
+}
+
 int main(void)
 {
     tc_target tt;
@@ -271,5 +294,6 @@ int main(void)
     header_digest(tt.port, true);
     data_digest(tt.port);
     tc_target_stop(&tt);
+    stalled_pdu();
     return tap_done();
 }

@@ -30,6 +30,7 @@ typedef struct mc_target_config {
     int mutant;                  /* an mc_mutant value; 0 = conformant */
     int log_level;               /* 0 errors only, 1 protocol events, 2 every PDU */
     unsigned login_timeout_ms;   /* 0 = default */
+    unsigned pdu_timeout_ms;     /* the rest of a begun PDU must arrive within; 0 = default */
     unsigned nop_interval_ms;    /* idle time before a NOP-In ping, and its answer's deadline;
                                     0 = the target sends no pings */
     FILE *log;                   /* NULL = stderr */

@@ -15,6 +15,7 @@
 
 #define TGT_QUEUE_DEPTH 32u            /* commands the window admits: MaxCmdSN - ExpCmdSN + 1 */
 #define TGT_LOGIN_TIMEOUT_MS 15000u    /* a connection must reach full feature phase by then */
+#define TGT_PDU_TIMEOUT_MS 30000u      /* the rest of a begun PDU must arrive by then */
 #define TGT_LOGIN_DATA_MAX 8192u       /* data segment limit during login (RFC 7143 13.12) */
 #define TGT_OUR_MRDSL 262144u          /* the MaxRecvDataSegmentLength we declare */
 #define TGT_EDTL_MAX (16u << 20)       /* largest transfer one command may ask of us */
@@ -152,6 +153,7 @@ typedef struct tgt_conn {
     struct tgt_login *login;
     uint64_t login_deadline_ms;
     uint64_t last_rx_ms;        /* when the peer last sent anything */
+    uint64_t partial_since_ms;  /* when the unfinished PDU in rbuf began, 0 = none */
     uint32_t nop_ttt;           /* TTT of our NOP-In ping awaiting its NOP-Out, 0 = none */
     uint64_t nop_sent_ms;
     /* Text exchange in full feature phase (6.6, 11.10) */
@@ -175,6 +177,7 @@ struct mc_target {
     int log_level;
     unsigned login_timeout_ms;
     unsigned nop_interval_ms;
+    unsigned pdu_timeout_ms;
     FILE *log;
     mc_lun_set *luns;
     uint16_t lun_ids[MC_TARGET_MAX_LUNS];

@@ -165,6 +165,7 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
     t->log_level = cfg->log_level;
     t->login_timeout_ms = cfg->login_timeout_ms ? cfg->login_timeout_ms : TGT_LOGIN_TIMEOUT_MS;
     t->nop_interval_ms = cfg->nop_interval_ms;
+    t->pdu_timeout_ms = cfg->pdu_timeout_ms ? cfg->pdu_timeout_ms : TGT_PDU_TIMEOUT_MS;
     t->log = cfg->log;
     t->next_tsih = 1;
     if (!t->host || !t->iqn || (cfg->chap_user && (!t->chap_user || !t->chap_secret)) ||
@@ -438,6 +439,10 @@ static void on_readable(tgt_conn *c)
     c->rlen += (size_t)n;
     c->last_rx_ms = tgt_now_ms();
     consume(c);
+    if (c->rlen == 0)
+        c->partial_since_ms = 0;
+    else if (c->partial_since_ms == 0)
+        c->partial_since_ms = c->last_rx_ms;  /* a PDU has begun; its rest must follow in time */
 }
 
 static void on_writable(tgt_conn *c)
@@ -454,6 +459,16 @@ static void on_writable(tgt_conn *c)
     c->woff = c->wlen = 0;
     if (c->closing)
         tgt_conn_close(c, "done");
+}
+
+/* Lowers *timeout_ms (negative: none yet) so that poll wakes at deadline (0: no deadline). */
+static void wake_by(int *timeout_ms, uint64_t deadline, uint64_t now)
+{
+    if (deadline == 0)
+        return;
+    uint64_t left = deadline > now ? deadline - now : 0;
+    if (*timeout_ms < 0 || left < (uint64_t)*timeout_ms)
+        *timeout_ms = (int)left;
 }
 
 int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
@@ -479,12 +494,11 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
             pf[k].events |= POLLIN;
         if (c->wlen > c->woff)
             pf[k].events |= POLLOUT;
-        if (c->phase == PHASE_LOGIN && c->login_deadline_ms > now &&
-            (timeout_ms < 0 || c->login_deadline_ms - now < (uint64_t)timeout_ms))
-            timeout_ms = (int)(c->login_deadline_ms - now);
-        uint64_t nd = tgt_nop_deadline(c);
-        if (nd && (timeout_ms < 0 || nd <= now || nd - now < (uint64_t)timeout_ms))
-            timeout_ms = nd <= now ? 0 : (int)(nd - now);
+        if (c->phase == PHASE_LOGIN)
+            wake_by(&timeout_ms, c->login_deadline_ms, now);
+        if (c->partial_since_ms)
+            wake_by(&timeout_ms, c->partial_since_ms + t->pdu_timeout_ms, now);
+        wake_by(&timeout_ms, tgt_nop_deadline(c), now);
         who[k++] = c;
     }
     size_t mg_first = k;  /* the multicast group sockets follow the connections */
@@ -520,6 +534,9 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         if (c->phase == PHASE_LOGIN && now >= c->login_deadline_ms && !c->dead) {
             tgt_log(c, 0, "login not completed within %u ms", t->login_timeout_ms);
             tgt_conn_close(c, "login timeout");
+        } else if (c->partial_since_ms && now >= c->partial_since_ms + t->pdu_timeout_ms && !c->dead) {
+            tgt_log(c, 0, "%zu bytes of a PDU, the rest not sent within %u ms", c->rlen, t->pdu_timeout_ms);
+            tgt_conn_close(c, "PDU timeout");
         } else if (!c->dead) {
             tgt_nop_tick(c, now);
         }

@@ -166,7 +166,9 @@ int mc_mirror_login(mc_mirror *m, char *res, size_t reslen)
         mm_target *t = &m->tg[i];
         if (t->up)
             continue;
+        /* §2: every byte solicited by an R2T, so no immediate or unsolicited data is offered */
         mc_ini_params p = {.initiator_name = m->o.initiator_name, .target_name = t->iqn,
+                           .no_immediate_data = true, .initial_r2t = true,
                            .error_recovery_level = m->o.recovery == MC_RECOVERY_FIG7 ? 1u : 0u};
         memcpy(p.isid, m->isid, sizeof(p.isid));
         mc_ini_free(t->ini);
@@ -174,7 +176,7 @@ int mc_mirror_login(mc_mirror *m, char *res, size_t reslen)
         char err[256] = "";
         uint64_t dl = mc_ini_deadline(MM_LOGIN_MS);
         if (!t->ini || mc_ini_connect(t->ini, t->host, t->port, dl, err, sizeof(err)) != MC_INI_OK ||
-            mm_login(t->ini, dl, err, sizeof(err)) != MC_INI_OK || local_addr(mm_fd(t->ini), &t->local) != 0) {
+            mc_ini_login(t->ini, dl, err, sizeof(err)) != MC_INI_OK || local_addr(mm_fd(t->ini), &t->local) != 0) {
             at += (size_t)snprintf(res + at, at < reslen ? reslen - at : 0, " %s:failed(%s)", t->name,
                                    t->ini ? err : "out of memory");
             rc = -1;
@@ -193,7 +195,7 @@ int mc_mirror_logout(mc_mirror *m, char *res, size_t reslen)
     for (size_t i = 0; i < m->ntg; i++)
         if (m->tg[i].up) {
             char err[128];
-            mm_logout(m->tg[i].ini, mc_ini_deadline(MM_TEXT_MS), err, sizeof(err));
+            mc_ini_logout(m->tg[i].ini, mc_ini_deadline(MM_TEXT_MS), err, sizeof(err));
             m->tg[i].up = false;
         }
     snprintf(res, reslen, "logout");

@@ -82,8 +82,5 @@ int mm_fd(const mc_ini *ini);
  * target whose session has input (or buffered input), -1 on timeout. */
 int mm_wait_any(mc_mirror *m, const bool *want, uint64_t deadline);
 uint32_t mm_next_group_itt(mc_mirror *m);
-/* mirror_login.c: a Normal session to Full Feature Phase (operational stage only). */
-int mm_login(mc_ini *ini, uint64_t deadline, char *err, size_t errlen);
-int mm_logout(mc_ini *ini, uint64_t deadline, char *err, size_t errlen);
 
 #endif

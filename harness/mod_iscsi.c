@@ -245,10 +245,12 @@ static int cmd_send(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const ob
                 mc_iscsi_error(interp, "USAGE", "LUN %d outside 0-%u", lun, MC_ISCSI_LUN_MAX);
                 goto out;
             }
-            if (mc_field_applies(MC_F_LUN, op)) {
-                mc_pdu_set(&p, MC_F_LUN, mc_lun_encode((uint16_t)lun));
-                given[MC_F_LUN] = true;
+            if (!mc_field_applies(MC_F_LUN, op)) {
+                mc_iscsi_error(interp, "USAGE", "opcode 0x%02x has no LUN field", op);
+                goto out;
             }
+            mc_pdu_set(&p, MC_F_LUN, mc_lun_encode((uint16_t)lun));
+            given[MC_F_LUN] = true;
         } else if (strcmp(a, "-digest-corrupt") == 0 && has_arg) {
             const char *w = Tcl_GetString(objv[++i]);
             if (strcmp(w, "header") == 0)

@@ -113,6 +113,13 @@ int main(void)
     tap_is_mem(got.data, "abc", 3, "data segment");
     mc_pdu_free(&got);
     tap_is_str(evs("dict get $d dir"), "out", "send returns the PDU dict");
+    tap_is_int(ev("iscsi send $c nop-out I 1 data_segment_length 100 -data abc", &r), TCL_OK, "lying length sent: %s", r);
+    n = read_n(fd, buf, MC_BHS_LEN + 4);
+    mc_pdu_init(&got, MC_OP_NOP_OUT);
+    memcpy(got.bhs, buf, MC_BHS_LEN);
+    tap_is_int((long long)mc_pdu_get(&got, MC_F_DSL), 100, "an explicit data_segment_length is sent as given");
+    tap_is_int((long long)n, MC_BHS_LEN + 4, "with only the real data behind it");
+    tap_is_int(ev("iscsi send $c logout -lun 1", &r), TCL_ERROR, "-lun on an opcode without a LUN is refused");
     tap_is_str(evs("dict get [iscsi state $c] cmdsn"), "2", "a non-immediate command advances CmdSN");
 
     /* The peer answers with a NOP-In, then a Reject that quotes a header. */
@@ -149,7 +156,7 @@ int main(void)
     tap_is_int(ev("set j [iscsi recv $c -timeout 1000]", &r), TCL_OK, "the unmatched Reject stayed queued");
     tap_is_str(evs("list [dict get $j reason] [dict get $j rejected opcode] [dict get $j rejected itt]"), "5 15 7",
                "Reject decoded with the quoted header");
-    tap_is_str(evs("llength [iscsi history $c]"), "3", "history holds both directions");
+    tap_is_str(evs("llength [iscsi history $c]"), "4", "history holds both directions");
 
     /* Capture: a second connection opened after `iscsi pcap open` is written to the file. */
     char path[] = "/tmp/mc_test_iscsi_cmd_XXXXXX";

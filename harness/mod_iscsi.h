@@ -98,7 +98,7 @@ int mc_hex_decode(Tcl_Interp *interp, const char *hex, uint8_t *out, size_t max,
 int mc_iscsi_send_built(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const bool given[MC_F_COUNT],
                         const mc_wire_opts *o);
 
-/* Composite exchanges (mod_iscsi_flows.c). */
+/* Composite exchanges (mod_iscsi_login.c, mod_iscsi_text.c, mod_iscsi_scsi.c). */
 int mc_iscsi_login_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);
 int mc_iscsi_text_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);
 int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);

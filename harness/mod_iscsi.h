@@ -81,6 +81,10 @@ int mc_iconn_expect(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *pred, int timeout_
 Tcl_WideInt mc_now_us(void);
 int mc_iscsi_error(Tcl_Interp *interp, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A millisecond count in 0..MC_ISCSI_MAX_TIMEOUT_MS (mod_iscsi.c). */
+int mc_iscsi_get_ms(Tcl_Interp *interp, Tcl_Obj *o, int *ms);
+/* `iscsi fault C ...` (mod_iscsi_fault.c). */
+int mc_iscsi_fault_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);
 uint32_t mc_iconn_alloc_itt(mc_iconn *c);
 
 /* PDUs as Tcl values (mod_iscsi_dict.c). */

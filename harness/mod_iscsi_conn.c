@@ -245,8 +245,12 @@ int mc_iconn_send_pdu(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const mc_wire_
         note_fault(d, f.kinds);
     Tcl_ListObjAppendElement(NULL, c->history, d);
     int rc = TCL_OK;
-    if (f.kinds & MC_FAULT_DELAY)
-        sleep_ms(f.delay_ms);
+    if (f.kinds & MC_FAULT_DELAY) {
+        /* An injected delay never outlasts the vector's own deadline. */
+        Tcl_WideInt cap = interp_limit_left(c, (Tcl_WideInt)f.delay_ms * US_PER_MS);
+        if (cap > 0)
+            sleep_ms((uint32_t)(cap / US_PER_MS));
+    }
     if (!(f.kinds & MC_FAULT_DROP)) {
         if (f.kinds & MC_FAULT_CORRUPT)
             wire[f.corrupt_at] ^= f.corrupt_xor;

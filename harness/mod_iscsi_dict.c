@@ -17,11 +17,6 @@
 #define SENSE_DESC_KEY 1u
 #define SENSE_DESC_ASC 2u
 #define SENSE_DESC_ASCQ 3u
-/* LUN structure (SAM-5 4.7): peripheral addressing for 0-255, flat space up to 16383. */
-#define LUN_PERIPHERAL_MAX 0xffu
-#define LUN_FLAT_MAX 0x3fffu
-#define LUN_FLAT_METHOD 0x40u
-#define LUN_FIRST_LEVEL_SHIFT 48u
 
 /* Short names vectors may use for opcodes; the long names come from mc_opcode_name. */
 static const struct {
@@ -56,14 +51,6 @@ int mc_opcode_from_obj(Tcl_Interp *interp, Tcl_Obj *o, uint8_t *op)
     Tcl_SetObjResult(interp, msg);
     Tcl_SetErrorCode(interp, "MIRRORCERT", "USAGE", Tcl_GetString(msg), (char *)NULL);
     return TCL_ERROR;
-}
-
-uint64_t mc_lun_encode(uint32_t lun)
-{
-    if (lun <= LUN_PERIPHERAL_MAX)
-        return (uint64_t)lun << LUN_FIRST_LEVEL_SHIFT;
-    uint64_t flat = (uint64_t)(LUN_FLAT_METHOD | ((lun >> 8) & 0x3fu)) << 8 | (lun & 0xffu);
-    return (lun <= LUN_FLAT_MAX ? flat : 0) << LUN_FIRST_LEVEL_SHIFT;
 }
 
 static void put(Tcl_Obj *d, const char *k, Tcl_Obj *v)

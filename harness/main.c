@@ -6,12 +6,15 @@
 #include <tcl.h>
 
 #include "initiator_cli.h"
+#include "junit_merge.h"
 #include "modules.h"
 #include "target.h"
 
 /* The exit status of a usage or environment error (README.md, "Running a suite"); the others
  * come from harness/tcl/main.tcl. */
 enum { MC_EXIT_USAGE = 2 };
+/* Room for one error message with a file name or two in it. */
+enum { MC_ERR_LEN = 1024 };
 
 /* The source tree holding harness/tcl, conformance/ and vectors/; MIRRORCERT_HOME overrides it
  * so an installed or relocated program still finds its Tcl layer. */
@@ -21,6 +24,21 @@ enum { MC_EXIT_USAGE = 2 };
 #ifndef MC_VERSION
 #error "MC_VERSION must name the program version"
 #endif
+
+/* `merge-junit -o OUT IN...`: the shards' JUnit files as one (harness/report/junit_merge.h). */
+static int merge_junit(int argc, char **argv)
+{
+    if (argc < 3 || strcmp(argv[0], "-o") != 0) {
+        fprintf(stderr, "usage: mirrorcert merge-junit -o OUT.xml IN.xml... (see `mirrorcert help`)\n");
+        return MC_EXIT_USAGE;
+    }
+    char err[MC_ERR_LEN];
+    if (mc_junit_merge((const char *const *)argv + 2, (size_t)argc - 2, argv[1], err, sizeof err) != 0) {
+        fprintf(stderr, "mirrorcert: %s\n", err);
+        return MC_EXIT_USAGE;
+    }
+    return 0;
+}
 
 static int serve(int argc, char **argv)
 {
@@ -86,5 +104,7 @@ int main(int argc, char **argv)
         return serve(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "initiator") == 0)
         return mc_initiator_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "merge-junit") == 0)
+        return merge_junit(argc - 2, argv + 2);
     return harness(argc, argv);
 }

@@ -34,6 +34,9 @@ usage: mirrorcert COMMAND [options]
                       when every verdict is pass, n/a or an expected failure, 1 when any
                       is fail, inconc or error, 2 on usage or environment errors
   list [PATTERN]      list suites and their vectors (ids matching the glob PATTERN)
+  merge-junit -o OUT IN...
+                      merge the JUnit files of a sharded run into one; exit 2 on an
+                      unreadable or malformed input or a testcase in two inputs
   serve iscsi-target --portal ADDR:PORT ...   run the reference iSCSI target
   initiator ...       the reference iSCSI initiator
   version             print the program version

@@ -120,6 +120,30 @@ done
 point "$(is "$(sort "$work/shard-ids" | tr '\n' ' ')" "$(sort -u "$work/shard-ids" | tr '\n' ' ')")" "no vector runs in two shards"
 point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 13)" "every selected vector runs in some shard"
 
+# --- merge-junit: two shards' JUnit files make the unsharded run's -------------------------
+for k in 1 2; do
+    run "$work/half$k" run --suite selftest --device selftest --seed 7 --shard "$k/2" --junit "$work/half$k.xml"
+done
+run "$work/merge" merge-junit -o "$work/merged.xml" "$work/half1.xml" "$work/half2.xml"
+point "$(is "$(rc "$work/merge")" 0)" "merge-junit joins the two shards' JUnit files"
+if [ -r "$xsd" ]; then
+    xmllint --noout --schema "$xsd" "$work/merged.xml" 2>"$work/merged-xmllint.err"
+    point $? "the merged JUnit XML validates against the strict Ant schema"
+else
+    echo "ok $((n = n + 1)) # SKIP no schema at $xsd"
+fi
+counts() { xmllint --xpath "concat(/testsuite/@tests, '/', /testsuite/@failures, '/', /testsuite/@errors, '/', /testsuite/@skipped)" "$1"; }
+point "$(is "$(counts "$work/merged.xml")" "$(counts "$work/all.xml")")" \
+    "the merged counts are the unsharded run's ($(counts "$work/merged.xml"))"
+point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 15)" "the merged file keeps all 15 testcases"
+run "$work/merge-dup" merge-junit -o "$work/dup.xml" "$work/half1.xml" "$work/half1.xml"
+point "$(is "$(rc "$work/merge-dup")" 2)" "a testcase in two inputs exits 2"
+point "$(has "$work/merge-dup.err" 'appears twice')" "and says which testcase"
+printf '<testsuite' >"$work/broken.xml"
+run "$work/merge-bad" merge-junit -o "$work/bad.xml" "$work/half1.xml" "$work/broken.xml"
+point "$(is "$(rc "$work/merge-bad")" 2)" "a malformed input exits 2"
+point "$(has "$work/merge-bad.err" "$work/broken.xml")" "and names the file"
+
 # --- seeds: a vector's seed depends on --seed and its id only -------------------------------
 seed_of() {
     run "$work/seed" run --suite selftest --device selftest --filter 'selftest.pass' --seed "$1" --report "$work/seed-report"

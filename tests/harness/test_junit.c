@@ -1,14 +1,13 @@
 /* The JUnit writer: output valid against the strict Ant schema whatever the strings hold,
  * counts derived from the cases, and invalid suites refused. */
 #include <libxml/parser.h>
-#include <libxml/xmlschemas.h>
-#include <libxml/xpath.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "junit.h"
+#include "junit_check.h"
 #include "tap.h"
 
 #ifndef MC_JUNIT_XSD
@@ -16,45 +15,6 @@
 #endif
 
 #define ERR_LEN 256
-
-/* 1 valid, 0 invalid, -1 the schema is not available. */
-static int validates(const char *path)
-{
-    if (access(MC_JUNIT_XSD, R_OK) != 0)
-        return -1;
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(MC_JUNIT_XSD);
-    xmlSchemaPtr schema = xmlSchemaParse(pc);
-    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-    int rc = xmlSchemaValidateFile(vc, path, 0);
-    xmlSchemaFreeValidCtxt(vc);
-    xmlSchemaFree(schema);
-    xmlSchemaFreeParserCtxt(pc);
-    return rc == 0;
-}
-
-/* The string value of an XPath expression over the file. */
-static char *xpath(const char *path, const char *expr)
-{
-    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-    if (doc == NULL)
-        return strdup("(unparsable)");
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    xmlChar *s = xmlXPathCastToString(obj);
-    char *out = strdup((const char *)s);
-    xmlFree(s);
-    xmlXPathFreeObject(obj);
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
-    return out;
-}
-
-static void is_xpath(const char *path, const char *expr, const char *want)
-{
-    char *got = xpath(path, expr);
-    tap_is_str(got, want, "%s", expr);
-    free(got);
-}
 
 int main(void)
 {
@@ -78,23 +38,23 @@ int main(void)
                                .system_out = hostile, .system_err = NULL};
     char err[ERR_LEN] = "";
     tap_is_int(mc_junit_write(&s, path, err, sizeof err), 0, "a suite with every outcome is written");
-    int v = validates(path);
+    int v = junit_validates(MC_JUNIT_XSD, path);
     if (v < 0)
         tap_skip(1, "the Ant JUnit schema is not at " MC_JUNIT_XSD);
     else
         tap_ok(v == 1, "it validates against the strict Ant schema despite control bytes and invalid UTF-8");
-    is_xpath(path, "string(/testsuite/@tests)", "4");
-    is_xpath(path, "string(/testsuite/@failures)", "1");
-    is_xpath(path, "string(/testsuite/@errors)", "1");
-    is_xpath(path, "string(/testsuite/@skipped)", "1");
-    is_xpath(path, "string(/testsuite/@time)", "1.523");
-    is_xpath(path, "string(/testsuite/@timestamp)", "1970-01-01T00:00:00");
-    is_xpath(path, "string(/testsuite/testcase[@name='v.pass']/@time)", "1.500");
-    is_xpath(path, "string(/testsuite/testcase[@name='v.fail']/failure/@type)", "fail");
-    is_xpath(path, "string(/testsuite/testcase[@name='v.error']/error/@message)",
+    junit_is_xpath(path, "string(/testsuite/@tests)", "4");
+    junit_is_xpath(path, "string(/testsuite/@failures)", "1");
+    junit_is_xpath(path, "string(/testsuite/@errors)", "1");
+    junit_is_xpath(path, "string(/testsuite/@skipped)", "1");
+    junit_is_xpath(path, "string(/testsuite/@time)", "1.523");
+    junit_is_xpath(path, "string(/testsuite/@timestamp)", "1970-01-01T00:00:00");
+    junit_is_xpath(path, "string(/testsuite/testcase[@name='v.pass']/@time)", "1.500");
+    junit_is_xpath(path, "string(/testsuite/testcase[@name='v.fail']/failure/@type)", "fail");
+    junit_is_xpath(path, "string(/testsuite/testcase[@name='v.error']/error/@message)",
              "bad \\x01 byte, colour, \\xff invalid, ]]> end");
-    is_xpath(path, "count(/testsuite/testcase[@name='v.na']/*)", "1");
-    is_xpath(path, "string(/testsuite/properties/property[@name='seed']/@value)", "42");
+    junit_is_xpath(path, "count(/testsuite/testcase[@name='v.na']/*)", "1");
+    junit_is_xpath(path, "string(/testsuite/properties/property[@name='seed']/@value)", "42");
 
     const struct mc_junit_case dup[] = {cases[0], cases[0]};
     s.cases = dup, s.ncases = 2;

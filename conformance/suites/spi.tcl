@@ -5,6 +5,7 @@ suite spi {
     summary "Silent mirroring on parallel SCSI: discovery, leader, switch roles, release, status, retransfer, VCD"
     version 1
     pics spi
+    device spi-sim
     vectors {vectors/spi/*.tcl}
     helpers {vectors/spi/lib/*.tcl}
 }

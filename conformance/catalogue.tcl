@@ -41,6 +41,9 @@ proc ::mc::catalogue::load {dir} {
 proc ::mc::catalogue::Claimset {id opts} {
     variable cat
     variable set_id $id
+    if {[dict exists $cat sets $id]} {
+        dict lappend cat errors "claimset $id declared twice"
+    }
     dict set cat sets $id $opts
 }
 
@@ -50,6 +53,11 @@ proc ::mc::catalogue::Claim {child id opts body} {
     variable set_id
     if {[dict exists $cat claims $id]} {
         dict lappend cat errors "claim $id declared twice"
+    }
+    # kind and depends are what the reports and coverage rely on: a claim without them is broken.
+    if {[llength $opts] % 2 || ![dict exists $opts kind] || ![dict exists $opts depends]} {
+        dict lappend cat errors "claim $id: options are not a key/value list with kind and depends"
+        return
     }
     dict set cat claims $id [dict merge {kind {} depends {} note {}} $opts \
         [dict create set [lindex [split $id :] 0] elements {}]]
@@ -66,6 +74,9 @@ proc ::mc::catalogue::Element {id args} {
     if {$current eq "" || [llength $args] % 2} {
         dict lappend cat errors "element $id: outside a claim or with an odd key/value list"
         return
+    }
+    if {[dict size $args] * 2 != [llength $args]} {
+        dict lappend cat errors "element $id: a key given twice"
     }
     dict set cat elements $id [dict merge {role {} text {} observe {}} $args [dict create claim $current]]
     set elements [dict get $cat claims $current elements]

@@ -157,7 +157,7 @@ vector mcast.neg.unsolicited {
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
     set bs [mc-block [lindex $conns 0]]
-    set burst [pixit mcast-burst]
+    set burst [mc-burst [lindex $conns 0]]
     set len [expr {2 * $burst}]
     set data [mc-pattern $len 32]
     set itt [mc-itt]

@@ -5,7 +5,7 @@
 
 # Waits for a SCSI Response of itt on c, long enough for the registered DataTimeout to run out.
 proc mc-rx-after-timeout {c itt clause what} {
-    return [mc-rx $c [list opcode 0x21 itt $itt] $clause $what [expr {[mc-wait] + 4 * [mc-data-timeout]}]]
+    return [mc-rx $c [list opcode 0x21 itt $itt] $clause $what [expr {[mc-wait] + 4 * [mc-registered-timeout]}]]
 }
 
 vector mcast.recovery.fig7-recovery-r2t {
@@ -25,7 +25,7 @@ vector mcast.recovery.fig7-recovery-r2t {
     set w [mc-group-write $g $conns [mc-vlun] 1300 $data -skip {1} -respond 0 -seg $bs]
     set itt [dict get $w itt]
     foreach c $conns {
-        set r [mc-rx $c [list opcode 0x31 itt $itt r2tsn 1] 000:13(i) "recovery R2T" [expr {[mc-wait] + 4 * [mc-data-timeout]}]]
+        set r [mc-rx $c [list opcode 0x31 itt $itt r2tsn 1] 000:13(i) "recovery R2T" [expr {[mc-wait] + 4 * [mc-registered-timeout]}]]
         # DataSN 2 and 3 followed a gap, so rule 7 of §8 dropped them too: the whole rest is missing.
         check pdu $r [list buffer_offset $bs ddtl [expr {3 * $bs}] lun [iscsi lun [mc-vlun]]] -clause 000:1(d)
         check true {[dict get $r ttt] != 0xffffffff} -message "recovery R2T with the reserved TTT" -clause RFC7143:11.8.3

@@ -11,14 +11,15 @@ vector mcast.write.r2t-per-target {
     mc-register-all $conns [mc-vlun]
     set bs [mc-block [lindex $conns 0]]
     set w [mc-group-write $g $conns [mc-vlun] 100 [mc-pattern [expr {4 * $bs}] 10]]
+    set burst [mc-burst [lindex $conns 0]]
     set ttts {}
     foreach c $conns {
         set r2t [lindex [dict get $w r2ts $c] 0]
         check pdu $r2t [list opcode 0x31 F 1 itt [dict get $w itt] lun [iscsi lun [mc-vlun]] r2tsn 0 buffer_offset 0 \
             data_segment_length 0] -clause 000:1(d)
         check true {[dict get $r2t ttt] != 0xffffffff} -message "R2T with the reserved TTT" -clause RFC7143:11.8.3
-        check true {[dict get $r2t ddtl] > 0 && [dict get $r2t ddtl] <= [pixit mcast-burst]} \
-            -message "DDTL [dict get $r2t ddtl] outside 1..GroupBurst [pixit mcast-burst]" -clause 000:1(d)
+        check true {[dict get $r2t ddtl] > 0 && [dict get $r2t ddtl] <= $burst} \
+            -message "DDTL [dict get $r2t ddtl] outside 1..GroupBurst $burst" -clause 000:1(d)
         set rsp [dict get $w rsp $c]
         check eq [dict get $rsp statsn] [dict get $r2t statsn] -field "statsn (R2T does not advance it)" -clause RFC7143:11.8.3
         lappend ttts [dict get $r2t ttt]
@@ -33,17 +34,18 @@ vector mcast.write.burst-plan {
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
     set bs [mc-block [lindex $conns 0]]
-    set len [expr {3 * [pixit mcast-burst] + 2 * $bs}]
+    set burst [mc-burst [lindex $conns 0]]
+    set len [expr {3 * $burst + 2 * $bs}]
     set data [mc-pattern $len 11]
     set blocks [expr {$len / $bs}]
     set w [mc-group-write $g $conns [mc-vlun] 200 $data]
     foreach c $conns {
         set k 0
         foreach r [dict get $w r2ts $c] {
-            check pdu $r [list r2tsn $k buffer_offset [expr {$k * [pixit mcast-burst]}]] -clause 000:1(d)
+            check pdu $r [list r2tsn $k buffer_offset [expr {$k * $burst}]] -clause 000:1(d)
             incr k
         }
-        check eq $k 4 -field "R2Ts for [expr {$len}] bytes at GroupBurst [pixit mcast-burst]" -clause 000:1(d)
+        check eq $k 4 -field "R2Ts for [expr {$len}] bytes at GroupBurst $burst" -clause 000:1(d)
         check eq [dict get $w rsp $c expdatasn] 4 -field "expdatasn (R2Ts sent)" -clause RFC7143:11.4.8
         mc-same [mc-read $c 200 $blocks] $data -field "LUN [pixit lun] after a multi-burst group WRITE" -clause 000:1(e)
     }

@@ -372,7 +372,7 @@ proc mc-same {seen want args} {
 # Response arrives; returns that response. Fails after 32 rounds.
 proc mc-serve-recovery {c itt v data clause} {
     for {set round 0} {$round < 32} {incr round} {
-        set p [mc-rx $c [list itt $itt] $clause "recovery R2T or status" [expr {[mc-wait] + 4 * [mc-data-timeout]}]]
+        set p [mc-rx $c [list itt $itt] $clause "recovery R2T or status" [expr {[mc-wait] + 4 * [mc-registered-timeout]}]]
         if {[dict get $p opcode] == 0x21} {
             return $p
         }
@@ -384,4 +384,18 @@ proc mc-serve-recovery {c itt v data clause} {
         }
     }
     fail "no status after 32 recovery rounds" -clause $clause
+}
+
+# The burst size B of the registration on c (§5.2): PIXIT mcast-burst in the standard dialect;
+# the literal dialect cannot say it, so min(262144, the session's MaxBurstLength) (§4.3).
+proc mc-burst {c} {
+    if {[mc-dialect] eq "literal"} {
+        return [expr {min(262144, [dict get [iscsi state $c] max_burst])}]
+    }
+    return [pixit mcast-burst]
+}
+
+# DataTimeout of the registrations (ms): PIXIT in the standard dialect, 2000 in the literal one.
+proc mc-registered-timeout {} {
+    return [expr {[mc-dialect] eq "literal" ? 2000 : [mc-data-timeout]}]
 }

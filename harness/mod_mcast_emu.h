@@ -37,6 +37,7 @@ typedef struct emu_script {
     unsigned erl_max;             /* ErrorRecoveryLevel the target accepts at most */
     unsigned timeout_ms;          /* DataTimeout override, 0: the registration's */
     unsigned r2t_delay_ms;        /* group tasks: first R2T this late (a slow member) */
+    unsigned reg_delay_ms;        /* mirror Text Responses this late (a slow registration) */
 } emu_script;
 
 enum { EMU_REG_OK = 0, EMU_REG_FAIL, EMU_REG_SILENT, EMU_REG_NOTUNDERSTOOD };
@@ -113,6 +114,9 @@ typedef struct emu_conn {
     unsigned nfence;
     uint32_t next_gsn;                 /* GSN expected next from this session (§6) */
     bool gsn_known;
+    mc_pdu delayed;               /* a Text Response held back by script, sent at delayed_at */
+    bool has_delayed;
+    double delayed_at;
     emu_task tasks[EMU_TASKS_MAX];
 } emu_conn;
 

@@ -23,6 +23,7 @@
 #define RCVBUF_BYTES (4 * 1024 * 1024)
 #define DEFAULT_PORT_STR "3260"
 #define STAGE_FFP 3u
+#define MS_PER_S 1000.0
 
 static void set_window(emu_conn *c, mc_pdu *p)
 {
@@ -490,6 +491,12 @@ void emu_text(mcm_emu *e, emu_target *t, emu_conn *c, const mc_pdu *p)
     mc_pdu_set(&r, MC_F_STATSN, c->statsn++);
     set_window(c, &r);
     mc_pdu_set_data(&r, b.data, b.len);
+    if (mirror && t->script.reg_delay_ms && !c->has_delayed) {
+        c->delayed = r;   /* ownership moves; emu_tick sends and frees it */
+        c->has_delayed = true;
+        c->delayed_at = mcm_now_s() + t->script.reg_delay_ms / MS_PER_S;
+        goto out;
+    }
     emu_send(e, t, c, &r);
     mc_pdu_free(&r);
 out:

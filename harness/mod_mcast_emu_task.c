@@ -98,6 +98,10 @@ void emu_conn_close(mcm_emu *e, emu_target *t, emu_conn *c)
     c->rbuf = NULL;
     for (unsigned i = 0; i < EMU_TASKS_MAX; i++)
         task_free(&c->tasks[i]);
+    if (c->has_delayed) {
+        mc_pdu_free(&c->delayed);
+        c->has_delayed = false;
+    }
     int ci = (int)(c - t->conns);
     for (unsigned i = 0; i < EMU_REGS_MAX; i++)   /* session loss drops its registrations (§7.4) */
         if (t->regs[i].used && t->regs[i].conn == ci)
@@ -667,6 +671,11 @@ void emu_tick(mcm_emu *e, emu_target *t, double now)
 {
     for (unsigned ci = 0; ci < EMU_CONNS_MAX; ci++) {
         emu_conn *c = &t->conns[ci];
+        if (c->fd >= 0 && c->has_delayed && c->delayed_at <= now) {
+            c->has_delayed = false;
+            emu_send(e, t, c, &c->delayed);
+            mc_pdu_free(&c->delayed);
+        }
         for (unsigned ki = 0; c->fd >= 0 && ki < EMU_TASKS_MAX; ki++) {
             emu_task *k = &c->tasks[ki];
             if (k->used && k->solicit_at > 0 && k->solicit_at <= now) {

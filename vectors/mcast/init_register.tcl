@@ -33,12 +33,41 @@ vector mcast.init.register-text {
 
 vector mcast.init.register-waits-for-all {
     claims {000:1(a) 000:15(a)(i)} role initiator requires {mcast-initiator}
-    summary "A target that never answers its registration is not a member: the initiator waits for every answer and names that target"
+    summary "The initiator waits for every member's registration answer: a slow member has answered before the first group WRITE reaches any member"
+} {
+    set late t[expr {[pixit mcast-members] - 1}]
+    set s [mi-start -script [list $late {register-delay-ms 300}]]
+    mi-ok $s [mi-register-line] 000:1(a)
+    mi-write-ok $s 10 [mc-pattern 512 9] 000:1(a)
+    set log [mi-log]
+    foreach name [mi-names $s] {
+        set answered {}
+        foreach r [mi-tcp-out $log $name 0x24] {
+            if {$answered eq ""} { set answered [dict get $r time] }
+        }
+        set first [lindex [mi-dgrams $log $name] 0]
+        check true {$answered ne ""} -message "$name never answered its registration (precondition)" -clause 000:1(a)
+        check true {$first ne ""} -message "no group datagram reached $name: the WRITE went out before its registration was complete" -clause 000:1(a)
+        check true {[dict get $first time] > $answered} \
+            -message "a group datagram reached $name before it had answered its registration" -clause 000:1(a)
+    }
+}
+
+vector mcast.init.register-silent-member {
+    claims {000:1(a) 000:15(a)(i)} role initiator requires {mcast-initiator}
+    summary "A target that never answers its registration is not a member: the result names it, and writes go to the members that answered"
 } {
     set late t[expr {[pixit mcast-members] - 1}]
     set s [mi-start -script [list $late {register silent}]]
     set r [mi-cmd $s [mi-register-line] 000:1(a)]
     check match *$late* [lindex $r 1] -field "registration result (names the silent target)" -clause 000:1(a)
+    set data [mc-pattern 1024 10]
+    mi-write-ok $s 12 $data 000:1(a)
+    foreach name [mi-names $s] {
+        if {$name ne $late} {
+            mc-same [mcast emulate read $name [pixit lun] 12 2] $data -field "LUN of member $name" -clause 000:1(a)
+        }
+    }
 }
 
 vector mcast.init.register-notunderstood {

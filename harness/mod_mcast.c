@@ -301,7 +301,7 @@ static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
         return mcm_error(interp, "a datagram holds 1..%u PDUs, not %d", MCM_PDUS_MAX, npdu);
     mcm_hdr h = {.magic = MCM_MAGIC, .version = MCM_VERSION, .isid = (uint64_t)isid & MCM_ISID_MASK,
                  .pdu_count = (uint16_t)npdu, .gsn = g->gsn};
-    bool gsn_given = false, count_given = false, plen_given = false, crc_given = false, crc_bad = false;
+    bool gsn_given = false, plen_given = false, crc_given = false, crc_bad = false;
     Tcl_WideInt truncate_to = -1, trailing = 0;
     const char *from = NULL;
     for (int i = 5; i + 1 < objc; i += 2) {
@@ -328,7 +328,6 @@ static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
             h.reserved = (uint8_t)v;
         } else if (strcmp(a, "-pdu-count") == 0) {
             h.pdu_count = (uint16_t)v;
-            count_given = true;
         } else if (strcmp(a, "-payload-length") == 0) {
             h.payload_length = (uint32_t)v;
             plen_given = true;
@@ -345,7 +344,6 @@ static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
             return mcm_error(interp, "unknown mcast send option %s", a);
         }
     }
-    (void)count_given;
     uint8_t *dg = malloc(MCM_DGRAM_MAX);
     mc_pdu first;
     mc_pdu_init(&first, MC_OP_NOP_OUT);

@@ -32,7 +32,7 @@ static const char *const counter_names[] = {EMU_COUNTERS(EMU_CTR_NAME)};
 void emu_record(mcm_emu *e, unsigned target, char via, bool outbound, const struct sockaddr_in *src,
                 const struct sockaddr_in *dst, const uint8_t *bytes, size_t len, const char *note)
 {
-    if (e->nlog >= EMU_LOG_MAX) {
+    if (e->nlog >= EMU_LOG_MAX || len > EMU_LOG_BYTES_MAX - e->log_bytes) {
         e->lost++;
         return;
     }
@@ -64,6 +64,7 @@ void emu_record(mcm_emu *e, unsigned target, char via, bool outbound, const stru
         }
         memcpy(r->bytes, bytes, len);
         r->len = len;
+        e->log_bytes += len;
     }
     snprintf(r->note, sizeof r->note, "%s", note ? note : "");
     e->nlog++;
@@ -131,8 +132,8 @@ static void accept_conn(mcm_emu *e, emu_target *t)
         c->peer = peer;
         c->rbuf = rb;
         c->rcap = READ_CHUNK;
-        c->peer_mrdsl = 8192u;   /* RFC 7143 13.12 default until declared */
-        c->ttt_next = 0x1000u * (t->idx + 1);
+        c->peer_mrdsl = EMU_DEFAULT_MRDSL;
+        c->ttt_next = EMU_TTT_SPAN * (t->idx + 1);   /* distinct TTTs per target ease reading logs */
         emu_record(e, t->idx, 'e', false, &peer, &t->addr, NULL, 0, "connection accepted");
         return;
     }
@@ -527,6 +528,7 @@ static int log_cmd(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv
         for (size_t i = 0; i < e->nlog; i++)
             free(e->log[i].bytes);
         e->nlog = e->flushed = 0;
+        e->log_bytes = 0;
     }
     pthread_mutex_unlock(&e->lock);
     Tcl_SetObjResult(interp, l);

@@ -22,6 +22,9 @@
 #define EMU_EDTL_MAX (4u * 1024u * 1024u)   /* largest WRITE an emulated target takes */
 #define EMU_RECV_MAX (1u << 20)             /* bytes buffered per connection before a PDU completes */
 #define EMU_MRDSL 65536u          /* MaxRecvDataSegmentLength the emulated targets declare */
+#define EMU_DEFAULT_MRDSL 8192u   /* the initiator's MaxRecvDataSegmentLength until declared (RFC 7143 13.12) */
+#define EMU_TTT_SPAN 0x1000u      /* TTTs of target k start at (k + 1) x this */
+#define EMU_LOG_BYTES_MAX (64u * 1024u * 1024u)   /* bytes of PDUs and datagrams the log keeps */
 #define EMU_LOG_MAX 20000u        /* records kept; later ones are counted, not stored */
 #define EMU_RECOVERY_TRIES 3u     /* recovery R2Ts per range before giving up (§7.1) */
 #define EMU_FENCES_MAX 8u         /* fenced group tags kept per session (GroupTasks default, §7.3) */
@@ -153,6 +156,7 @@ struct mcm_emu {
     unsigned n;
     emu_rec *log;
     size_t nlog, caplog, lost, flushed;
+    size_t log_bytes;             /* bytes held by the records, at most EMU_LOG_BYTES_MAX */
     mc_pcap *pcap;
     mc_pcap_flow flows[EMU_TARGETS_MAX * EMU_CONNS_MAX];   /* TCP flows written to the capture */
     size_t nflows;

@@ -42,6 +42,9 @@
 #define OP_WRITE16 0x8au
 #define OP_SAI16 0x9eu
 #define SA_READ_CAP16 0x10u
+#define SA_MASK 0x1fu                /* service action bits of byte 1 (SPC-4 4.2.5) */
+#define READ_CAP16_LEN 32u
+#define INQ_NO_LUN 0x7fu             /* peripheral qualifier 011b, type 1fh: no LUN here (SPC-4 6.6.2) */
 #define OP_REPORT_LUNS 0xa0u
 #define INQUIRY_LEN 36u
 #define LOGOUT_RSP_OK 0u
@@ -387,7 +390,7 @@ static void scsi_unicast(mcm_emu *e, emu_target *t, emu_conn *c, const mc_pdu *p
         respond(e, t, c, itt, ST_GOOD, 0, 0, 0, 0);
         return;
     case OP_INQUIRY:
-        buf[0] = li < 0 ? 0x7f : 0;   /* peripheral qualifier 011b: no LUN here (SPC-4 6.6.2) */
+        buf[0] = li < 0 ? INQ_NO_LUN : 0;
         buf[2] = 6;                   /* SPC-4 */
         buf[3] = 2;
         buf[4] = INQUIRY_LEN - 5;
@@ -400,10 +403,10 @@ static void scsi_unicast(mcm_emu *e, emu_target *t, emu_conn *c, const mc_pdu *p
         data_in(e, t, c, itt, buf, 8, edtl);
         return;
     case OP_SAI16:
-        if ((cdb[1] & 0x1f) == SA_READ_CAP16) {
+        if ((cdb[1] & SA_MASK) == SA_READ_CAP16) {
             put_be(buf, t->blocks - 1, 8);
             put_be(buf + 8, MCM_BLOCK, 4);
-            data_in(e, t, c, itt, buf, 32, edtl);
+            data_in(e, t, c, itt, buf, READ_CAP16_LEN, edtl);
             return;
         }
         break;

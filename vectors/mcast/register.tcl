@@ -46,7 +46,7 @@ vector mcast.register.igmp-join {
     summary "Registration makes each target join the group: the host's memberships of the group grow by one per target"
 } {
     set conns [mc-sessions]
-    set before [mc-igmp-users [mc-group]]
+    set before [mc-igmp-base [mc-group]]
     mc-register-all $conns [mc-vlun]
     set after [mc-igmp-users [mc-group]]
     check eq [expr {$after - $before}] [llength $conns] -field "new memberships of [mc-group]" -clause 000:10

@@ -65,7 +65,7 @@ vector mcast.terminate.leave-last {
 } {
     set conns [mc-sessions]
     set other [expr {[mc-vlun] + 1}]
-    set base [mc-igmp-users [mc-group]]
+    set base [mc-igmp-base [mc-group]]
     mc-register-all $conns [mc-vlun]
     mc-register-all $conns $other
     set joined [mc-igmp-users [mc-group]]
@@ -107,7 +107,7 @@ vector mcast.terminate.session-loss {
     summary "A session that logs out drops its registrations: the target leaves the group (§7.4)"
 } {
     set conns [mc-sessions]
-    set base [mc-igmp-users [mc-group]]
+    set base [mc-igmp-base [mc-group]]
     mc-register-all $conns [mc-vlun]
     foreach c $conns {
         set out [iscsi send $c logout reason_code 0]

@@ -399,3 +399,14 @@ proc mc-burst {c} {
 proc mc-registered-timeout {} {
     return [expr {[mc-dialect] eq "literal" ? 2000 : [mc-data-timeout]}]
 }
+
+# The group's memberships once the previous vector's sessions, closed as it ended, have been
+# dropped by the targets (they leave asynchronously): polls up to the quiet time for none.
+proc mc-igmp-base {group} {
+    set users [mc-igmp-users $group]
+    for {set waited 0} {$users > 0 && $waited < [mc-quiet]} {incr waited 50} {
+        after 50
+        set users [mc-igmp-users $group]
+    }
+    return $users
+}

@@ -17,7 +17,6 @@
 #include "mod_iscsi.h"
 
 #define ASSOC_KEY "mirrorcert::mcast"
-#define ISCSI_ASSOC_KEY "mirrorcert::iscsi"
 #define RCVBUF_BYTES (4 * 1024 * 1024)   /* room for a burst of group traffic between drains */
 #define TTL_DEFAULT 1                    /* the link (§3, PIXIT mcast-ttl) */
 #define TTL_MAX 255
@@ -658,9 +657,7 @@ static int cmd_isid(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     if (objc != 3 && objc != 4)
         return mcm_error(interp, "usage: mcast isid CONN ?ISID?");
-    mc_iscsi_mod *im = NULL;
-    for (Tcl_Interp *i = interp; i && !im; i = Tcl_GetMaster(i))
-        im = Tcl_GetAssocData(i, ISCSI_ASSOC_KEY, NULL);
+    mc_iscsi_mod *im = mcm_iscsi_of(interp);
     Tcl_HashEntry *e = im ? Tcl_FindHashEntry(&im->conns, Tcl_GetString(objv[2])) : NULL;
     if (!e)
         return mcm_error(interp, "no iscsi connection \"%s\"", Tcl_GetString(objv[2]));

@@ -74,6 +74,8 @@ int mcm_pdu_from_list(Tcl_Interp *interp, Tcl_Obj *spec, mc_pdu *p, bool *keep_l
 
 /* The capture of an interp (or its nearest parent), owned by the `iscsi` module. */
 mc_pcap *mcm_pcap_for(Tcl_Interp *interp);
+/* The `iscsi` module state of an interp or its nearest parent, NULL without one. */
+struct mc_iscsi_mod *mcm_iscsi_of(Tcl_Interp *interp);
 int mcm_error(Tcl_Interp *interp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 double mcm_now_s(void);
 int mcm_parse_addr(const char *s, struct in_addr *out);

@@ -237,6 +237,16 @@ out:
     return rc;
 }
 
+struct mc_iscsi_mod *mcm_iscsi_of(Tcl_Interp *interp)
+{
+    for (Tcl_Interp *i = interp; i; i = Tcl_GetMaster(i)) {
+        mc_iscsi_mod *m = Tcl_GetAssocData(i, ISCSI_ASSOC_KEY, NULL);
+        if (m)
+            return m;
+    }
+    return NULL;
+}
+
 mc_pcap *mcm_pcap_for(Tcl_Interp *interp)
 {
     for (Tcl_Interp *i = interp; i; i = Tcl_GetMaster(i)) {

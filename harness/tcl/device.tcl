@@ -4,7 +4,8 @@
 #   profile {summary S lifecycle 0|1 pics {ITEM 0|1 ..} pixit {KEY VALUE ..}
 #            deviations {VECTOR-ID "reason" ..}}
 # and, when lifecycle is 1, procs start CTX (returns runtime PIXIT, e.g. {portal 127.0.0.1:N}),
-# stop, kill, sever, alive (boolean). identity (optional) returns {vendor .. product .. firmware ..}.
+# stop, kill, sever, alive (boolean). ended (optional) returns {pid P how TEXT outside 0|1}
+# once the process has stopped running. identity (optional) returns {vendor .. product .. firmware ..}.
 
 namespace eval ::mc {
     variable device {}        ;# name of the loaded profile
@@ -98,13 +99,38 @@ proc ::mc::device_stop {} {
 }
 
 # Before each vector that runs: the device is up (started on first use, restarted if a previous
-# vector left it down).
+# vector left it down). A device found dead although the harness left it running is reported
+# here, as this vector's verdict; the next vector gets a restarted device.
 proc ::mc::device_ready {} {
+    variable device_def
+    variable device_up
+    if {[dict get $device_def lifecycle] && $device_up && ![profile_call alive]} {
+        set device_up 0
+        lassign [device_death "before the vector"] verdict msg
+        return -code error -errorcode [list MC DEVICE $verdict] $msg
+    }
     device_start
 }
 
-# After each vector: a device that died without the vector asking for it worsens the verdict
-# to fail (the DUT crashed or exited), and is restarted for the next vector.
+# {VERDICT MESSAGE} for a device found dead unasked, naming it, its pid and how it ended. A
+# signal sent from outside (SIGKILL, SIGTERM, ...) is the environment's doing: error. An exit
+# or a crash (SIGSEGV, SIGABRT, ...) is the device's own: fail.
+proc ::mc::device_death {when} {
+    variable device
+    set e {}
+    if {[profile_has ended]} {
+        catch {profile_call ended} e
+    }
+    if {![string is list $e] || [llength $e] % 2 || ![dict exists $e how]} {
+        return [list error "device $device stopped running $when without being asked to (how it ended is unknown)"]
+    }
+    set pid [expr {[dict exists $e pid] ? " (pid [dict get $e pid])" : ""}]
+    set verdict [expr {[dict exists $e outside] && [dict get $e outside] ? "error" : "fail"}]
+    return [list $verdict "device $device$pid stopped running $when without being asked to: [dict get $e how]"]
+}
+
+# After each vector: a device that died without the vector asking for it sets the verdict
+# (device_death), and is restarted for the next vector.
 proc ::mc::device_after_vector {} {
     variable device_def
     variable device_up
@@ -113,7 +139,7 @@ proc ::mc::device_after_vector {} {
     }
     if {$device_up && ![profile_call alive]} {
         set device_up 0
-        setverdict fail "the device stopped running during the vector"
+        setverdict {*}[device_death "during the vector"]
     }
     if {!$device_up} {
         observe "device left down by the vector; it is restarted before the next one"

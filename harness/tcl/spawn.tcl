@@ -94,7 +94,36 @@ proc ::mc::terminate {sid pid} {
     catch {wait -nowait -i $sid}
 }
 
-# Defines stop, kill, sever and alive in the calling profile's namespace, acting on the
+# Signals a process raises by its own fault (a crash); any other signal that ends it was sent
+# from outside (an operator, a supervisor, the OOM killer).
+namespace eval ::mc {
+    variable fault_signals {SIGSEGV SIGABRT SIGBUS SIGFPE SIGILL SIGSYS SIGTRAP}
+}
+
+# How a process that stopped running ended: {how TEXT outside 0|1}, reaping it. TEXT is
+# "killed by SIGKILL" or "exited with status 3"; outside is 1 for a signal sent from outside,
+# 0 for an exit or a crash.
+# Only a zombie is waited for, so the wait returns at once; an already reaped process is
+# reported as such. Empty while the process still runs.
+proc ::mc::how_ended {sid pid} {
+    variable fault_signals
+    set state [proc_state $pid]
+    if {$state ni {"" Z X}} {
+        return {}
+    }
+    if {$state ne "Z" || [catch {wait -i $sid} st]} {
+        # How it ended is lost: nothing shows the device at fault.
+        return [dict create how "ended (its exit status was already collected)" outside 1]
+    }
+    # Expect's wait: PID SPAWN_ID OSERR STATUS ?CHILDKILLED SIGNAME TEXT?
+    if {[lindex $st 4] eq "CHILDKILLED"} {
+        set sig [lindex $st 5]
+        return [dict create how "killed by $sig" outside [expr {$sig ni $fault_signals}]]
+    }
+    return [dict create how "exited with status [lindex $st 3]" outside 0]
+}
+
+# Defines stop, kill, sever, alive and ended in the calling profile's namespace, acting on the
 # profile's variable `running` (the dict spawn_ready returned, empty when not started).
 proc ::mc::process_lifecycle {} {
     set ns [uplevel 1 {namespace current}]
@@ -125,5 +154,20 @@ proc ::mc::process_lifecycle {} {
     proc ${ns}::alive {} {
         variable running
         return [expr {[dict size $running] && [::mc::proc_alive [dict get $running pid]]}]
+    }
+    # {pid PID how TEXT outside 0|1} once the process has stopped running (kept: it is reaped once).
+    proc ${ns}::ended {} {
+        variable running
+        if {![dict size $running]} {
+            return {}
+        }
+        if {![dict exists $running ended]} {
+            set e [::mc::how_ended [dict get $running spawn_id] [dict get $running pid]]
+            if {![dict size $e]} {
+                return {}
+            }
+            dict set running ended $e
+        }
+        return [dict merge [dict create pid [dict get $running pid]] [dict get $running ended]]
     }
 }

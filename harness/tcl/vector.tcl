@@ -4,6 +4,7 @@
 # Verdicts, worst last: pass, inconc, fail, error; n/a is given instead of running when a
 # required PICS item is not claimed. A verdict only worsens. How a run ends maps to a verdict:
 #   body returns                          pass (or what checks/the device health set, if worse)
+#   the device is found dead, unasked     error if killed from outside, fail if it exited or crashed
 #   check/fail, inconc                    fail, inconc (with field, expected, seen, clause)
 #   a step overruns its deadline          fail: the DUT did not let the step finish in time
 #   the vector overruns its timeout       error: the watchdog stopped it
@@ -154,8 +155,14 @@ proc ::mc::run_vector {suite v run_seed} {
             return [finish_result]
         }
     }
-    if {[catch {device_ready} msg]} {
-        setverdict error "device not available: $msg"
+    if {[catch {device_ready} msg opts]} {
+        # Found dead since the last vector (MC DEVICE verdict), or it could not be restarted.
+        set code [dict get $opts -errorcode]
+        if {[lrange $code 0 1] eq {MC DEVICE}} {
+            setverdict [lindex $code 2] $msg
+        } else {
+            setverdict error "device not available: $msg"
+        }
         return [finish_result]
     }
 

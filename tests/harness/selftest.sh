@@ -29,17 +29,17 @@ echo "TAP version 13"
 run "$work/all" run --suite selftest --device selftest --seed 7 --tap \
     --junit "$work/all.xml" --report "$work/report"
 point "$(is "$(rc "$work/all")" 1)" "a run with failures exits 1"
-point "$(has "$work/all.out" '^1\.\.15$')" "TAP plan counts the 15 vectors"
+point "$(has "$work/all.out" '^1\.\.16$')" "TAP plan counts the 16 vectors"
 for v in pass device-restart device-sever claim-cite; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^ok' ; echo $?)" "selftest.$v passes"
 done
-for v in fail caught-check step-deadline device-crash inconc error watchdog watchdog-sleep unknown-claim; do
+for v in fail caught-check step-deadline device-crash device-fault inconc error watchdog watchdog-sleep unknown-claim; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^not ok' ; echo $?)" "selftest.$v is not ok"
 done
 verdict_of() { # the YAML verdict following vector $1's test line
     awk -v id="selftest.$1" '$0 ~ (" - " id "( |$)") {f=1; next} f && /verdict:/ {print $2; exit} /^(ok|not ok)/ {f=0}' "$work/all.out"
 }
-for pair in fail:fail caught-check:fail step-deadline:fail device-crash:fail inconc:inconc error:error watchdog:error \
+for pair in fail:fail caught-check:fail step-deadline:fail device-crash:error device-fault:fail inconc:inconc error:error watchdog:error \
             watchdog-sleep:error unknown-claim:error deviation:fail; do
     v=${pair%%:*} want=${pair#*:}
     point "$(is "$(verdict_of "$v")" "$want")" "selftest.$v has verdict $want"
@@ -47,11 +47,15 @@ done
 point "$(has "$work/all.out" 'message: "field opcode: expected 0x24, seen 0x3f (RFC7143:11.11)"')" \
     "a failed check names field, expected, seen and clause"
 point "$(has "$work/all.out" 'message: "step \\"wait for an answer\\" did not finish')" "a step overrun names the step"
+point "$(has "$work/all.out" 'message: "device selftest (pid [0-9]*) stopped running during the vector without being asked to: killed by SIGKILL"')" \
+    "a device killed from outside is an error naming the device, its pid and the signal"
+point "$(has "$work/all.out" 'message: "device selftest (pid [0-9]*) stopped running during the vector without being asked to: killed by SIGSEGV"')" \
+    "a device that crashes fails, naming the signal"
 point "$(has "$work/all.out" 'message: "watchdog: the vector was stopped after its timeout of 1 s"')" "the watchdog says so"
 point "$(tap_line "$work/all.out" selftest.na | grep -q '^ok .* # SKIP n/a' ; echo $?)" "n/a is reported as a TAP SKIP"
 point "$(tap_line "$work/all.out" selftest.deviation | grep -q '^not ok .* # TODO expected failure' ; echo $?)" \
     "a listed deviation is a TAP TODO"
-point "$(has "$work/all.out" '^# selftest on selftest: 15 vectors: 4 pass, 4 fail, 1 inconc, 4 error, 1 n/a, 1 expected failure')" \
+point "$(has "$work/all.out" '^# selftest on selftest: 16 vectors: 4 pass, 4 fail, 1 inconc, 5 error, 1 n/a, 1 expected failure')" \
     "the summary counts every outcome"
 
 # --- JUnit and the report folder ----------------------------------------------------------
@@ -62,8 +66,8 @@ else
     echo "ok $((n = n + 1)) # SKIP no schema at $xsd"
 fi
 attr() { xmllint --xpath "string(/testsuite/@$1)" "$work/all.xml"; }
-point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 15/5/4/2)" \
-    "JUnit counts: 15 tests, 5 failures (fail, inconc), 4 errors, 2 skipped (n/a, expected failure)"
+point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 16/5/5/2)" \
+    "JUnit counts: 16 tests, 5 failures (fail, inconc), 5 errors, 2 skipped (n/a, expected failure)"
 point "$(is "$(xmllint --xpath 'string(//property[@name="seed"]/@value)' "$work/all.xml")" 7)" "JUnit records the seed"
 for f in results.xml index.html certification.html report.css junit.xml; do
     point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
@@ -118,7 +122,7 @@ for k in 1 2 3; do
     grep -E '^(ok|not ok) ' "$work/shard$k.out" | sed 's/^.* - \([^ ]*\).*$/\1/' >>"$work/shard-ids"
 done
 point "$(is "$(sort "$work/shard-ids" | tr '\n' ' ')" "$(sort -u "$work/shard-ids" | tr '\n' ' ')")" "no vector runs in two shards"
-point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 13)" "every selected vector runs in some shard"
+point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 14)" "every selected vector runs in some shard"
 
 # --- merge-junit: two shards' JUnit files make the unsharded run's -------------------------
 for k in 1 2; do
@@ -135,7 +139,7 @@ fi
 counts() { xmllint --xpath "concat(/testsuite/@tests, '/', /testsuite/@failures, '/', /testsuite/@errors, '/', /testsuite/@skipped)" "$1"; }
 point "$(is "$(counts "$work/merged.xml")" "$(counts "$work/all.xml")")" \
     "the merged counts are the unsharded run's ($(counts "$work/merged.xml"))"
-point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 15)" "the merged file keeps all 15 testcases"
+point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 16)" "the merged file keeps all 16 testcases"
 run "$work/merge-dup" merge-junit -o "$work/dup.xml" "$work/half1.xml" "$work/half1.xml"
 point "$(is "$(rc "$work/merge-dup")" 2)" "a testcase in two inputs exits 2"
 point "$(has "$work/merge-dup.err" 'appears twice')" "and says which testcase"

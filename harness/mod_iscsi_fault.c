@@ -1,6 +1,7 @@
 /* `iscsi fault`: the seeded fault plan of one connection (fault.h) set from Tcl options, and
  * its counters. */
 #include "mod_iscsi.h"
+#include "fault_tcl.h"
 
 #include <string.h>
 
@@ -17,19 +18,11 @@ int mc_iscsi_fault_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const
         if (i + 1 >= objc)
             return mc_iscsi_error(interp, "USAGE", "fault option %s needs a value", a);
         Tcl_Obj *v = objv[++i];
-        double prob;
-        uint32_t *ppm = NULL;
-        if (strcmp(a, "-seed") == 0) {
-            Tcl_WideInt s;
-            if (Tcl_GetWideIntFromObj(interp, v, &s) != TCL_OK)
-                return TCL_ERROR;
-            c->fault.state = (uint64_t)s;
-        } else if (strcmp(a, "-drop") == 0) {
-            ppm = &c->fault.drop_ppm;
-        } else if (strcmp(a, "-dup") == 0) {
-            ppm = &c->fault.dup_ppm;
-        } else if (strcmp(a, "-corrupt") == 0) {
-            ppm = &c->fault.corrupt_ppm;
+        bool shared;
+        if (mc_fault_tcl_option(interp, &c->fault, a, v, &shared) != TCL_OK)
+            return TCL_ERROR;
+        if (shared) {
+            /* -seed, -drop, -dup, -corrupt and -match were set by fault_tcl.c */
         } else if (strcmp(a, "-delay") == 0) {
             int ms;
             if (mc_iscsi_get_ms(interp, v, &ms) != TCL_OK)
@@ -48,34 +41,10 @@ int mc_iscsi_fault_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const
             if (Tcl_GetIndexFromObj(interp, v, kinds, "fault", 0, &k) != TCL_OK)
                 return TCL_ERROR;
             c->fault.once = bits[k];
-        } else if (strcmp(a, "-match") == 0) {
-            int n;
-            Tcl_Obj **e;
-            if (Tcl_ListObjGetElements(interp, v, &n, &e) != TCL_OK)
-                return TCL_ERROR;
-            if (n % 2 || (size_t)n / 2 > MC_FAULT_MATCH_MAX)
-                return mc_iscsi_error(interp, "USAGE", "-match takes up to %u FIELD VALUE pairs", MC_FAULT_MATCH_MAX);
-            c->fault.nmatch = 0;
-            for (int j = 0; j < n; j += 2) {
-                mc_fault_match *fm = &c->fault.match[c->fault.nmatch];
-                Tcl_WideInt val;
-                if (mc_field_by_name(Tcl_GetString(e[j]), -1, &fm->field) != 0)
-                    return mc_iscsi_error(interp, "USAGE", "unknown field \"%s\" in -match", Tcl_GetString(e[j]));
-                if (Tcl_GetWideIntFromObj(interp, e[j + 1], &val) != TCL_OK)
-                    return TCL_ERROR;
-                fm->value = (uint64_t)val;
-                c->fault.nmatch++;
-            }
         } else {
             return mc_iscsi_error(interp, "USAGE",
                                   "fault options: -seed N -drop P -dup P -corrupt P -delay MS -dir in|out|both "
                                   "-once drop|dup|corrupt|delay -match {field value ...} -off");
-        }
-        if (ppm) {
-            if (Tcl_GetDoubleFromObj(interp, v, &prob) != TCL_OK)
-                return TCL_ERROR;
-            if (mc_fault_ppm(prob, ppm) != 0)
-                return mc_iscsi_error(interp, "USAGE", "%s probability %g outside 0..1", a, prob);
         }
         c->fault_on = true;
     }

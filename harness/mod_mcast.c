@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "fault_tcl.h"
 #include "mod_iscsi.h"
 
 #define ASSOC_KEY "mirrorcert::mcast"
@@ -479,20 +480,14 @@ static int cmd_fault(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const ob
         if (i + 1 >= objc)
             return mcm_error(interp, use);
         Tcl_Obj *v = objv[++i];
-        uint32_t *ppm = NULL;
-        if (strcmp(a, "-seed") == 0) {
-            Tcl_WideInt s;
-            if (Tcl_GetWideIntFromObj(interp, v, &s) != TCL_OK)
-                return TCL_ERROR;
-            g->fault.state = (uint64_t)s;
-        } else if (strcmp(a, "-drop") == 0) {
-            ppm = &g->fault.drop_ppm;
-        } else if (strcmp(a, "-dup") == 0) {
-            ppm = &g->fault.dup_ppm;
-        } else if (strcmp(a, "-corrupt") == 0) {
-            ppm = &g->fault.corrupt_ppm;
+        bool shared;
+        if (mc_fault_tcl_option(interp, &g->fault, a, v, &shared) != TCL_OK)
+            return TCL_ERROR;
+        if (shared) {
+            /* -seed, -drop, -dup, -corrupt and -match were set by fault_tcl.c */
         } else if (strcmp(a, "-reorder") == 0) {
-            ppm = &g->reorder_ppm;
+            if (mc_fault_tcl_ppm(interp, a, v, &g->reorder_ppm) != TCL_OK)
+                return TCL_ERROR;
         } else if (strcmp(a, "-once") == 0) {
             static const char *const kinds[] = {"drop", "dup", "corrupt", "reorder", NULL};
             int k;
@@ -502,33 +497,8 @@ static int cmd_fault(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const ob
                 g->reorder_once = true;
             else
                 g->fault.once = k == 0 ? MC_FAULT_DROP : k == 1 ? MC_FAULT_DUP : MC_FAULT_CORRUPT;
-        } else if (strcmp(a, "-match") == 0) {
-            int n;
-            Tcl_Obj **e;
-            if (Tcl_ListObjGetElements(interp, v, &n, &e) != TCL_OK)
-                return TCL_ERROR;
-            if (n % 2 || (size_t)n / 2 > MC_FAULT_MATCH_MAX)
-                return mcm_error(interp, "-match takes up to %u FIELD VALUE pairs", MC_FAULT_MATCH_MAX);
-            g->fault.nmatch = 0;
-            for (int j = 0; j < n; j += 2) {
-                mc_fault_match *fm = &g->fault.match[g->fault.nmatch];
-                Tcl_WideInt val;
-                if (mc_field_by_name(Tcl_GetString(e[j]), -1, &fm->field) != 0)
-                    return mcm_error(interp, "unknown field \"%s\" in -match", Tcl_GetString(e[j]));
-                if (Tcl_GetWideIntFromObj(interp, e[j + 1], &val) != TCL_OK)
-                    return TCL_ERROR;
-                fm->value = (uint64_t)val;
-                g->fault.nmatch++;
-            }
         } else {
             return mcm_error(interp, use);
-        }
-        if (ppm) {
-            double prob;
-            if (Tcl_GetDoubleFromObj(interp, v, &prob) != TCL_OK)
-                return TCL_ERROR;
-            if (mc_fault_ppm(prob, ppm) != 0)
-                return mcm_error(interp, "%s probability %g outside 0..1", a, prob);
         }
         g->fault_on = true;
     }

@@ -1,5 +1,11 @@
 #include "ensemble.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Longest error message kept (longer ones are cut). */
+#define MC_TCL_ERROR_MAX 512
+
 int mc_ensemble_create(Tcl_Interp *interp, const char *ensemble, const struct mc_subcommand *table,
                        ClientData clientData)
 {
@@ -24,4 +30,16 @@ int mc_ensemble_create(Tcl_Interp *interp, const char *ensemble, const struct mc
         return TCL_ERROR;
     }
     return Tcl_SetEnsembleMappingDict(interp, cmd, map);
+}
+
+int mc_tcl_error(Tcl_Interp *interp, const char *code, const char *fmt, ...)
+{
+    char msg[MC_TCL_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(msg, -1));
+    Tcl_SetErrorCode(interp, "MIRRORCERT", code, msg, (char *)NULL);
+    return TCL_ERROR;
 }

@@ -14,4 +14,9 @@ struct mc_subcommand {
 int mc_ensemble_create(Tcl_Interp *interp, const char *ensemble, const struct mc_subcommand *table,
                        ClientData clientData);
 
+/* Sets the result to the formatted message and -errorcode to {MIRRORCERT CODE MESSAGE}; returns
+ * TCL_ERROR. CODE names the kind: USAGE, TIMEOUT, CLOSED, BADPDU, PROTOCOL, IO, ... */
+int mc_tcl_error(Tcl_Interp *interp, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

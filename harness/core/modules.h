@@ -5,10 +5,12 @@
 
 #include <tcl.h>
 
-/* X(name): harness/mod_<name>.c defines `int mc_mod_<name>_init(Tcl_Interp *)`, which creates
- * the module's command ensemble and returns TCL_OK or TCL_ERROR with the interpreter's result set. */
+/* X(name): a module of harness/ (core/, iscsi/, mcast/, spi/, report/, each mod_<name>.c)
+ * defines `int mc_mod_<name>_init(Tcl_Interp *)`, which creates the module's command ensemble
+ * and returns TCL_OK or TCL_ERROR with the interpreter's result set. */
 #define MC_MODULES(X) \
     X(sys)            \
+    X(capture)        \
     X(report)         \
     X(iscsi)          \
     X(spi)            \

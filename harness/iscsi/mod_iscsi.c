@@ -1,6 +1,7 @@
 /* The `iscsi` ensemble: connections owned by the interp that opened them (freed with it), PDU
- * send/receive by field name, history, state, capture and fault plans. No claim logic here:
- * vectors and the check library decide what a PDU means. */
+ * send/receive by field name, history, state and fault plans; every connection writes into the
+ * run's capture (core/capture.h). No claim logic here: vectors and the check library decide
+ * what a PDU means. */
 #include "mod_iscsi.h"
 
 #include <arpa/inet.h>
@@ -20,27 +21,16 @@ static mc_iscsi_mod *mod_of(Tcl_Interp *interp)
     return Tcl_GetAssocData(interp, ASSOC_KEY, NULL);
 }
 
-/* The capture open in this interp or the nearest parent (vectors run in child interps). */
-static mc_pcap *pcap_for(Tcl_Interp *interp)
-{
-    for (Tcl_Interp *i = interp; i; i = Tcl_GetMaster(i)) {
-        mc_iscsi_mod *m = mod_of(i);
-        if (m && m->pcap)
-            return m->pcap;
-    }
-    return NULL;
-}
-
 static int usage(Tcl_Interp *interp, const char *text)
 {
-    return mc_iscsi_error(interp, "USAGE", "usage: iscsi %s", text);
+    return mc_tcl_error(interp, "USAGE", "usage: iscsi %s", text);
 }
 
 static int conn_from(Tcl_Interp *interp, mc_iscsi_mod *m, Tcl_Obj *o, mc_iconn **out)
 {
     Tcl_HashEntry *e = Tcl_FindHashEntry(&m->conns, Tcl_GetString(o));
     if (!e)
-        return mc_iscsi_error(interp, "USAGE", "no iscsi connection \"%s\"", Tcl_GetString(o));
+        return mc_tcl_error(interp, "USAGE", "no iscsi connection \"%s\"", Tcl_GetString(o));
     *out = Tcl_GetHashValue(e);
     return TCL_OK;
 }
@@ -50,7 +40,7 @@ int mc_iscsi_get_ms(Tcl_Interp *interp, Tcl_Obj *o, int *ms)
     if (Tcl_GetIntFromObj(interp, o, ms) != TCL_OK)
         return TCL_ERROR;
     if (*ms < 0 || *ms > MC_ISCSI_MAX_TIMEOUT_MS)
-        return mc_iscsi_error(interp, "USAGE", "timeout %d ms out of range 0-%d", *ms, MC_ISCSI_MAX_TIMEOUT_MS);
+        return mc_tcl_error(interp, "USAGE", "timeout %d ms out of range 0-%d", *ms, MC_ISCSI_MAX_TIMEOUT_MS);
     return TCL_OK;
 }
 
@@ -74,7 +64,7 @@ static int cmd_connect(Tcl_Interp *interp, mc_iscsi_mod *m, int objc, Tcl_Obj *c
         next = 4;
     }
     if (port <= 0 || port > 0xffff)
-        return mc_iscsi_error(interp, "USAGE", "port %d out of range", port);
+        return mc_tcl_error(interp, "USAGE", "port %d out of range", port);
     if (objc == next + 2 && strcmp(Tcl_GetString(objv[next]), "-timeout") == 0) {
         if (mc_iscsi_get_ms(interp, objv[next + 1], &timeout) != TCL_OK)
             return TCL_ERROR;
@@ -83,7 +73,7 @@ static int cmd_connect(Tcl_Interp *interp, mc_iscsi_mod *m, int objc, Tcl_Obj *c
     }
     mc_iconn *c = calloc(1, sizeof *c);
     if (!c)
-        return mc_iscsi_error(interp, "NOMEM", "out of memory");
+        return mc_tcl_error(interp, "NOMEM", "out of memory");
     c->mod = m;
     c->fd = -1;
     snprintf(c->name, sizeof c->name, "iscsi%lu", ++m->next_id);
@@ -109,7 +99,7 @@ static int cmd_connect(Tcl_Interp *interp, mc_iscsi_mod *m, int objc, Tcl_Obj *c
     if (sv)
         Tcl_GetWideIntFromObj(NULL, sv, &seed);
     mc_fault_init(&c->fault, (uint64_t)seed ^ ((uint64_t)m->next_id * FAULT_SEED_MIX));
-    c->pcap = pcap_for(interp);
+    c->pcap = mc_capture_for(interp);
     mc_pcap_ref(c->pcap);
     if (mc_iconn_connect(interp, c, host, port, timeout) != TCL_OK) {
         mc_iconn_free(c);
@@ -220,13 +210,13 @@ static int cmd_send(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const ob
             int n;
             const unsigned char *b = Tcl_GetByteArrayFromObj(objv[++i], &n);
             if ((size_t)n > MC_AHS_MAX) {
-                mc_iscsi_error(interp, "USAGE", "AHS of %d bytes exceeds %u", n, MC_AHS_MAX);
+                mc_tcl_error(interp, "USAGE", "AHS of %d bytes exceeds %u", n, MC_AHS_MAX);
                 goto out;
             }
             free(p.ahs);
             p.ahs = malloc(n ? (size_t)n : 1u);
             if (!p.ahs) {
-                mc_iscsi_error(interp, "NOMEM", "out of memory");
+                mc_tcl_error(interp, "NOMEM", "out of memory");
                 goto out;
             }
             memcpy(p.ahs, b, (size_t)n);
@@ -242,11 +232,11 @@ static int cmd_send(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const ob
             if (Tcl_GetIntFromObj(interp, objv[++i], &lun) != TCL_OK)
                 goto out;
             if (lun < 0 || (unsigned)lun > MC_ISCSI_LUN_MAX) {
-                mc_iscsi_error(interp, "USAGE", "LUN %d outside 0-%u", lun, MC_ISCSI_LUN_MAX);
+                mc_tcl_error(interp, "USAGE", "LUN %d outside 0-%u", lun, MC_ISCSI_LUN_MAX);
                 goto out;
             }
             if (!mc_field_applies(MC_F_LUN, op)) {
-                mc_iscsi_error(interp, "USAGE", "opcode 0x%02x has no LUN field", op);
+                mc_tcl_error(interp, "USAGE", "opcode 0x%02x has no LUN field", op);
                 goto out;
             }
             mc_pdu_set(&p, MC_F_LUN, mc_lun_encode((uint16_t)lun));
@@ -258,23 +248,23 @@ static int cmd_send(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const ob
             else if (strcmp(w, "data") == 0)
                 o.corrupt_data_digest = true;
             else {
-                mc_iscsi_error(interp, "USAGE", "-digest-corrupt takes header or data, not \"%s\"", w);
+                mc_tcl_error(interp, "USAGE", "-digest-corrupt takes header or data, not \"%s\"", w);
                 goto out;
             }
         } else if (a[0] == '-' && !has_arg) {
-            mc_iscsi_error(interp, "USAGE", "option %s needs a value", a);
+            mc_tcl_error(interp, "USAGE", "option %s needs a value", a);
             goto out;
         } else if (has_arg) {
             Tcl_ListObjAppendElement(NULL, fields, objv[i]);
             Tcl_ListObjAppendElement(NULL, fields, objv[++i]);
         } else {
-            mc_iscsi_error(interp, "USAGE", "field \"%s\" has no value", a);
+            mc_tcl_error(interp, "USAGE", "field \"%s\" has no value", a);
             goto out;
         }
     }
     if (Tcl_DStringLength(&data) > 0 &&
         mc_pdu_set_data(&p, Tcl_DStringValue(&data), (size_t)Tcl_DStringLength(&data)) != 0) {
-        mc_iscsi_error(interp, "USAGE", "data segment of %d bytes too long", Tcl_DStringLength(&data));
+        mc_tcl_error(interp, "USAGE", "data segment of %d bytes too long", Tcl_DStringLength(&data));
         goto out;
     }
     int nf;
@@ -310,7 +300,7 @@ static int opt_timeout(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int 
     *ms = -1;
     for (int i = from; i < objc; i += 2) {
         if (strcmp(Tcl_GetString(objv[i]), "-timeout") != 0 || i + 1 >= objc)
-            return mc_iscsi_error(interp, "USAGE", "expected -timeout MS, got \"%s\"", Tcl_GetString(objv[i]));
+            return mc_tcl_error(interp, "USAGE", "expected -timeout MS, got \"%s\"", Tcl_GetString(objv[i]));
         if (mc_iscsi_get_ms(interp, objv[i + 1], ms) != TCL_OK)
             return TCL_ERROR;
     }
@@ -379,53 +369,21 @@ static int cmd_state(Tcl_Interp *interp, mc_iconn *c)
     return TCL_OK;
 }
 
-static int cmd_pcap(Tcl_Interp *interp, mc_iscsi_mod *m, int objc, Tcl_Obj *const objv[])
-{
-    const char *what = objc >= 3 ? Tcl_GetString(objv[2]) : "";
-    if (objc == 4 && strcmp(what, "open") == 0) {
-        char err[512];
-        mc_pcap *p = mc_pcap_open(Tcl_GetString(objv[3]), err, sizeof err);
-        if (!p)
-            return mc_iscsi_error(interp, "PCAP", "%s", err);
-        mc_pcap_unref(m->pcap);
-        m->pcap = p;
-        snprintf(m->pcap_path, sizeof m->pcap_path, "%s", Tcl_GetString(objv[3]));
-        return TCL_OK;
-    }
-    if (objc == 3 && strcmp(what, "close") == 0) {
-        Tcl_SetObjResult(interp, wide(mc_pcap_frames(m->pcap)));
-        mc_pcap_unref(m->pcap);  /* open connections keep writing until they close */
-        m->pcap = NULL;
-        m->pcap_path[0] = 0;
-        return TCL_OK;
-    }
-    if (objc == 2 || (objc == 3 && strcmp(what, "info") == 0)) {
-        Tcl_Obj *d = Tcl_NewDictObj();
-        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("file", -1), Tcl_NewStringObj(m->pcap_path, -1));
-        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("frames", -1), wide(mc_pcap_frames(m->pcap)));
-        Tcl_SetObjResult(interp, d);
-        return TCL_OK;
-    }
-    return usage(interp, "pcap open FILE | pcap close | pcap info");
-}
-
 static int iscsi_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     mc_iscsi_mod *m = cd;
     static const char *const subs[] = {"connect", "close", "send", "sendraw", "recv", "expect", "history",
-                                       "state", "login", "text", "scsi", "fault", "pcap", "lun", NULL};
-    enum { CONNECT, CLOSE, SEND, SENDRAW, RECV, EXPECT, HISTORY, STATE, LOGIN, TEXT, SCSI, FAULT, PCAP, LUN };
+                                       "state", "login", "text", "scsi", "fault", "lun", NULL};
+    enum { CONNECT, CLOSE, SEND, SENDRAW, RECV, EXPECT, HISTORY, STATE, LOGIN, TEXT, SCSI, FAULT, LUN };
     int sub;
     if (objc < 2)
-        return usage(interp, "connect|close|send|sendraw|recv|expect|history|state|login|text|scsi|fault|pcap|lun ...");
+        return usage(interp, "connect|close|send|sendraw|recv|expect|history|state|login|text|scsi|fault|lun ...");
     if (Tcl_GetIndexFromObj(interp, objv[1], subs, "subcommand", 0, &sub) != TCL_OK)
         return TCL_ERROR;
     if (sub == CONNECT)
         return cmd_connect(interp, m, objc, objv);
     if (sub == CLOSE)
         return cmd_close(interp, m, objc, objv);
-    if (sub == PCAP)
-        return cmd_pcap(interp, m, objc, objv);
     if (sub == LUN) {
         int lun;
         if (objc != 3 || Tcl_GetIntFromObj(interp, objv[2], &lun) != TCL_OK || lun < 0 || (unsigned)lun > MC_ISCSI_LUN_MAX)
@@ -459,7 +417,6 @@ static void mod_free(ClientData cd, Tcl_Interp *interp)
     for (Tcl_HashEntry *e = Tcl_FirstHashEntry(&m->conns, &s); e; e = Tcl_NextHashEntry(&s))
         mc_iconn_free(Tcl_GetHashValue(e));
     Tcl_DeleteHashTable(&m->conns);
-    mc_pcap_unref(m->pcap);
     free(m);
 }
 
@@ -469,7 +426,7 @@ int mc_mod_iscsi_init(Tcl_Interp *interp)
         return TCL_OK;
     mc_iscsi_mod *m = calloc(1, sizeof *m);
     if (!m)
-        return mc_iscsi_error(interp, "NOMEM", "out of memory");
+        return mc_tcl_error(interp, "NOMEM", "out of memory");
     m->interp = interp;
     Tcl_InitHashTable(&m->conns, TCL_STRING_KEYS);
     Tcl_SetAssocData(interp, ASSOC_KEY, mod_free, m);

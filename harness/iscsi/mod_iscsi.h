@@ -8,10 +8,12 @@
 #include <stdint.h>
 #include <tcl.h>
 
+#include "ensemble.h"
 #include "fault.h"
-#include "pcap_writer.h"
+#include "capture.h"
 #include "lun.h"
 #include "pdu.h"
+#include "pdu_tcl.h"
 
 #define MC_ISCSI_DEFAULT_TIMEOUT_MS 5000
 #define MC_ISCSI_MAX_TIMEOUT_MS 600000
@@ -23,6 +25,7 @@
 #define MC_ISCSI_DEFAULT_MAX_BURST 262144u
 #define MC_ISCSI_TASK_ATTR_SIMPLE 1u       /* SCSI Command ATTR "Simple" (11.3.1) */
 #define MC_ISCSI_LUN_MAX 0x3fffu           /* single-level LUNs the harness encodes (SAM-5 4.7) */
+#define MC_ISID_MAX UINT64_C(0xffffffffffff) /* the ISID is 6 bytes (RFC 7143 11.12.5) */
 
 typedef struct mc_iscsi_mod mc_iscsi_mod;
 
@@ -63,8 +66,6 @@ struct mc_iscsi_mod {
     Tcl_Interp *interp;
     Tcl_HashTable conns;            /* name -> mc_iconn* */
     unsigned long next_id;
-    mc_pcap *pcap;                  /* open capture of this interp, if any */
-    char pcap_path[1024];
 };
 
 /* Connection I/O (mod_iscsi_conn.c). Errors leave a message and -errorcode in the interp. */
@@ -79,24 +80,13 @@ int mc_iconn_recv(Tcl_Interp *interp, mc_iconn *c, int timeout_ms, Tcl_Obj **out
 /* First PDU matching pred (a dict of field -> value or {op value}); others stay queued. */
 int mc_iconn_expect(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *pred, int timeout_ms, Tcl_Obj **out);
 Tcl_WideInt mc_now_us(void);
-int mc_iscsi_error(Tcl_Interp *interp, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* A millisecond count in 0..MC_ISCSI_MAX_TIMEOUT_MS (mod_iscsi.c). */
 int mc_iscsi_get_ms(Tcl_Interp *interp, Tcl_Obj *o, int *ms);
 /* `iscsi fault C ...` (mod_iscsi_fault.c). */
 int mc_iscsi_fault_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[]);
 uint32_t mc_iconn_alloc_itt(mc_iconn *c);
 
-/* PDUs as Tcl values (mod_iscsi_dict.c). */
-Tcl_Obj *mc_pdu_to_dict(const mc_pdu *p, bool outbound, double time_s);
-int mc_opcode_from_obj(Tcl_Interp *interp, Tcl_Obj *o, uint8_t *op);
-/* Applies "field value" pairs; names unknown for the opcode give an error listing valid ones. */
-int mc_pdu_apply_fields(Tcl_Interp *interp, mc_pdu *p, Tcl_Obj *const *pairs, int n, bool given[MC_F_COUNT]);
-/* key=value NUL-separated text (RFC 7143 6.1) from/to a flat Tcl list. */
-int mc_text_encode(Tcl_Interp *interp, Tcl_Obj *kv, Tcl_DString *out);
-Tcl_Obj *mc_text_decode(const uint8_t *data, size_t len);
-int mc_pred_match(Tcl_Interp *interp, Tcl_Obj *pdu, Tcl_Obj *pred, bool *match);
-int mc_hex_decode(Tcl_Interp *interp, const char *hex, uint8_t *out, size_t max, size_t *len);
+/* PDUs as Tcl values: pdu_tcl.h. */
 
 /* Fills unset fields from the connection state, sends, and advances CmdSN (mod_iscsi.c). */
 int mc_iscsi_send_built(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const bool given[MC_F_COUNT],

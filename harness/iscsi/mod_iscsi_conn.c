@@ -28,18 +28,6 @@ Tcl_WideInt mc_now_us(void)
     return (Tcl_WideInt)ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
 }
 
-int mc_iscsi_error(Tcl_Interp *interp, const char *code, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(msg, -1));
-    Tcl_SetErrorCode(interp, "MIRRORCERT", code, msg, (char *)NULL);
-    return TCL_ERROR;
-}
-
 uint32_t mc_iconn_alloc_itt(mc_iconn *c)
 {
     uint32_t itt = c->itt_next++;
@@ -85,25 +73,25 @@ int mc_iconn_connect(Tcl_Interp *interp, mc_iconn *c, const char *host, int port
     snprintf(portstr, sizeof portstr, "%d", port);
     int gai = getaddrinfo(host, portstr, &hints, &res);
     if (gai != 0 || !res)
-        return mc_iscsi_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port, gai_strerror(gai));
+        return mc_tcl_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port, gai_strerror(gai));
     memcpy(&c->peer, res->ai_addr, sizeof c->peer);
     freeaddrinfo(res);
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
-        return mc_iscsi_error(interp, "CONNECT", "iscsi connect: socket: %s", strerror(errno));
+        return mc_tcl_error(interp, "CONNECT", "iscsi connect: socket: %s", strerror(errno));
     c->timeout_ms = timeout_ms;
     if (connect(c->fd, (struct sockaddr *)&c->peer, sizeof c->peer) < 0) {
         if (errno != EINPROGRESS)
-            return mc_iscsi_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port, strerror(errno));
+            return mc_tcl_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port, strerror(errno));
         int w = wait_fd(c, POLLOUT, mc_now_us() + (Tcl_WideInt)timeout_ms * US_PER_MS);
         if (w == 0)
-            return mc_iscsi_error(interp, "TIMEOUT", "iscsi connect: %s:%d: no answer in %d ms", host, port,
+            return mc_tcl_error(interp, "TIMEOUT", "iscsi connect: %s:%d: no answer in %d ms", host, port,
                                   timeout_ms);
         int soerr = 0;
         socklen_t sl = sizeof soerr;
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
         if (w < 0 || soerr)
-            return mc_iscsi_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port,
+            return mc_tcl_error(interp, "CONNECT", "iscsi connect: %s:%d: %s", host, port,
                                   strerror(soerr ? soerr : errno));
     }
     socklen_t ll = sizeof c->local;
@@ -151,7 +139,7 @@ static void capture(mc_iconn *c, bool outbound, const uint8_t *b, size_t n)
 static int write_all(Tcl_Interp *interp, mc_iconn *c, const uint8_t *b, size_t n)
 {
     if (c->closed)
-        return mc_iscsi_error(interp, "CLOSED", "%s: connection closed", c->name);
+        return mc_tcl_error(interp, "CLOSED", "%s: connection closed", c->name);
     Tcl_WideInt deadline = mc_now_us() + (Tcl_WideInt)c->timeout_ms * US_PER_MS;
     size_t done = 0;
     while (done < n) {
@@ -165,13 +153,13 @@ static int write_all(Tcl_Interp *interp, mc_iconn *c, const uint8_t *b, size_t n
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             int r = wait_fd(c, POLLOUT, deadline);
             if (r == 0)
-                return mc_iscsi_error(interp, "TIMEOUT", "%s: peer stopped reading (%zu of %zu bytes sent)",
+                return mc_tcl_error(interp, "TIMEOUT", "%s: peer stopped reading (%zu of %zu bytes sent)",
                                       c->name, done, n);
             if (r > 0)
                 continue;
         }
         c->closed = true;
-        return mc_iscsi_error(interp, "CLOSED", "%s: send: %s", c->name, strerror(errno));
+        return mc_tcl_error(interp, "CLOSED", "%s: send: %s", c->name, strerror(errno));
     }
     capture(c, true, b, n);
     return TCL_OK;
@@ -226,7 +214,7 @@ int mc_iconn_send_pdu(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const mc_wire_
     size_t n = 0;
     char err[256];
     if (mc_pdu_encode(p, &o, &wire, &n, err, sizeof err) != 0)
-        return mc_iscsi_error(interp, "ENCODE", "%s: %s", c->name, err);
+        return mc_tcl_error(interp, "ENCODE", "%s: %s", c->name, err);
     /* Record the PDU as encoded (lengths filled in) before any fault touches the bytes. */
     mc_pdu shown;
     memset(&shown, 0, sizeof shown);
@@ -346,7 +334,7 @@ static int fill(Tcl_Interp *interp, mc_iconn *c, size_t need, Tcl_WideInt deadli
             cap *= 2;
         uint8_t *nb = realloc(c->rbuf, cap);
         if (!nb)
-            return mc_iscsi_error(interp, "NOMEM", "%s: out of memory", c->name);
+            return mc_tcl_error(interp, "NOMEM", "%s: out of memory", c->name);
         c->rbuf = nb;
         c->rcap = cap;
     }
@@ -359,20 +347,20 @@ static int fill(Tcl_Interp *interp, mc_iconn *c, size_t need, Tcl_WideInt deadli
         }
         if (r == 0) {
             c->closed = true;
-            return mc_iscsi_error(interp, "CLOSED", "%s: target closed the connection", c->name);
+            return mc_tcl_error(interp, "CLOSED", "%s: target closed the connection", c->name);
         }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
             c->closed = true;
-            return mc_iscsi_error(interp, "CLOSED", "%s: recv: %s", c->name, strerror(errno));
+            return mc_tcl_error(interp, "CLOSED", "%s: recv: %s", c->name, strerror(errno));
         }
         int w = wait_fd(c, POLLIN, deadline_us);
         if (w == 0)
-            return mc_iscsi_error(interp, "TIMEOUT", "%s: no PDU from the target in time", c->name);
+            return mc_tcl_error(interp, "TIMEOUT", "%s: no PDU from the target in time", c->name);
         if (w < 0) {
             c->closed = true;
-            return mc_iscsi_error(interp, "CLOSED", "%s: poll: %s", c->name, strerror(errno));
+            return mc_tcl_error(interp, "CLOSED", "%s: poll: %s", c->name, strerror(errno));
         }
     }
 }
@@ -393,7 +381,7 @@ int mc_iconn_read_pdu(Tcl_Interp *interp, mc_iconn *c, Tcl_WideInt deadline_us, 
                                    : MC_DEC_MORE;
         if (st == MC_DEC_MORE) {
             if (c->closed)
-                return mc_iscsi_error(interp, "CLOSED", "%s: connection closed", c->name);
+                return mc_tcl_error(interp, "CLOSED", "%s: connection closed", c->name);
             if (fill(interp, c, used > c->rlen ? used : c->rlen + 1, deadline_us) != TCL_OK)
                 return TCL_ERROR;
             continue;
@@ -401,12 +389,12 @@ int mc_iconn_read_pdu(Tcl_Interp *interp, mc_iconn *c, Tcl_WideInt deadline_us, 
         if (st == MC_DEC_HEADER_DIGEST || st == MC_DEC_TOO_LONG) {
             /* The length of what follows cannot be trusted: the byte stream is lost (7.8). */
             c->closed = true;
-            return mc_iscsi_error(interp, "BADPDU", "%s: %s", c->name,
+            return mc_tcl_error(interp, "BADPDU", "%s: %s", c->name,
                                   err[0] ? err : (st == MC_DEC_TOO_LONG ? "data segment too long" : "header digest"));
         }
         if (st != MC_DEC_OK && st != MC_DEC_DATA_DIGEST) {
             c->closed = true;
-            return mc_iscsi_error(interp, "BADPDU", "%s: undecodable PDU: %s", c->name, err);
+            return mc_tcl_error(interp, "BADPDU", "%s: undecodable PDU: %s", c->name, err);
         }
         memmove(c->rbuf, c->rbuf + used, c->rlen - used);
         c->rlen -= used;

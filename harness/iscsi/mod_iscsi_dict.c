@@ -93,7 +93,7 @@ int mc_text_encode(Tcl_Interp *interp, Tcl_Obj *kv, Tcl_DString *out)
     if (Tcl_ListObjGetElements(interp, kv, &n, &e) != TCL_OK)
         return TCL_ERROR;
     if (n % 2)
-        return mc_iscsi_error(interp, "USAGE", "text keys need KEY VALUE pairs, got %d words", n);
+        return mc_tcl_error(interp, "USAGE", "text keys need KEY VALUE pairs, got %d words", n);
     for (int i = 0; i < n; i += 2) {
         Tcl_DStringAppend(out, Tcl_GetString(e[i]), -1);
         Tcl_DStringAppend(out, "=", 1);
@@ -173,7 +173,7 @@ int mc_pdu_apply_fields(Tcl_Interp *interp, mc_pdu *p, Tcl_Obj *const *pairs, in
 {
     uint8_t op = mc_pdu_opcode(p);
     if (n % 2)
-        return mc_iscsi_error(interp, "USAGE", "fields need FIELD VALUE pairs");
+        return mc_tcl_error(interp, "USAGE", "fields need FIELD VALUE pairs");
     for (int i = 0; i < n; i += 2) {
         const char *name = Tcl_GetString(pairs[i]);
         mc_field f;
@@ -201,7 +201,7 @@ int mc_hex_decode(Tcl_Interp *interp, const char *hex, uint8_t *out, size_t max,
         }
         unsigned v;
         if (!s[1] || sscanf(s, "%2x", &v) != 1 || n >= max)
-            return mc_iscsi_error(interp, "USAGE", "bad hex string \"%s\" (at most %zu bytes)", hex, max);
+            return mc_tcl_error(interp, "USAGE", "bad hex string \"%s\" (at most %zu bytes)", hex, max);
         out[n++] = (uint8_t)v;
         s += 2;
     }
@@ -249,7 +249,7 @@ static int compare(Tcl_Interp *interp, Tcl_Obj *seen, Tcl_Obj *want, bool *match
     switch (which) {
     case EQ: *match = c == 0; break;
     case NE: *match = c != 0; break;
-    default: return mc_iscsi_error(interp, "USAGE", "ordering needs numbers: %s", Tcl_GetString(want));
+    default: return mc_tcl_error(interp, "USAGE", "ordering needs numbers: %s", Tcl_GetString(want));
     }
     return TCL_OK;
 }
@@ -261,7 +261,7 @@ int mc_pred_match(Tcl_Interp *interp, Tcl_Obj *pdu, Tcl_Obj *pred, bool *match)
     if (Tcl_ListObjGetElements(interp, pred, &n, &e) != TCL_OK)
         return TCL_ERROR;
     if (n % 2)
-        return mc_iscsi_error(interp, "USAGE", "predicate needs FIELD VALUE pairs");
+        return mc_tcl_error(interp, "USAGE", "predicate needs FIELD VALUE pairs");
     *match = true;
     for (int i = 0; i < n && *match; i += 2) {
         Tcl_Obj *seen = NULL;

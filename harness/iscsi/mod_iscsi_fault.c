@@ -16,7 +16,7 @@ int mc_iscsi_fault_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const
             continue;
         }
         if (i + 1 >= objc)
-            return mc_iscsi_error(interp, "USAGE", "fault option %s needs a value", a);
+            return mc_tcl_error(interp, "USAGE", "fault option %s needs a value", a);
         Tcl_Obj *v = objv[++i];
         bool shared;
         if (mc_fault_tcl_option(interp, &c->fault, a, v, &shared) != TCL_OK)
@@ -33,7 +33,7 @@ int mc_iscsi_fault_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const
             c->fault.outbound = strcmp(w, "out") == 0 || strcmp(w, "both") == 0;
             c->fault.inbound = strcmp(w, "in") == 0 || strcmp(w, "both") == 0;
             if (!c->fault.outbound && !c->fault.inbound)
-                return mc_iscsi_error(interp, "USAGE", "-dir takes in, out or both");
+                return mc_tcl_error(interp, "USAGE", "-dir takes in, out or both");
         } else if (strcmp(a, "-once") == 0) {
             static const char *const kinds[] = {"drop", "dup", "corrupt", "delay", NULL};
             static const unsigned bits[] = {MC_FAULT_DROP, MC_FAULT_DUP, MC_FAULT_CORRUPT, MC_FAULT_DELAY};
@@ -42,7 +42,7 @@ int mc_iscsi_fault_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const
                 return TCL_ERROR;
             c->fault.once = bits[k];
         } else {
-            return mc_iscsi_error(interp, "USAGE",
+            return mc_tcl_error(interp, "USAGE",
                                   "fault options: -seed N -drop P -dup P -corrupt P -delay MS -dir in|out|both "
                                   "-once drop|dup|corrupt|delay -match {field value ...} -off");
         }

@@ -81,7 +81,7 @@ int mc_flow_send(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, bool given[MC_F_COU
 int mc_flow_set_data(Tcl_Interp *interp, mc_pdu *p, const uint8_t *b, size_t n)
 {
     if (n && mc_pdu_set_data(p, b, n) != 0)
-        return mc_iscsi_error(interp, "USAGE", "text of %zu bytes too long", n);
+        return mc_tcl_error(interp, "USAGE", "text of %zu bytes too long", n);
     return TCL_OK;
 }
 

@@ -34,7 +34,7 @@ static int list_to_kv(Tcl_Interp *interp, Tcl_Obj *kv, mc_kvlist *out)
         return TCL_ERROR;
     for (int i = 0; i + 1 < n; i += 2)
         if (mc_kvlist_add(out, Tcl_GetString(e[i]), Tcl_GetString(e[i + 1])) != 0)
-            return mc_iscsi_error(interp, "NOMEM", "out of memory");
+            return mc_tcl_error(interp, "NOMEM", "out of memory");
     return TCL_OK;
 }
 
@@ -103,7 +103,7 @@ static int login_step(Tcl_Interp *interp, login_ctx *lx, int csg, int nsg, bool 
         /* C=1: the target has more text; an empty request with T=0 fetches it (11.12.2). */
         transit = false;
     }
-    mc_iscsi_error(interp, "PROTOCOL", "%s: login response continued more than %d times", c->name, MC_FLOW_MAX_ROUND_TRIPS);
+    mc_tcl_error(interp, "PROTOCOL", "%s: login response continued more than %d times", c->name, MC_FLOW_MAX_ROUND_TRIPS);
 out:
     Tcl_DecrRefCount(joined);
     Tcl_DStringFree(&text);
@@ -133,7 +133,7 @@ static int login_stage(Tcl_Interp *interp, login_ctx *lx, int csg, int nsg, Tcl_
             return TCL_OK;
         send = NULL;
     }
-    return mc_iscsi_error(interp, "PROTOCOL", "%s: target never agreed to leave login stage %d", lx->c->name, csg);
+    return mc_tcl_error(interp, "PROTOCOL", "%s: target never agreed to leave login stage %d", lx->c->name, csg);
 }
 
 static int chap_stage(Tcl_Interp *interp, login_ctx *lx, Tcl_Obj *keys, Tcl_Obj *chap, int nsg, Tcl_Obj **rsp)
@@ -143,10 +143,10 @@ static int chap_stage(Tcl_Interp *interp, login_ctx *lx, Tcl_Obj *keys, Tcl_Obj 
     if (Tcl_ListObjGetElements(interp, chap, &n, &e) != TCL_OK)
         return TCL_ERROR;
     if (n != 2)
-        return mc_iscsi_error(interp, "USAGE", "-chap takes {user secret}");
+        return mc_tcl_error(interp, "USAGE", "-chap takes {user secret}");
     mc_chap_creds creds;
     if (mc_chap_creds_set(&creds, Tcl_GetString(e[0]), Tcl_GetString(e[1])) != 0)
-        return mc_iscsi_error(interp, "USAGE", "CHAP name or secret too long");
+        return mc_tcl_error(interp, "USAGE", "CHAP name or secret too long");
     /* AuthMethod=CHAP, then CHAP_A, then CHAP_N/CHAP_R (12.1.3), each without transit. */
     if (login_step(interp, lx, MC_STAGE_SECURITY, 0, false, keys, rsp) != TCL_OK)
         return TCL_ERROR;
@@ -166,7 +166,7 @@ static int chap_stage(Tcl_Interp *interp, login_ctx *lx, Tcl_Obj *keys, Tcl_Obj 
     char err[256];
     rc = list_to_kv(interp, mc_flow_obj(*rsp, "text"), &in);
     if (rc == TCL_OK && mc_chap_initiator_respond(&in, &creds, NULL, &out, err, sizeof err) != 0)
-        rc = mc_iscsi_error(interp, "CHAP", "%s: %s", lx->c->name, err);
+        rc = mc_tcl_error(interp, "CHAP", "%s: %s", lx->c->name, err);
     Tcl_Obj *answer = Tcl_NewListObj(0, NULL);
     Tcl_IncrRefCount(answer);
     kv_to_list(&out, answer);
@@ -183,6 +183,8 @@ int mc_iscsi_login_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const
     Tcl_Obj *keys = NULL, *chap = NULL;
     const char *stages = NULL;
     int timeout = c->timeout_ms;
+    uint64_t isid = 0;
+    bool isid_given = false;
     for (int i = 3; i + 1 < objc; i += 2) {
         const char *a = Tcl_GetString(objv[i]);
         if (strcmp(a, "-keys") == 0)
@@ -194,18 +196,29 @@ int mc_iscsi_login_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const
         else if (strcmp(a, "-timeout") == 0) {
             if (Tcl_GetIntFromObj(interp, objv[i + 1], &timeout) != TCL_OK)
                 return TCL_ERROR;
+        } else if (strcmp(a, "-isid") == 0) {
+            /* One ISID for several sessions of one initiator (RFC 7143 4.4.3; multicast §2). */
+            Tcl_WideInt v;
+            if (Tcl_GetWideIntFromObj(interp, objv[i + 1], &v) != TCL_OK)
+                return TCL_ERROR;
+            if (v < 0 || (uint64_t)v > MC_ISID_MAX)
+                return mc_tcl_error(interp, "USAGE", "-isid %lld is not a 48-bit ISID", (long long)v);
+            isid = (uint64_t)v;
+            isid_given = true;
         } else
-            return mc_iscsi_error(interp, "USAGE", "usage: iscsi login CONN ?-keys {K V ...}? ?-stages sec,op|op|sec? "
-                                                   "?-chap {user secret}? ?-timeout ms?");
+            return mc_tcl_error(interp, "USAGE", "usage: iscsi login CONN ?-keys {K V ...}? ?-stages sec,op|op|sec? "
+                                                   "?-chap {user secret}? ?-isid ISID? ?-timeout ms?");
     }
     if ((objc - 3) % 2)
-        return mc_iscsi_error(interp, "USAGE", "iscsi login: options need values");
+        return mc_tcl_error(interp, "USAGE", "iscsi login: options need values");
     if (c->full_feature)
-        return mc_iscsi_error(interp, "USAGE", "%s: already logged in", c->name);
+        return mc_tcl_error(interp, "USAGE", "%s: already logged in", c->name);
+    if (isid_given)
+        c->isid = isid;
     bool want_sec = chap || !stages || strstr(stages, "sec");
     bool want_op = !stages || strstr(stages, "op");
     if (!want_sec && !want_op)
-        return mc_iscsi_error(interp, "USAGE", "-stages names sec and/or op");
+        return mc_tcl_error(interp, "USAGE", "-stages names sec and/or op");
 
     /* Split the offered keys: security-stage keys first, operational keys after (12, 13). */
     Tcl_Obj *sec = Tcl_NewListObj(0, NULL), *op = Tcl_NewListObj(0, NULL);

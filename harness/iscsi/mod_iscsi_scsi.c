@@ -56,7 +56,7 @@ int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
     Tcl_Obj *out_obj = NULL;
     bool have_cdb = false;
     if (objc % 2 == 0)
-        return mc_iscsi_error(interp, "USAGE", "%s", use);
+        return mc_tcl_error(interp, "USAGE", "%s", use);
     for (int i = 3; i + 1 < objc; i += 2) {
         const char *a = Tcl_GetString(objv[i]);
         Tcl_Obj *v = objv[i + 1];
@@ -79,16 +79,16 @@ int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
         else if (strcmp(a, "-timeout") == 0)
             ok = Tcl_GetIntFromObj(interp, v, &timeout);
         else
-            return mc_iscsi_error(interp, "USAGE", "%s", use);
+            return mc_tcl_error(interp, "USAGE", "%s", use);
         if (ok != TCL_OK)
             return TCL_ERROR;
     }
     if (!have_cdb)
-        return mc_iscsi_error(interp, "USAGE", "%s", use);
+        return mc_tcl_error(interp, "USAGE", "%s", use);
     if (lun < 0 || (unsigned)lun > MC_ISCSI_LUN_MAX)
-        return mc_iscsi_error(interp, "USAGE", "LUN %d outside 0-%u", lun, MC_ISCSI_LUN_MAX);
+        return mc_tcl_error(interp, "USAGE", "LUN %d outside 0-%u", lun, MC_ISCSI_LUN_MAX);
     if (!c->full_feature)
-        return mc_iscsi_error(interp, "USAGE", "%s: not logged in", c->name);
+        return mc_tcl_error(interp, "USAGE", "%s: not logged in", c->name);
     int out_len = 0;
     const unsigned char *out = out_obj ? Tcl_GetByteArrayFromObj(out_obj, &out_len) : NULL;
     if (in_len < 0)
@@ -106,7 +106,7 @@ int mc_iscsi_scsi_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
     size_t in_hi = 0;
     int rc = TCL_ERROR;
     if (!in) {
-        mc_iscsi_error(interp, "NOMEM", "out of memory");
+        mc_tcl_error(interp, "NOMEM", "out of memory");
         goto out;
     }
     /* Unsolicited data: immediate in the command, then Data-Out with TTT 0xffffffff, together at

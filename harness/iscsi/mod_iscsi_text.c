@@ -14,11 +14,11 @@
 int mc_iscsi_text_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const objv[])
 {
     if (objc < 4 || objc % 2)
-        return mc_iscsi_error(interp, "USAGE", "usage: iscsi text CONN {K V ...} ?-timeout ms?");
+        return mc_tcl_error(interp, "USAGE", "usage: iscsi text CONN {K V ...} ?-timeout ms?");
     int timeout = c->timeout_ms;
     for (int i = 4; i + 1 < objc; i += 2) {
         if (strcmp(Tcl_GetString(objv[i]), "-timeout") != 0 || Tcl_GetIntFromObj(interp, objv[i + 1], &timeout) != TCL_OK)
-            return mc_iscsi_error(interp, "USAGE", "usage: iscsi text CONN {K V ...} ?-timeout ms?");
+            return mc_tcl_error(interp, "USAGE", "usage: iscsi text CONN {K V ...} ?-timeout ms?");
     }
     Tcl_WideInt deadline = mc_now_us() + (Tcl_WideInt)timeout * MC_US_PER_MS;
     Tcl_DString text;
@@ -66,7 +66,7 @@ int mc_iscsi_text_cmd(Tcl_Interp *interp, mc_iconn *c, int objc, Tcl_Obj *const 
         ttt = (uint32_t)FIELD(d, "ttt");
     }
     if (!done) {
-        mc_iscsi_error(interp, "PROTOCOL", "%s: text exchange not finished after %d PDUs", c->name, MAX_TEXT_PDUS);
+        mc_tcl_error(interp, "PROTOCOL", "%s: text exchange not finished after %d PDUs", c->name, MAX_TEXT_PDUS);
         goto out;
     }
     d = Tcl_DuplicateObj(d);

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "fault_tcl.h"
-#include "mod_iscsi.h"
+#include "pdu_tcl.h"
 
 #define ASSOC_KEY "mirrorcert::mcast"
 #define RCVBUF_BYTES (4 * 1024 * 1024)   /* room for a burst of group traffic between drains */
@@ -65,47 +65,47 @@ static int group_from(Tcl_Interp *interp, mcm_mod *m, Tcl_Obj *o, mcm_group **ou
 {
     Tcl_HashEntry *e = Tcl_FindHashEntry(&m->groups, Tcl_GetString(o));
     if (!e)
-        return mcm_error(interp, "no mcast group \"%s\"", Tcl_GetString(o));
+        return mc_tcl_error(interp, "USAGE", "no mcast group \"%s\"", Tcl_GetString(o));
     *out = Tcl_GetHashValue(e);
     return TCL_OK;
 }
 
 static int sock_error(Tcl_Interp *interp, const char *what)
 {
-    return mcm_error(interp, "mcast: %s: %s", what, strerror(errno));
+    return mc_tcl_error(interp, "USAGE", "mcast: %s: %s", what, strerror(errno));
 }
 
 /* mcast group open GROUP PORT ?-if ADDR? ?-ttl N? */
 static int group_open(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const objv[])
 {
     if (objc < 5 || objc % 2 == 0)
-        return mcm_error(interp, "usage: mcast group open GROUP PORT ?-if ADDR? ?-ttl N?");
+        return mc_tcl_error(interp, "USAGE", "usage: mcast group open GROUP PORT ?-if ADDR? ?-ttl N?");
     struct in_addr grp, ifa;
     int port, ttl = TTL_DEFAULT;
     if (mcm_parse_addr(Tcl_GetString(objv[3]), &grp) != 0 || !IN_MULTICAST(ntohl(grp.s_addr)))
-        return mcm_error(interp, "\"%s\" is not an IPv4 multicast address", Tcl_GetString(objv[3]));
+        return mc_tcl_error(interp, "USAGE", "\"%s\" is not an IPv4 multicast address", Tcl_GetString(objv[3]));
     if (Tcl_GetIntFromObj(interp, objv[4], &port) != TCL_OK)
         return TCL_ERROR;
     if (port <= 0 || port > 0xffff)
-        return mcm_error(interp, "port %d out of range", port);
+        return mc_tcl_error(interp, "USAGE", "port %d out of range", port);
     ifa.s_addr = htonl(INADDR_LOOPBACK);
     for (int i = 5; i + 1 < objc; i += 2) {
         const char *a = Tcl_GetString(objv[i]);
         if (strcmp(a, "-if") == 0) {
             if (mcm_parse_addr(Tcl_GetString(objv[i + 1]), &ifa) != 0)
-                return mcm_error(interp, "bad interface address \"%s\"", Tcl_GetString(objv[i + 1]));
+                return mc_tcl_error(interp, "USAGE", "bad interface address \"%s\"", Tcl_GetString(objv[i + 1]));
         } else if (strcmp(a, "-ttl") == 0) {
             if (Tcl_GetIntFromObj(interp, objv[i + 1], &ttl) != TCL_OK)
                 return TCL_ERROR;
             if (ttl < 0 || ttl > TTL_MAX)
-                return mcm_error(interp, "ttl %d out of range", ttl);
+                return mc_tcl_error(interp, "USAGE", "ttl %d out of range", ttl);
         } else {
-            return mcm_error(interp, "usage: mcast group open GROUP PORT ?-if ADDR? ?-ttl N?");
+            return mc_tcl_error(interp, "USAGE", "usage: mcast group open GROUP PORT ?-if ADDR? ?-ttl N?");
         }
     }
     mcm_group *g = calloc(1, sizeof *g);
     if (!g)
-        return mcm_error(interp, "out of memory");
+        return mc_tcl_error(interp, "USAGE", "out of memory");
     g->tx = g->rx = -1;
     g->gsn = 1;
     mc_fault_init(&g->fault, 0);
@@ -139,7 +139,7 @@ static int group_open(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const o
     }
     g->seen = Tcl_NewListObj(0, NULL);
     Tcl_IncrRefCount(g->seen);
-    g->pcap = mcm_pcap_for(interp);
+    g->pcap = mc_capture_for(interp);
     mc_pcap_ref(g->pcap);
     snprintf(g->name, sizeof g->name, "mgroup%lu", ++m->next_id);
     int isnew;
@@ -228,7 +228,7 @@ static int send_faulted(Tcl_Interp *interp, mcm_group *g, int fd, const struct s
     if (reorder && !g->held) {
         g->held = malloc(n);
         if (!g->held)
-            return mcm_error(interp, "out of memory");
+            return mc_tcl_error(interp, "USAGE", "out of memory");
         memcpy(g->held, dg, n);
         g->held_len = n;
         g->reordered++;
@@ -260,7 +260,7 @@ static int foreign_sender(Tcl_Interp *interp, mcm_group *g, const char *addr, st
     memset(src, 0, sizeof *src);
     src->sin_family = AF_INET;
     if (mcm_parse_addr(addr, &src->sin_addr) != 0) {
-        mcm_error(interp, "bad -from address \"%s\"", addr);
+        mc_tcl_error(interp, "USAGE", "bad -from address \"%s\"", addr);
         return -1;
     }
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -284,7 +284,7 @@ static int foreign_sender(Tcl_Interp *interp, mcm_group *g, const char *addr, st
 static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const objv[])
 {
     if (objc < 5 || objc % 2 == 0)
-        return mcm_error(interp, "usage: mcast send G ISID {PDU ...} ?-gsn N? ?-magic N? ?-version N? "
+        return mc_tcl_error(interp, "USAGE", "usage: mcast send G ISID {PDU ...} ?-gsn N? ?-magic N? ?-version N? "
                                  "?-reserved N? ?-pdu-count N? ?-payload-length N? ?-crc N|bad? "
                                  "?-truncate N? ?-trailing N? ?-from ADDR?");
     mcm_group *g;
@@ -298,7 +298,7 @@ static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
     if (Tcl_ListObjGetElements(interp, objv[4], &npdu, &specs) != TCL_OK)
         return TCL_ERROR;
     if (npdu < 1 || (size_t)npdu > MCM_PDUS_MAX)
-        return mcm_error(interp, "a datagram holds 1..%u PDUs, not %d", MCM_PDUS_MAX, npdu);
+        return mc_tcl_error(interp, "USAGE", "a datagram holds 1..%u PDUs, not %d", MCM_PDUS_MAX, npdu);
     mcm_hdr h = {.magic = MCM_MAGIC, .version = MCM_VERSION, .isid = (uint64_t)isid & MCM_ISID_MASK,
                  .pdu_count = (uint16_t)npdu, .gsn = g->gsn};
     bool gsn_given = false, plen_given = false, crc_given = false, crc_bad = false;
@@ -338,17 +338,17 @@ static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
             truncate_to = v;
         } else if (strcmp(a, "-trailing") == 0) {
             if (v < 0 || v > MC_BHS_LEN)
-                return mcm_error(interp, "-trailing takes 0..%u bytes", MC_BHS_LEN);
+                return mc_tcl_error(interp, "USAGE", "-trailing takes 0..%u bytes", MC_BHS_LEN);
             trailing = v;
         } else {
-            return mcm_error(interp, "unknown mcast send option %s", a);
+            return mc_tcl_error(interp, "USAGE", "unknown mcast send option %s", a);
         }
     }
     uint8_t *dg = malloc(MCM_DGRAM_MAX);
     mc_pdu first;
     mc_pdu_init(&first, MC_OP_NOP_OUT);
     if (!dg)
-        return mcm_error(interp, "out of memory");
+        return mc_tcl_error(interp, "USAGE", "out of memory");
     size_t len = MCM_HDR_LEN;
     int rc = TCL_ERROR;
     Tcl_Obj *res = Tcl_NewDictObj(), *kinds = Tcl_NewListObj(0, NULL);
@@ -370,7 +370,7 @@ static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
         }
         if (erc != 0) {
             mc_pdu_free(&p);
-            mcm_error(interp, "PDU %d: %s", i, err);
+            mc_tcl_error(interp, "USAGE", "PDU %d: %s", i, err);
             goto out;
         }
         memcpy(dg + len, w, wl);
@@ -384,7 +384,7 @@ static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
         }
     }
     if (len + (size_t)trailing > MCM_DGRAM_MAX) {
-        mcm_error(interp, "datagram too long");
+        mc_tcl_error(interp, "USAGE", "datagram too long");
         goto out;
     }
     memset(dg + len, 0, (size_t)trailing);
@@ -425,7 +425,7 @@ out:
 static int cmd_seen(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const objv[])
 {
     if (objc < 3 || objc % 2 == 0)
-        return mcm_error(interp, "usage: mcast seen G ?-wait MS? ?-clear 0|1?");
+        return mc_tcl_error(interp, "USAGE", "usage: mcast seen G ?-wait MS? ?-clear 0|1?");
     mcm_group *g;
     if (group_from(interp, m, objv[2], &g) != TCL_OK)
         return TCL_ERROR;
@@ -436,12 +436,12 @@ static int cmd_seen(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
             if (Tcl_GetIntFromObj(interp, objv[i + 1], &wait) != TCL_OK)
                 return TCL_ERROR;
             if (wait < 0 || wait > SEEN_WAIT_MAX_MS)
-                return mcm_error(interp, "-wait %d out of range 0..%d", wait, SEEN_WAIT_MAX_MS);
+                return mc_tcl_error(interp, "USAGE", "-wait %d out of range 0..%d", wait, SEEN_WAIT_MAX_MS);
         } else if (strcmp(a, "-clear") == 0) {
             if (Tcl_GetBooleanFromObj(interp, objv[i + 1], &clear) != TCL_OK)
                 return TCL_ERROR;
         } else {
-            return mcm_error(interp, "unknown mcast seen option %s", a);
+            return mc_tcl_error(interp, "USAGE", "unknown mcast seen option %s", a);
         }
     }
     drain(g, wait);
@@ -459,7 +459,7 @@ static int cmd_fault(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const ob
     static const char use[] = "usage: mcast fault G ?-seed N? ?-drop P? ?-dup P? ?-reorder P? ?-corrupt P? "
                               "?-once drop|dup|reorder|corrupt? ?-match {field value ...}? ?-off?";
     if (objc < 3)
-        return mcm_error(interp, use);
+        return mc_tcl_error(interp, "USAGE", use);
     mcm_group *g;
     if (group_from(interp, m, objv[2], &g) != TCL_OK)
         return TCL_ERROR;
@@ -478,7 +478,7 @@ static int cmd_fault(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const ob
             continue;
         }
         if (i + 1 >= objc)
-            return mcm_error(interp, use);
+            return mc_tcl_error(interp, "USAGE", use);
         Tcl_Obj *v = objv[++i];
         bool shared;
         if (mc_fault_tcl_option(interp, &g->fault, a, v, &shared) != TCL_OK)
@@ -498,7 +498,7 @@ static int cmd_fault(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const ob
             else
                 g->fault.once = k == 0 ? MC_FAULT_DROP : k == 1 ? MC_FAULT_DUP : MC_FAULT_CORRUPT;
         } else {
-            return mcm_error(interp, use);
+            return mc_tcl_error(interp, "USAGE", use);
         }
         g->fault_on = true;
     }
@@ -523,7 +523,7 @@ static int cmd_keys(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
                               "?-map {REAL ...}? ?-dialect standard|literal? ?-burst B? ?-tasks N? "
                               "?-timeout MS? ?-next-gsn N? ?-spaces 0|1?";
     if (objc < 3 || objc % 2 == 0)
-        return mcm_error(interp, use);
+        return mc_tcl_error(interp, "USAGE", use);
     const char *what = Tcl_GetString(objv[2]);
     bool reg = strcmp(what, "register") == 0, term = strcmp(what, "terminate") == 0;
     if (strcmp(what, "counters") == 0) {
@@ -534,7 +534,7 @@ static int cmd_keys(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
         return TCL_OK;
     }
     if (!reg && !term)
-        return mcm_error(interp, use);
+        return mc_tcl_error(interp, "USAGE", use);
     Tcl_Obj *group = NULL, *port = NULL, *vlun = NULL, *map = NULL, *burst = NULL, *tasks = NULL,
             *timeout = NULL, *next = NULL;
     bool literal = false;
@@ -558,9 +558,9 @@ static int cmd_keys(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
             if (strcmp(d, "literal") == 0)
                 literal = true;
             else if (strcmp(d, "standard") != 0)
-                return mcm_error(interp, "dialect is standard or literal, not \"%s\"", d);
+                return mc_tcl_error(interp, "USAGE", "dialect is standard or literal, not \"%s\"", d);
         } else {
-            return mcm_error(interp, use);
+            return mc_tcl_error(interp, "USAGE", use);
         }
     }
     int nmap = 0;
@@ -572,7 +572,7 @@ static int cmd_keys(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
         nmap--;
     }
     if (!vlun)
-        return mcm_error(interp, "mcast keys: -vlun (or a -map ending with the vLUN) is required");
+        return mc_tcl_error(interp, "USAGE", "mcast keys: -vlun (or a -map ending with the vLUN) is required");
     Tcl_Obj *l = Tcl_NewListObj(0, NULL);
 #define KV(k, v) do { Tcl_ListObjAppendElement(NULL, l, Tcl_NewStringObj(k, -1)); \
                       Tcl_ListObjAppendElement(NULL, l, (v)); } while (0)
@@ -621,39 +621,16 @@ static int cmd_keys(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
     return TCL_OK;
 }
 
-/* mcast isid CONN ?ISID?: the ISID an `iscsi` connection logs in with; every session of one
- * initiator toward the members of a group uses the same one (§2). */
-static int cmd_isid(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
-{
-    if (objc != 3 && objc != 4)
-        return mcm_error(interp, "usage: mcast isid CONN ?ISID?");
-    mc_iscsi_mod *im = mcm_iscsi_of(interp);
-    Tcl_HashEntry *e = im ? Tcl_FindHashEntry(&im->conns, Tcl_GetString(objv[2])) : NULL;
-    if (!e)
-        return mcm_error(interp, "no iscsi connection \"%s\"", Tcl_GetString(objv[2]));
-    mc_iconn *c = Tcl_GetHashValue(e);
-    if (objc == 4) {
-        Tcl_WideInt v;
-        if (Tcl_GetWideIntFromObj(interp, objv[3], &v) != TCL_OK)
-            return TCL_ERROR;
-        if (c->full_feature)
-            return mcm_error(interp, "%s is logged in already: set the ISID before login", c->name);
-        c->isid = (uint64_t)v & MCM_ISID_MASK;
-    }
-    Tcl_SetObjResult(interp, wide(c->isid));
-    return TCL_OK;
-}
-
 /* mcast decode BYTES: a datagram's dict, for vectors that build or capture raw bytes. */
 static int cmd_decode(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     if (objc != 3)
-        return mcm_error(interp, "usage: mcast decode BYTES");
+        return mc_tcl_error(interp, "USAGE", "usage: mcast decode BYTES");
     int n;
     const unsigned char *b = Tcl_GetByteArrayFromObj(objv[2], &n);
     mcm_parsed *p = malloc(sizeof *p);
     if (!p)
-        return mcm_error(interp, "out of memory");
+        return mc_tcl_error(interp, "USAGE", "out of memory");
     mcm_parse(b, (size_t)n, p);
     Tcl_SetObjResult(interp, mcm_parsed_dict(p, "", 0.0));
     mcm_parsed_free(p);
@@ -686,17 +663,17 @@ static int group_cmd(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const ob
         Tcl_SetObjResult(interp, d);
         return TCL_OK;
     }
-    return mcm_error(interp, "usage: mcast group open GROUP PORT ?-if ADDR? ?-ttl N? | close G | info G");
+    return mc_tcl_error(interp, "USAGE", "usage: mcast group open GROUP PORT ?-if ADDR? ?-ttl N? | close G | info G");
 }
 
 static int mcast_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     mcm_mod *m = cd;
-    static const char *const subs[] = {"group", "send", "seen", "fault", "keys", "isid", "decode", "emulate", NULL};
-    enum { GROUP, SEND, SEEN, FAULT, KEYS, ISID, DECODE, EMULATE };
+    static const char *const subs[] = {"group", "send", "seen", "fault", "keys", "decode", "emulate", NULL};
+    enum { GROUP, SEND, SEEN, FAULT, KEYS, DECODE, EMULATE };
     int sub;
     if (objc < 2)
-        return mcm_error(interp, "usage: mcast group|send|seen|fault|keys|isid|decode|emulate ...");
+        return mc_tcl_error(interp, "USAGE", "usage: mcast group|send|seen|fault|keys|decode|emulate ...");
     if (Tcl_GetIndexFromObj(interp, objv[1], subs, "subcommand", 0, &sub) != TCL_OK)
         return TCL_ERROR;
     switch (sub) {
@@ -705,7 +682,6 @@ static int mcast_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
     case SEEN: return cmd_seen(interp, m, objc, objv);
     case FAULT: return cmd_fault(interp, m, objc, objv);
     case KEYS: return cmd_keys(interp, objc, objv);
-    case ISID: return cmd_isid(interp, objc, objv);
     case DECODE: return cmd_decode(interp, objc, objv);
     default: return mcm_emu_cmd(interp, &m->emu, objc, objv);
     }
@@ -729,7 +705,7 @@ int mc_mod_mcast_init(Tcl_Interp *interp)
         return TCL_OK;
     mcm_mod *m = calloc(1, sizeof *m);
     if (!m)
-        return mcm_error(interp, "out of memory");
+        return mc_tcl_error(interp, "USAGE", "out of memory");
     Tcl_InitHashTable(&m->groups, TCL_STRING_KEYS);
     Tcl_SetAssocData(interp, ASSOC_KEY, mod_free, m);
     Tcl_CreateObjCommand(interp, "mcast", mcast_cmd, m, NULL);

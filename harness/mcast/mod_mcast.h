@@ -11,8 +11,9 @@
 #include <stdint.h>
 #include <tcl.h>
 
+#include "ensemble.h"
 #include "fault.h"
-#include "pcap_writer.h"
+#include "capture.h"
 #include "pdu.h"
 
 /* §3 and §10 of the contract. */
@@ -72,11 +73,6 @@ Tcl_Obj *mcm_parsed_dict(const mcm_parsed *p, const char *src, double time_s);
 /* Builds one PDU from a list {OPCODE field value ... ?-data B? ?-cdb HEX? ?-lun N? ?-raw-lengths?}. */
 int mcm_pdu_from_list(Tcl_Interp *interp, Tcl_Obj *spec, mc_pdu *p, bool *keep_lengths);
 
-/* The capture of an interp (or its nearest parent), owned by the `iscsi` module. */
-mc_pcap *mcm_pcap_for(Tcl_Interp *interp);
-/* The `iscsi` module state of an interp or its nearest parent, NULL without one. */
-struct mc_iscsi_mod *mcm_iscsi_of(Tcl_Interp *interp);
-int mcm_error(Tcl_Interp *interp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 double mcm_now_s(void);
 int mcm_parse_addr(const char *s, struct in_addr *out);
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "lun.h"
-#include "mod_iscsi.h"
+#include "pdu_tcl.h"
 
 #define POLL_MS 20                 /* timer resolution of the emulation loop */
 #define LISTEN_BACKLOG 8
@@ -273,14 +273,14 @@ static int start(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv
     static const char use[] = "usage: mcast emulate start -n N ?-addrs {ADDR ...}? ?-port P? ?-iqn-prefix S? "
                               "?-luns {N ...}? ?-blocks B? ?-if ADDR? ?-erl N?";
     if (*pe)
-        return mcm_error(interp, "emulated targets are running already: mcast emulate stop first");
+        return mc_tcl_error(interp, "USAGE", "emulated targets are running already: mcast emulate stop first");
     int n = 0, port = 0, erl = 1;
     Tcl_Obj *addrs = NULL, *luns = NULL;
     const char *prefix = "iqn.2026-11.org.mirrorcert.emu:t";
     Tcl_WideInt blocks = DEFAULT_BLOCKS;
     struct in_addr ifaddr = {.s_addr = htonl(INADDR_LOOPBACK)};
     if (objc % 2 == 0)
-        return mcm_error(interp, use);
+        return mc_tcl_error(interp, "USAGE", use);
     for (int i = 3; i + 1 < objc; i += 2) {
         const char *a = Tcl_GetString(objv[i]);
         Tcl_Obj *v = objv[i + 1];
@@ -294,16 +294,16 @@ static int start(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv
         else if (strcmp(a, "-erl") == 0) ok = Tcl_GetIntFromObj(interp, v, &erl);
         else if (strcmp(a, "-if") == 0) {
             if (mcm_parse_addr(Tcl_GetString(v), &ifaddr) != 0)
-                return mcm_error(interp, "bad -if address \"%s\"", Tcl_GetString(v));
+                return mc_tcl_error(interp, "USAGE", "bad -if address \"%s\"", Tcl_GetString(v));
         } else
-            return mcm_error(interp, use);
+            return mc_tcl_error(interp, "USAGE", use);
         if (ok != TCL_OK)
             return TCL_ERROR;
     }
     if (n < 1 || (unsigned)n > EMU_TARGETS_MAX)
-        return mcm_error(interp, "-n takes 1..%u targets", EMU_TARGETS_MAX);
+        return mc_tcl_error(interp, "USAGE", "-n takes 1..%u targets", EMU_TARGETS_MAX);
     if (port < 0 || port > 0xffff || blocks < 1 || blocks > BLOCKS_MAX || erl < 0 || erl > 2)
-        return mcm_error(interp, "-port, -blocks (1..%u) or -erl (0..2) out of range", BLOCKS_MAX);
+        return mc_tcl_error(interp, "USAGE", "-port, -blocks (1..%u) or -erl (0..2) out of range", BLOCKS_MAX);
     int naddr = 0, nlun = 0;
     Tcl_Obj **av = NULL, **lv = NULL;
     if (addrs && Tcl_ListObjGetElements(interp, addrs, &naddr, &av) != TCL_OK)
@@ -311,18 +311,18 @@ static int start(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv
     if (luns && Tcl_ListObjGetElements(interp, luns, &nlun, &lv) != TCL_OK)
         return TCL_ERROR;
     if ((unsigned)nlun > EMU_LUNS_MAX)
-        return mcm_error(interp, "at most %u LUNs", EMU_LUNS_MAX);
+        return mc_tcl_error(interp, "USAGE", "at most %u LUNs", EMU_LUNS_MAX);
     mcm_emu *e = calloc(1, sizeof *e);
     if (!e)
-        return mcm_error(interp, "out of memory");
+        return mc_tcl_error(interp, "USAGE", "out of memory");
     pthread_mutex_init(&e->lock, NULL);
     if (pipe2(e->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
         pthread_mutex_destroy(&e->lock);
         free(e);
-        return mcm_error(interp, "pipe: %s", strerror(errno));
+        return mc_tcl_error(interp, "USAGE", "pipe: %s", strerror(errno));
     }
     e->ifaddr = ifaddr;
-    e->pcap = mcm_pcap_for(interp);
+    e->pcap = mc_capture_for(interp);
     mc_pcap_ref(e->pcap);
     Tcl_Obj *res = Tcl_NewListObj(0, NULL);
     for (int k = 0; k < n; k++) {
@@ -343,13 +343,13 @@ static int start(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv
             int l = (int)i;
             if (nlun && (Tcl_GetIntFromObj(interp, lv[i], &l) != TCL_OK || l < 0 || l > 255)) {
                 mcm_emu_free(e);
-                return mcm_error(interp, "bad LUN in -luns");
+                return mc_tcl_error(interp, "USAGE", "bad LUN in -luns");
             }
             t->luns[i] = (uint16_t)l;
             t->store[i] = calloc(t->blocks, MCM_BLOCK);
             if (!t->store[i]) {
                 mcm_emu_free(e);
-                return mcm_error(interp, "out of memory");
+                return mc_tcl_error(interp, "USAGE", "out of memory");
             }
         }
         t->addr.sin_family = AF_INET;
@@ -357,7 +357,7 @@ static int start(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv
         const char *as = k < naddr ? Tcl_GetString(av[k]) : "127.0.0.1";
         if (mcm_parse_addr(as, &t->addr.sin_addr) != 0) {
             mcm_emu_free(e);
-            return mcm_error(interp, "bad address \"%s\"", as);
+            return mc_tcl_error(interp, "USAGE", "bad address \"%s\"", as);
         }
         int one = 1;
         socklen_t sl = sizeof t->addr;
@@ -367,7 +367,7 @@ static int start(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv
             getsockname(t->lfd, (struct sockaddr *)&t->addr, &sl) != 0) {
             int err = errno;
             mcm_emu_free(e);
-            return mcm_error(interp, "emulated target on %s: %s", as, strerror(err));
+            return mc_tcl_error(interp, "USAGE", "emulated target on %s: %s", as, strerror(err));
         }
         Tcl_Obj *d = Tcl_NewDictObj();
         put(d, "name", Tcl_NewStringObj(t->name, -1));
@@ -377,7 +377,7 @@ static int start(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv
     }
     if (pthread_create(&e->thread, NULL, emu_loop, e) != 0) {
         mcm_emu_free(e);
-        return mcm_error(interp, "cannot start the emulation thread");
+        return mc_tcl_error(interp, "USAGE", "cannot start the emulation thread");
     }
     e->running = true;
     *pe = e;
@@ -394,7 +394,7 @@ static emu_target *target_of(Tcl_Interp *interp, mcm_emu *e, Tcl_Obj *o)
     int i;
     if (Tcl_GetIntFromObj(NULL, o, &i) == TCL_OK && i >= 0 && (unsigned)i < e->n)
         return &e->t[i];
-    mcm_error(interp, "no emulated target \"%s\"", s);
+    mc_tcl_error(interp, "USAGE", "no emulated target \"%s\"", s);
     return NULL;
 }
 
@@ -403,14 +403,14 @@ static int script(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[
     static const char use[] = "usage: mcast emulate script T {register ok|fail|silent|notunderstood check N "
                               "drop-data N ignore N check-unicast N silent 0|1 erl N timeout-ms MS r2t-delay-ms MS register-delay-ms MS}";
     if (objc != 5)
-        return mcm_error(interp, use);
+        return mc_tcl_error(interp, "USAGE", use);
     emu_target *t = target_of(interp, e, objv[3]);
     if (!t)
         return TCL_ERROR;
     int n;
     Tcl_Obj **kv;
     if (Tcl_ListObjGetElements(interp, objv[4], &n, &kv) != TCL_OK || n % 2)
-        return mcm_error(interp, use);
+        return mc_tcl_error(interp, "USAGE", use);
     emu_script s;
     pthread_mutex_lock(&e->lock);
     s = t->script;
@@ -428,7 +428,7 @@ static int script(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[
         if (Tcl_GetIntFromObj(interp, kv[i + 1], &v) != TCL_OK)
             return TCL_ERROR;
         if (v < 0)
-            return mcm_error(interp, "%s takes a count >= 0", k);
+            return mc_tcl_error(interp, "USAGE", "%s takes a count >= 0", k);
         if (strcmp(k, "check") == 0) s.check_tasks = (unsigned)v;
         else if (strcmp(k, "drop-data") == 0) s.drop_data = (unsigned)v;
         else if (strcmp(k, "ignore") == 0) s.ignore_cmds = (unsigned)v;
@@ -439,7 +439,7 @@ static int script(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[
         else if (strcmp(k, "r2t-delay-ms") == 0) s.r2t_delay_ms = (unsigned)v;
         else if (strcmp(k, "register-delay-ms") == 0) s.reg_delay_ms = (unsigned)v;
         else
-            return mcm_error(interp, use);
+            return mc_tcl_error(interp, "USAGE", use);
     }
     pthread_mutex_lock(&e->lock);
     t->script = s;
@@ -517,7 +517,7 @@ static int log_cmd(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv
         if (Tcl_GetBooleanFromObj(interp, objv[4], &clear) != TCL_OK)
             return TCL_ERROR;
     } else if (objc != 3) {
-        return mcm_error(interp, "usage: mcast emulate log ?-clear 0|1?");
+        return mc_tcl_error(interp, "USAGE", "usage: mcast emulate log ?-clear 0|1?");
     }
     Tcl_Obj *l = Tcl_NewListObj(0, NULL);
     pthread_mutex_lock(&e->lock);
@@ -584,7 +584,7 @@ static int info_cmd(Tcl_Interp *interp, mcm_emu *e)
 static int read_cmd(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[])
 {
     if (objc != 7)
-        return mcm_error(interp, "usage: mcast emulate read T LUN LBA BLOCKS");
+        return mc_tcl_error(interp, "USAGE", "usage: mcast emulate read T LUN LBA BLOCKS");
     emu_target *t = target_of(interp, e, objv[3]);
     int lun;
     Tcl_WideInt lba, blocks;
@@ -592,7 +592,7 @@ static int read_cmd(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const obj
         Tcl_GetWideIntFromObj(interp, objv[6], &blocks) != TCL_OK)
         return TCL_ERROR;
     if (lba < 0 || blocks < 0 || lba + blocks > t->blocks)
-        return mcm_error(interp, "range %lld+%lld outside the %u blocks", (long long)lba, (long long)blocks, t->blocks);
+        return mc_tcl_error(interp, "USAGE", "range %lld+%lld outside the %u blocks", (long long)lba, (long long)blocks, t->blocks);
     for (unsigned i = 0; i < t->nluns; i++) {
         if (t->luns[i] != lun)
             continue;
@@ -602,7 +602,7 @@ static int read_cmd(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const obj
         Tcl_SetObjResult(interp, b);
         return TCL_OK;
     }
-    return mcm_error(interp, "target %s has no LUN %d", t->name, lun);
+    return mc_tcl_error(interp, "USAGE", "target %s has no LUN %d", t->name, lun);
 }
 
 int mcm_emu_cmd(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv[])
@@ -626,7 +626,7 @@ int mcm_emu_cmd(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv[
         return TCL_OK;
     }
     if (!*pe)
-        return mcm_error(interp, "no emulated targets: mcast emulate start first");
+        return mc_tcl_error(interp, "USAGE", "no emulated targets: mcast emulate start first");
     if (strcmp(w, "script") == 0)
         return script(interp, *pe, objc, objv);
     if (strcmp(w, "log") == 0)
@@ -635,5 +635,5 @@ int mcm_emu_cmd(Tcl_Interp *interp, mcm_emu **pe, int objc, Tcl_Obj *const objv[
         return info_cmd(interp, *pe);
     if (strcmp(w, "read") == 0)
         return read_cmd(interp, *pe, objc, objv);
-    return mcm_error(interp, "usage: mcast emulate start|script|log|info|read|stop ...");
+    return mc_tcl_error(interp, "USAGE", "usage: mcast emulate start|script|log|info|read|stop ...");
 }

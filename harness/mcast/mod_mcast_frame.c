@@ -10,9 +10,8 @@
 #include <time.h>
 
 #include "lun.h"
-#include "mod_iscsi.h"
+#include "pdu_tcl.h"
 
-#define ISCSI_ASSOC_KEY "mirrorcert::iscsi"   /* the `iscsi` module's per-interp state */
 #define NS_PER_S 1e9
 
 static void put16(uint8_t *b, uint32_t v)
@@ -164,7 +163,7 @@ int mcm_pdu_from_list(Tcl_Interp *interp, Tcl_Obj *spec, mc_pdu *p, bool *keep_l
     if (Tcl_ListObjGetElements(interp, spec, &n, &e) != TCL_OK)
         return TCL_ERROR;
     if (n < 1)
-        return mcm_error(interp, "a PDU is {OPCODE ?field value ...? ?-data BYTES? ?-cdb HEX? ?-lun N?}");
+        return mc_tcl_error(interp, "USAGE", "a PDU is {OPCODE ?field value ...? ?-data BYTES? ?-cdb HEX? ?-lun N?}");
     uint8_t op;
     if (mc_opcode_from_obj(interp, e[0], &op) != TCL_OK)
         return TCL_ERROR;
@@ -181,7 +180,7 @@ int mcm_pdu_from_list(Tcl_Interp *interp, Tcl_Obj *spec, mc_pdu *p, bool *keep_l
             continue;
         }
         if (i + 1 >= n) {
-            mcm_error(interp, "PDU item \"%s\" has no value", a);
+            mc_tcl_error(interp, "USAGE", "PDU item \"%s\" has no value", a);
             goto out;
         }
         Tcl_Obj *v = e[++i];
@@ -189,7 +188,7 @@ int mcm_pdu_from_list(Tcl_Interp *interp, Tcl_Obj *spec, mc_pdu *p, bool *keep_l
             int len;
             const unsigned char *b = Tcl_GetByteArrayFromObj(v, &len);
             if (mc_pdu_set_data(p, b, (size_t)len) != 0) {
-                mcm_error(interp, "data segment of %d bytes too long", len);
+                mc_tcl_error(interp, "USAGE", "data segment of %d bytes too long", len);
                 goto out;
             }
         } else if (strcmp(a, "-text") == 0) {
@@ -211,7 +210,7 @@ int mcm_pdu_from_list(Tcl_Interp *interp, Tcl_Obj *spec, mc_pdu *p, bool *keep_l
             if (Tcl_GetIntFromObj(interp, v, &lun) != TCL_OK)
                 goto out;
             if (lun < 0 || lun > 0xffff) {
-                mcm_error(interp, "LUN %d out of range", lun);
+                mc_tcl_error(interp, "USAGE", "LUN %d out of range", lun);
                 goto out;
             }
             mc_pdu_set(p, MC_F_LUN, mc_lun_encode((uint16_t)lun));
@@ -235,38 +234,6 @@ out:
     if (rc != TCL_OK)
         mc_pdu_free(p);
     return rc;
-}
-
-struct mc_iscsi_mod *mcm_iscsi_of(Tcl_Interp *interp)
-{
-    for (Tcl_Interp *i = interp; i; i = Tcl_GetMaster(i)) {
-        mc_iscsi_mod *m = Tcl_GetAssocData(i, ISCSI_ASSOC_KEY, NULL);
-        if (m)
-            return m;
-    }
-    return NULL;
-}
-
-mc_pcap *mcm_pcap_for(Tcl_Interp *interp)
-{
-    for (Tcl_Interp *i = interp; i; i = Tcl_GetMaster(i)) {
-        mc_iscsi_mod *m = Tcl_GetAssocData(i, ISCSI_ASSOC_KEY, NULL);
-        if (m && m->pcap)
-            return m->pcap;
-    }
-    return NULL;
-}
-
-int mcm_error(Tcl_Interp *interp, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    Tcl_SetObjResult(interp, Tcl_NewStringObj(msg, -1));
-    Tcl_SetErrorCode(interp, "MIRRORCERT", "USAGE", msg, (char *)NULL);
-    return TCL_ERROR;
 }
 
 double mcm_now_s(void)

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "ensemble.h"
-#include "modules.h"
 #include "mod_spi.h"
 
 #define ASSOC_KEY "mirrorcert-spi"

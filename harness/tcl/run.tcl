@@ -88,18 +88,13 @@ proc ::mc::run_suite {suite picked o multi} {
 
     set workdir [make_workdir]
     set device_ctx [dict create workdir $workdir mutant [dict get $o mutant] seed [dict get $o seed]]
-    set pcap {}
-    if {[llength [info commands ::iscsi]]} {
-        set pcap [file join $workdir traffic.pcap]
-        iscsi pcap open $pcap
-    }
+    set pcap [file join $workdir traffic.pcap]
+    capture open $pcap
     set started [clock seconds]
     set t0 [clock milliseconds]
     set rc [catch {run_vectors $suite $picked $o} results opts]
     catch {device_stop}
-    if {$pcap ne ""} {
-        catch {iscsi pcap close}
-    }
+    catch {capture close}
     if {$rc} {
         file delete -force $workdir
         return -options $opts $results

@@ -11,6 +11,7 @@
 #include <tcl.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "mod_iscsi.h"
 #include "tap.h"
 
@@ -81,7 +82,7 @@ static void send_pdu(int fd, mc_pdu *p)
 int main(void)
 {
     interp = Tcl_CreateInterp();
-    tap_ok(mc_mod_iscsi_init(interp) == TCL_OK, "module registers");
+    tap_ok(mc_mod_iscsi_init(interp) == TCL_OK && mc_mod_capture_init(interp) == TCL_OK, "modules register");
     int port = 0;
     int ls = listener(&port);
     if (!tap_ok(ls >= 0, "peer listens on loopback"))
@@ -158,11 +159,11 @@ int main(void)
                "Reject decoded with the quoted header");
     tap_is_str(evs("llength [iscsi history $c]"), "4", "history holds both directions");
 
-    /* Capture: a second connection opened after `iscsi pcap open` is written to the file. */
+    /* Capture: a second connection opened after `capture open` is written to the file. */
     char path[] = "/tmp/mc_test_iscsi_cmd_XXXXXX";
     int pfd = mkstemp(path);
     close(pfd);
-    snprintf(cmd, sizeof cmd, "iscsi pcap open %s", path);
+    snprintf(cmd, sizeof cmd, "capture open %s", path);
     tap_is_int(ev(cmd, &r), TCL_OK, "pcap open");
     snprintf(cmd, sizeof cmd, "set c2 [iscsi connect 127.0.0.1 %d]", port);
     ev(cmd, &r);
@@ -189,7 +190,7 @@ int main(void)
         diff += clean.bhs[i] != a1[i];
     tap_is_int(diff, 1, "exactly one byte corrupted");
     tap_is_str(evs("dict get [iscsi fault $c2] corrupted"), "1", "fault counters");
-    tap_is_int(ev("iscsi pcap close", &r), TCL_OK, "pcap close");
+    tap_is_int(ev("capture close", &r), TCL_OK, "pcap close");
     ev("iscsi close $c2", &r);
     ev("iscsi close $c3", &r);
     char perr[PCAP_ERRBUF_SIZE];

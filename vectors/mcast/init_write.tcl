@@ -171,13 +171,13 @@ vector mcast.init.on-the-wire {
         inconc "tshark is not installed"
     }
     close [file tempfile f mcast-wire.pcap]
-    iscsi pcap open $f
+    capture open $f
     set s [mi-start]
     mi-register $s
     mi-write-ok $s 90 [mc-pattern 512 8] 000:1(c)
     mi-ok $s "terminate [mc-group] [mc-vlun]" 000:2(f)
     mi-log
-    iscsi pcap close
+    capture close
     set n [llength [mi-names $s]]
     # The emulated targets listen on ephemeral ports: tell the dissector they carry iSCSI.
     set decode {}

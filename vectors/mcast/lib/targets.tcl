@@ -55,10 +55,9 @@ proc mc-sessions {args} {
         if {[catch {iscsi connect $host $port -timeout [mc-wait]} c]} {
             inconc "cannot connect to target $i at $host:$port: $c"
         }
-        mcast isid $c [mc-isid]
         set keys [list InitiatorName [pixit initiator-iqn] TargetName [mc-iqn $i] SessionType Normal \
             ImmediateData No InitialR2T Yes ErrorRecoveryLevel [dict get $o -erl]]
-        if {[catch {iscsi login $c -keys $keys -timeout [mc-wait]} got]} {
+        if {[catch {iscsi login $c -isid [mc-isid] -keys $keys -timeout [mc-wait]} got]} {
             inconc "login to target $i ([mc-iqn $i]) failed: $got"
         }
         lappend conns [mc-track conns $c]

@@ -78,7 +78,7 @@ int main(void)
         snprintf(tg[i].host, sizeof(tg[i].host), "127.0.0.%u", 2 + i);
         snprintf(tg[i].iqn, sizeof(tg[i].iqn), "iqn.2026-11.org.mirrorcert:bench%u", i + 1);
         mc_target_config c = {.host = tg[i].host, .iqn = tg[i].iqn, .nluns = 1, .lun_size = LUN_SIZE};
-        c.luns[0] = (mc_target_lun_spec){1, "mem"};
+        c.luns[0] = (mc_target_lun_spec){.lun = 1, .path = "mem"};
         char err[256];
         if (mc_target_new(&tg[i].t, &c, err, sizeof(err)) != 0 || pthread_create(&tg[i].th, NULL, loop, &tg[i]) != 0) {
             fprintf(stderr, "mcast_bench: target %u: %s\n", i + 1, err);

@@ -1,5 +1,5 @@
 /* SYNCHRONIZE CACHE 10/16 (SBC-3 5.22-5.23) and PRE-FETCH 10/16 (SBC-3 5.11-5.12). The only
- * volatile cache is the host's page cache in front of a backing file. */
+ * volatile cache is the store's own (a file's page cache); the LU keeps none. */
 #include "handlers.h"
 
 int mc_plan_cache_range(mc_lun *lun, mc_cmd *cmd, mc_scsi_plan *plan, mc_scsi_result *res)
@@ -17,11 +17,12 @@ int mc_plan_cache_range(mc_lun *lun, mc_cmd *cmd, mc_scsi_plan *plan, mc_scsi_re
 
 void mc_exec_sync_cache(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
 {
-    if (mc_lun_flush(lun) < 0)
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_WRITE_ERROR, cmd->lba);
+    mc_io_flush(lun, res);
 }
 
 void mc_exec_prefetch(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
 {
-    /* No cache of our own to load: GOOD, as for a cache too small to hold the range. */
+    /* No cache of our own to load: GOOD, as for a cache too small to hold any of the range.
+     * Nothing is read, so a failed store cannot fail it (SBC-3 5.11: only blocks transferred
+     * to the cache are read from the medium). */
 }

@@ -1,19 +1,14 @@
-/* A logical unit's life and its backing store: open (file or memory), raw I/O, close. */
+/* A logical unit's life: open on a store (given, a file path, or memory), raw I/O, close. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lun_internal.h"
 
 #define DEFAULT_BLOCK_SIZE 512u
 #define MIN_BLOCK_SIZE 512u
 #define MAX_BLOCK_SIZE 65536u
-#define FILE_MODE 0644
-#define ZERO_CHUNK 65536u            /* bytes written per step when filling a range */
 
 static const char default_vendor[] = "MIRRCERT";
 static const char default_product[] = "mirrorcert LUN";
@@ -71,37 +66,23 @@ static int set_identity(mc_lun *lun, const mc_lun_config *cfg, char *err, size_t
     return 0;
 }
 
-static int open_file(mc_lun *lun, const mc_lun_config *cfg, uint64_t *size, char *err,
-                     size_t errlen)
+/* The store the configuration names; *owned when this call opened it (else it is cfg->store). */
+static mc_store *config_store(const mc_lun_config *cfg, bool *owned, char *err, size_t errlen)
 {
-    struct stat st;
-
-    lun->fd = open(cfg->path, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE);
-    if (lun->fd < 0) {
-        snprintf(err, errlen, "open %s: %s", cfg->path, strerror(errno));
-        return -1;
-    }
-    if (fstat(lun->fd, &st) < 0) {
-        snprintf(err, errlen, "stat %s: %s", cfg->path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s is not a regular file", cfg->path);
-        return -1;
-    }
-    *size = cfg->size ? cfg->size : (uint64_t)st.st_size;
-    if (*size > (uint64_t)st.st_size && ftruncate(lun->fd, (off_t)*size) < 0) {
-        snprintf(err, errlen, "extend %s to %llu bytes: %s", cfg->path,
-                 (unsigned long long)*size, strerror(errno));
-        return -1;
-    }
-    return 0;
+    *owned = cfg->store == NULL;
+    if (cfg->store)
+        return cfg->store;
+    if (cfg->path)
+        return mc_store_file_open(cfg->path, cfg->size, err, errlen);
+    return mc_store_mem_new(cfg->size, err, errlen);
 }
 
 int mc_lun_open(mc_lun **out, const mc_lun_config *cfg, char *err, size_t errlen)
 {
     uint32_t bs;
-    uint64_t size;
+    uint64_t size, store_size;
+    mc_store *store = NULL;
+    bool owned = false;
     mc_lun *lun;
 
     if (!out || !cfg) {
@@ -110,14 +91,13 @@ int mc_lun_open(mc_lun **out, const mc_lun_config *cfg, char *err, size_t errlen
     }
     *out = NULL;
     bs = cfg->block_size ? cfg->block_size : DEFAULT_BLOCK_SIZE;
-    size = cfg->size;
     if (bs < MIN_BLOCK_SIZE || bs > MAX_BLOCK_SIZE || (bs & (bs - 1)) != 0) {
         snprintf(err, errlen, "block size %u is not a power of two in %u..%u", bs,
                  MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
         return -1;
     }
-    if (size > INT64_MAX) {
-        snprintf(err, errlen, "size %llu too large", (unsigned long long)size);
+    if (cfg->store && cfg->path) {
+        snprintf(err, errlen, "a store and a path are given: one names the LU's store");
         return -1;
     }
     lun = calloc(1, sizeof *lun);
@@ -125,33 +105,32 @@ int mc_lun_open(mc_lun **out, const mc_lun_config *cfg, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    lun->fd = -1;
     lun->block_size = bs;
     if (set_identity(lun, cfg, err, errlen) < 0)
         goto fail;
-    if (cfg->path) {
-        if (open_file(lun, cfg, &size, err, errlen) < 0)
-            goto fail;
-    } else {
-        if (size == 0 || size > SIZE_MAX) {
-            snprintf(err, errlen, "a memory-backed LU needs a size that fits in memory");
-            goto fail;
-        }
-        lun->mem = calloc(1, (size_t)size);
-        if (!lun->mem) {
-            snprintf(err, errlen, "cannot allocate %llu bytes", (unsigned long long)size);
-            goto fail;
-        }
+    store = config_store(cfg, &owned, err, errlen);
+    if (!store)
+        goto fail;
+    store_size = mc_store_size(store);
+    size = cfg->size ? cfg->size : store_size;
+    if (size > store_size) {
+        snprintf(err, errlen, "size %llu exceeds the %s store's %llu bytes",
+                 (unsigned long long)size, mc_store_name(store),
+                 (unsigned long long)store_size);
+        goto fail;
     }
     lun->blocks = size / bs;
     if (lun->blocks == 0) {
         snprintf(err, errlen, "size %llu holds no %u-byte block", (unsigned long long)size, bs);
         goto fail;
     }
+    lun->store = store;
     *out = lun;
     return 0;
 fail:
-    mc_lun_close(lun);
+    if (owned)
+        mc_store_close(store);
+    free(lun);
     return -1;
 }
 
@@ -159,16 +138,15 @@ void mc_lun_close(mc_lun *lun)
 {
     if (!lun)
         return;
-    if (lun->fd >= 0)
-        close(lun->fd);
-    free(lun->mem);
+    mc_store_close(lun->store);
     free(lun);
 }
 
 uint64_t mc_lun_blocks(const mc_lun *lun) { return lun->blocks; }
 uint32_t mc_lun_block_size(const mc_lun *lun) { return lun->block_size; }
+mc_store *mc_lun_store(mc_lun *lun) { return lun->store; }
 
-static bool in_bounds(const mc_lun *lun, size_t len, uint64_t off)
+static bool in_lun(const mc_lun *lun, size_t len, uint64_t off)
 {
     uint64_t size = lun->blocks * lun->block_size;
     return off <= size && len <= size - off;
@@ -176,90 +154,12 @@ static bool in_bounds(const mc_lun *lun, size_t len, uint64_t off)
 
 int mc_lun_pread(mc_lun *lun, void *buf, size_t len, uint64_t off)
 {
-    uint8_t *p = buf;
-
-    if (!in_bounds(lun, len, off))
-        return -1;
-    if (lun->mem) {
-        memcpy(p, lun->mem + off, len);
-        return 0;
-    }
-    while (len > 0) {
-        ssize_t n = pread(lun->fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0) {  /* a file shortened behind our back reads as zeros */
-            memset(p, 0, len);
-            return 0;
-        }
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
+    return in_lun(lun, len, off) ? mc_store_read(lun->store, buf, len, off) : -EINVAL;
 }
 
 int mc_lun_pwrite(mc_lun *lun, const void *buf, size_t len, uint64_t off)
 {
-    const uint8_t *p = buf;
-
-    if (!in_bounds(lun, len, off))
-        return -1;
-    if (lun->mem) {
-        memcpy(lun->mem + off, p, len);
-        return 0;
-    }
-    while (len > 0) {
-        ssize_t n = pwrite(lun->fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
-}
-
-int mc_lun_flush(mc_lun *lun)
-{
-    if (lun->fd < 0)
-        return 0;
-    return fdatasync(lun->fd);
-}
-
-int mc_lun_fill(mc_lun *lun, uint64_t lba, uint64_t blocks, const uint8_t *pattern)
-{
-    uint8_t *chunk;
-    size_t per = ZERO_CHUNK / lun->block_size;  /* blocks per chunk, at least 1 */
-    uint64_t off = lba * lun->block_size;
-    int rc = 0;
-
-    if (per == 0)
-        per = 1;
-    if (lun->mem && !pattern) {
-        if (!in_bounds(lun, (size_t)(blocks * lun->block_size), off))
-            return -1;
-        memset(lun->mem + off, 0, (size_t)(blocks * lun->block_size));
-        return 0;
-    }
-    chunk = calloc(per, lun->block_size);
-    if (!chunk)
-        return -1;
-    if (pattern)
-        for (size_t i = 0; i < per; i++)
-            memcpy(chunk + i * lun->block_size, pattern, lun->block_size);
-    while (blocks > 0 && rc == 0) {
-        uint64_t n = blocks < per ? blocks : per;
-        rc = mc_lun_pwrite(lun, chunk, (size_t)(n * lun->block_size), off);
-        off += n * lun->block_size;
-        blocks -= n;
-    }
-    free(chunk);
-    return rc;
+    return in_lun(lun, len, off) ? mc_store_write(lun->store, buf, len, off) : -EINVAL;
 }
 
 int mc_check_lba(const mc_lun *lun, uint64_t lba, uint64_t blocks, mc_scsi_result *res)

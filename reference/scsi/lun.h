@@ -1,11 +1,14 @@
-/* One block-device logical unit (SBC-3/SPC-4 subset) and a set of them behind one target.
- * Transport-neutral: iSCSI, the SPI bus simulator and the VSAN node all execute CDBs here. */
+/* One block-device logical unit (SBC-3/SPC-4 subset) on any store (store.h), and a set of them
+ * behind one target. Transport-neutral: iSCSI, the SPI bus simulator and the VSAN node all
+ * execute CDBs here. */
 #ifndef MC_SCSI_LUN_H
 #define MC_SCSI_LUN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "store.h"
 
 #define MC_SENSE_LEN 18u          /* fixed-format sense data (SPC-4 4.5.3) */
 #define MC_CDB_MAX 16u
@@ -72,8 +75,12 @@ typedef struct mc_scsi_result {
 typedef struct mc_lun mc_lun;
 
 typedef struct mc_lun_config {
-    const char *path;         /* backing file, created/extended to size; NULL = memory */
-    uint64_t size;            /* bytes; 0 = the file's current size */
+    mc_store *store;          /* the LU's store: mc_lun_open takes this reference when it
+                                 succeeds (on failure the caller keeps it) */
+    const char *path;         /* without a store: a file store on path, created/extended to
+                                 size; neither store nor path: a memory store of size bytes */
+    uint64_t size;            /* bytes; 0 = the store's (or the file's) size; at most the
+                                 store's size */
     uint32_t block_size;      /* 512 when 0 */
     const char *vendor;       /* INQUIRY T10 vendor (8), product (16), revision (4) */
     const char *product;
@@ -83,7 +90,10 @@ typedef struct mc_lun_config {
 } mc_lun_config;
 
 int mc_lun_open(mc_lun **out, const mc_lun_config *cfg, char *err, size_t errlen);
-void mc_lun_close(mc_lun *lun);
+void mc_lun_close(mc_lun *lun);  /* drops the LU's reference to its store */
+/* The LU's store, valid until mc_lun_close: a transport reaches it to fail or heal it (store.h).
+ * Reading or writing the store directly is safe: the LU keeps no copy of its data. */
+mc_store *mc_lun_store(mc_lun *lun);
 uint64_t mc_lun_blocks(const mc_lun *lun);
 uint32_t mc_lun_block_size(const mc_lun *lun);
 
@@ -97,7 +107,8 @@ int mc_lun_plan(mc_lun *lun, const uint8_t *cdb, size_t cdb_len, mc_scsi_plan *p
  * it and otherwise end in ABORTED COMMAND / DATA PHASE ERROR. Calls on one LU must not overlap. */
 int mc_lun_execute(mc_lun *lun, const uint8_t *cdb, size_t cdb_len, const uint8_t *data_out,
                    size_t data_out_len, uint8_t *data_in, size_t data_in_cap, mc_scsi_result *res);
-/* Raw block access for mirror consistency checks and recovery: bytes at a byte offset. */
+/* Raw access for mirror consistency checks and recovery: bytes at a byte offset within the LU.
+ * 0, -EINVAL outside the LU, or the store's negative errno. */
 int mc_lun_pread(mc_lun *lun, void *buf, size_t len, uint64_t off);
 int mc_lun_pwrite(mc_lun *lun, const void *buf, size_t len, uint64_t off);
 

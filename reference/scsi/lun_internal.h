@@ -22,8 +22,7 @@
 #define MC_LUN_ID_MAX 0x3fffu    /* flat space addressing holds a 14-bit LUN (SAM-5 4.7.7) */
 
 struct mc_lun {
-    int fd;                      /* backing file, or -1 when memory-backed */
-    uint8_t *mem;                /* backing memory, or NULL when file-backed */
+    mc_store *store;             /* one reference, dropped by mc_lun_close */
     uint64_t blocks;
     uint32_t block_size;
     bool stopped;                /* START STOP UNIT with START=0 (SBC-3 5.25) */
@@ -103,13 +102,25 @@ size_t mc_sense_build(uint8_t *buf, size_t cap, bool descriptor, uint8_t key, ui
  * buffer (SPC-4 4.2.5.6: never more than asked). */
 void mc_reply(mc_cmd *cmd, mc_scsi_result *res, const uint8_t *buf, size_t len);
 
-/* Block command helpers (lun.c, rw.c). */
+/* Block command helpers (lun.c). */
 int mc_check_lba(const mc_lun *lun, uint64_t lba, uint64_t blocks, mc_scsi_result *res);
-int mc_lun_flush(mc_lun *lun);
 uint32_t mc_max_xfer_blocks(const mc_lun *lun);
 uint32_t mc_max_ws_blocks(const mc_lun *lun);
 uint32_t mc_max_unmap_blocks(const mc_lun *lun);
+
+/* Block I/O of the handlers (lunio.c), the one place a store error becomes sense data. Each
+ * returns 0, or -1 with CHECK CONDITION in res: MEDIUM ERROR with UNRECOVERED READ ERROR for a
+ * read, WRITE ERROR for a write, fill or flush. A failed transfer is retried block by block,
+ * which puts the first block in error in the INFORMATION field (SBC-3 error reporting; an
+ * initiator completes the blocks before it), and completes a transfer whose error does not
+ * recur, as a disk's own retries would. Transfers start at block lba and move len bytes (a
+ * transport may offer a data-in buffer ending inside a block). */
+int mc_io_read(mc_lun *lun, uint8_t *buf, uint64_t lba, size_t len, mc_scsi_result *res);
+int mc_io_write(mc_lun *lun, const uint8_t *buf, uint64_t lba, size_t len, mc_scsi_result *res);
 /* Fills a run of blocks with one block's pattern (WRITE SAME) or zeros when pattern is NULL. */
-int mc_lun_fill(mc_lun *lun, uint64_t lba, uint64_t blocks, const uint8_t *pattern);
+int mc_io_fill(mc_lun *lun, uint64_t lba, uint64_t blocks, const uint8_t *pattern,
+               mc_scsi_result *res);
+/* Makes written blocks durable; a failure names no block (INFORMATION not valid). */
+int mc_io_flush(mc_lun *lun, mc_scsi_result *res);
 
 #endif

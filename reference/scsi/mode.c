@@ -36,7 +36,7 @@
 #define PAGE_RW_RECOVERY 0x01u
 #define PAGE_CACHING 0x08u
 #define PAGE_CONTROL 0x0au
-#define CACHING_WCE 0x04u             /* write cache enabled: the host page cache */
+#define CACHING_WCE 0x04u             /* write cache enabled: a store with a volatile cache */
 #define RW_RECOVERY_LEN 0x0au
 #define CACHING_LEN 0x12u
 #define CONTROL_LEN 0x0au
@@ -69,7 +69,8 @@ static size_t put_page(const mc_lun *lun, const mode_page *pg, unsigned pc, uint
     memset(p, 0, 2u + pg->len);
     p[0] = pg->code;  /* PS 0: pages cannot be saved */
     p[1] = pg->len;
-    if (pc != PC_CHANGEABLE && pg->code == PAGE_CACHING && lun->fd >= 0)
+    if (pc != PC_CHANGEABLE && pg->code == PAGE_CACHING &&
+        (mc_store_flags(lun->store) & MC_STORE_WRITE_CACHE))
         p[2] = CACHING_WCE;
     /* Control page: D_SENSE 0 (fixed sense), QERR 0, TST 0; no limit on busy periods. */
     if (pc != PC_CHANGEABLE && pg->code == PAGE_CONTROL)

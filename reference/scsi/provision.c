@@ -65,8 +65,7 @@ void mc_exec_write_same(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
      * any other block SBC-3 requires the data written. */
     if ((cmd->cdb[1] & WS_UNMAP) && pattern && all_zero(pattern, lun->block_size))
         pattern = NULL;
-    if (mc_lun_fill(lun, cmd->lba, cmd->blocks, pattern) < 0)
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_WRITE_ERROR, cmd->lba);
+    mc_io_fill(lun, cmd->lba, cmd->blocks, pattern, res);
 }
 
 int mc_plan_unmap(mc_lun *lun, mc_cmd *cmd, mc_scsi_plan *plan, mc_scsi_result *res)
@@ -119,10 +118,8 @@ void mc_exec_unmap(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
         uint64_t lba = mc_be64(d);
         uint32_t nb = mc_be32(d + 8);
 
-        if (nb && mc_lun_fill(lun, lba, nb, NULL) < 0) {
-            mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_WRITE_ERROR, lba);
+        if (mc_io_fill(lun, lba, nb, NULL, res) < 0)
             return;
-        }
     }
 }
 
@@ -168,10 +165,8 @@ void mc_exec_lba_status(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
     /* Runs of equal status from the requested LBA, until the descriptors or the scan end. */
     while (lba < end && ndesc < max_desc) {
         uint64_t n = end - lba < per ? end - lba : per;
-        if (mc_lun_pread(lun, chunk, (size_t)(n * bs), lba * bs) < 0) {
-            mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_UNRECOVERED_READ, lba);
+        if (mc_io_read(lun, chunk, lba, (size_t)(n * bs), res) < 0)
             goto done;
-        }
         for (uint64_t i = 0; i < n && ndesc < max_desc; i++, lba++) {
             int st = all_zero(chunk + i * bs, bs) ? LBAS_DEALLOCATED : LBAS_MAPPED;
             if (run_status >= 0 && st != run_status) {

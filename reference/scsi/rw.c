@@ -62,11 +62,8 @@ void mc_exec_read(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
 
     if (len > cmd->in_cap)
         len = cmd->in_cap;  /* the transport offered less: return what fits */
-    if (len && mc_lun_pread(lun, cmd->in, len, cmd->lba * lun->block_size) < 0) {
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_UNRECOVERED_READ, cmd->lba);
-        return;
-    }
-    res->data_in_len = len;
+    if (mc_io_read(lun, cmd->in, cmd->lba, len, res) == 0)
+        res->data_in_len = len;
 }
 
 /* Whole blocks of data-out actually received: a transport that delivered less than the CDB
@@ -80,16 +77,11 @@ static uint32_t blocks_received(const mc_lun *lun, const mc_cmd *cmd)
 static int write_blocks(mc_lun *lun, mc_cmd *cmd, const uint8_t *data, uint32_t blocks,
                         mc_scsi_result *res)
 {
-    if (blocks && mc_lun_pwrite(lun, data, (size_t)blocks * lun->block_size,
-                                cmd->lba * lun->block_size) < 0) {
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_WRITE_ERROR, cmd->lba);
+    if (mc_io_write(lun, data, cmd->lba, (size_t)blocks * lun->block_size, res) < 0)
         return -1;
-    }
     /* FUA: the data must be on the medium before status (SBC-3 5.39). */
-    if (cmd->op->cdb_len > 6 && (cmd->cdb[1] & FUA_BIT) && mc_lun_flush(lun) < 0) {
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_WRITE_ERROR, cmd->lba);
-        return -1;
-    }
+    if (cmd->op->cdb_len > 6 && (cmd->cdb[1] & FUA_BIT))
+        return mc_io_flush(lun, res);
     return 0;
 }
 
@@ -113,9 +105,8 @@ void mc_exec_write_verify(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
         mc_scsi_set_sense(res, MC_SK_HARDWARE_ERROR, MC_ASC_NONE);
         return;
     }
-    if (mc_lun_pread(lun, back, len, cmd->lba * lun->block_size) < 0) {
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_UNRECOVERED_READ, cmd->lba);
-    } else if ((cmd->cdb[1] >> BYTCHK_SHIFT) & BYTCHK_MASK) {
+    if (mc_io_read(lun, back, cmd->lba, len, res) == 0 &&
+        ((cmd->cdb[1] >> BYTCHK_SHIFT) & BYTCHK_MASK)) {
         for (size_t i = 0; i < len; i++) {
             if (back[i] != cmd->out[i]) {
                 mc_sense_info(res, MC_SK_MISCOMPARE, MC_ASC_MISCOMPARE_VERIFY, i);
@@ -140,9 +131,7 @@ void mc_exec_orwrite(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
         return;
     }
     /* SBC-3 5.10: ORWRITE stores the bitwise OR of the medium and the data-out buffer. */
-    if (mc_lun_pread(lun, cur, len, cmd->lba * lun->block_size) < 0) {
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_UNRECOVERED_READ, cmd->lba);
-    } else {
+    if (mc_io_read(lun, cur, cmd->lba, len, res) == 0) {
         for (size_t i = 0; i < len; i++)
             cur[i] |= cmd->out[i];
         write_blocks(lun, cmd, cur, blocks, res);

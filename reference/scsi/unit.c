@@ -83,10 +83,8 @@ void mc_exec_start_stop(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
      * flush is harmless, so it always happens. */
     if ((cmd->cdb[SSU_POWER_BYTE] >> SSU_POWER_SHIFT) != POWER_START_VALID)
         return;
-    if (!(cmd->cdb[SSU_POWER_BYTE] & SSU_START) && mc_lun_flush(lun) < 0) {
-        mc_scsi_set_sense(res, MC_SK_MEDIUM_ERROR, MC_ASC_WRITE_ERROR);
+    if (!(cmd->cdb[SSU_POWER_BYTE] & SSU_START) && mc_io_flush(lun, res) < 0)
         return;
-    }
     lun->stopped = !(cmd->cdb[SSU_POWER_BYTE] & SSU_START);
 }
 

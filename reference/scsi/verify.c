@@ -81,10 +81,8 @@ void mc_exec_verify(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
         const uint8_t *want;
         long diff;
 
-        if (mc_lun_pread(lun, blk, bs, lba * bs) < 0) {
-            mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_UNRECOVERED_READ, lba);
+        if (mc_io_read(lun, blk, lba, bs, res) < 0)
             break;
-        }
         if (chk == BYTCHK_MEDIUM)
             continue;
         want = chk == BYTCHK_COMPARE ? cmd->out + (size_t)i * bs : cmd->out;
@@ -136,13 +134,12 @@ void mc_exec_compare_write(mc_lun *lun, mc_cmd *cmd, mc_scsi_result *res)
         return;
     }
     /* Compare and write are one atomic step: callers serialise commands per LU. */
-    if (mc_lun_pread(lun, cur, len, cmd->lba * lun->block_size) < 0) {
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_UNRECOVERED_READ, cmd->lba);
-    } else if ((diff = first_difference(cur, cmd->out, len)) >= 0) {
-        mc_sense_info(res, MC_SK_MISCOMPARE, MC_ASC_MISCOMPARE_VERIFY, (uint64_t)diff);
-    } else if (mc_lun_pwrite(lun, cmd->out + len, len, cmd->lba * lun->block_size) < 0 ||
-               ((cmd->cdb[1] & CAW_FUA) && mc_lun_flush(lun) < 0)) {
-        mc_sense_info(res, MC_SK_MEDIUM_ERROR, MC_ASC_WRITE_ERROR, cmd->lba);
+    if (mc_io_read(lun, cur, cmd->lba, len, res) == 0) {
+        if ((diff = first_difference(cur, cmd->out, len)) >= 0)
+            mc_sense_info(res, MC_SK_MISCOMPARE, MC_ASC_MISCOMPARE_VERIFY, (uint64_t)diff);
+        else if (mc_io_write(lun, cmd->out + len, cmd->lba, len, res) == 0 &&
+                 (cmd->cdb[1] & CAW_FUA))
+            mc_io_flush(lun, res);
     }
     free(cur);
 }

@@ -38,9 +38,9 @@ int mt_start(mt_target *tg, size_t n, int mutant)
         memset(&c, 0, sizeof(c));
         c.host = tt->host;
         c.iqn = tt->iqn;
-        c.luns[0] = (mc_target_lun_spec){0, "mem"};
-        c.luns[1] = (mc_target_lun_spec){1, "mem"};
-        c.luns[2] = (mc_target_lun_spec){2, "mem"};
+        c.luns[0] = (mc_target_lun_spec){.lun = 0, .path = "mem"};
+        c.luns[1] = (mc_target_lun_spec){.lun = 1, .path = "mem"};
+        c.luns[2] = (mc_target_lun_spec){.lun = 2, .path = "mem"};
         c.nluns = 3;
         c.lun_size = MT_LUN_SIZE;
         c.mutant = mutant;

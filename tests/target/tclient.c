@@ -39,8 +39,8 @@ int tc_target_start(tc_target *tt, const mc_target_config *cfg)
     if (!use.iqn)
         use.iqn = TC_IQN;
     if (use.nluns == 0) {
-        use.luns[0] = (mc_target_lun_spec){1, "mem"};
-        use.luns[1] = (mc_target_lun_spec){2, "mem"};
+        use.luns[0] = (mc_target_lun_spec){.lun = 1, .path = "mem"};
+        use.luns[1] = (mc_target_lun_spec){.lun = 2, .path = "mem"};
         use.nluns = 2;
     }
     if (!use.lun_size)

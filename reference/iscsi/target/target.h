@@ -7,13 +7,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "store.h"
+
 #define MC_TARGET_MAX_LUNS 16u
 
 typedef struct mc_target mc_target;
 
 typedef struct mc_target_lun_spec {
     uint16_t lun;
-    const char *path;  /* backing file, or NULL / "mem" for memory */
+    const char *path;  /* without a store: a store spec ("mem", PATH or file:PATH, store.h) of
+                          lun_size bytes; NULL = "mem" */
+    mc_store *store;   /* the LU's store, of its own size; NULL = path. The target takes a
+                          reference of its own: the caller closes its own when it likes, and may
+                          fail the store at run time while it holds it */
 } mc_target_lun_spec;
 
 typedef struct mc_target_config {

@@ -73,10 +73,17 @@ static int open_luns(mc_target *t, const mc_target_config *cfg, char *err, size_
         const mc_target_lun_spec *ls = &cfg->luns[i];
         char serial[32];
         snprintf(serial, sizeof(serial), "MCT%05u%03u", (unsigned)(t->port), (unsigned)ls->lun);
-        bool mem = !ls->path || strcmp(ls->path, "mem") == 0;
+        mc_lun *lu = NULL;
+        char lerr[256];
+        mc_store *store = mc_store_ref(ls->store);  /* NULL without one */
+        if (!store && mc_store_open_spec(ls->path ? ls->path : MC_STORE_SPEC_MEM, size, &store,
+                                         lerr, sizeof(lerr)) != 0) {
+            snprintf(err, errlen, "LUN %u: %s", (unsigned)ls->lun, lerr);
+            return -1;
+        }
         mc_lun_config lc = {
-            .path = mem ? NULL : ls->path,
-            .size = size,
+            .store = store,
+            .size = ls->store ? 0 : size,
             .block_size = SIZE_UNIT,
             .vendor = "MIRRORC",
             .product = "REFERENCE TARGET",
@@ -84,9 +91,8 @@ static int open_luns(mc_target *t, const mc_target_config *cfg, char *err, size_
             .serial = serial,
             .naa_id = ((uint64_t)(uint32_t)getpid() << 24) ^ ((uint64_t)t->port << 8) ^ ls->lun,
         };
-        mc_lun *lu = NULL;
-        char lerr[256];
         if (mc_lun_open(&lu, &lc, lerr, sizeof(lerr)) != 0) {
+            mc_store_close(store);  /* a refused LU leaves its store with us */
             snprintf(err, errlen, "LUN %u: %s", (unsigned)ls->lun, lerr);
             return -1;
         }

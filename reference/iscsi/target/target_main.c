@@ -26,8 +26,9 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: mirrorcert serve iscsi-target --portal HOST:PORT --iqn IQN --lun N=PATH|mem\n"
-            "       [--lun N=PATH ...] [--size BYTES[K|M|G]] [--chap USER:SECRET]\n"
+            "usage: mirrorcert serve iscsi-target --portal HOST:PORT --iqn IQN --lun N=STORE\n"
+            "       [--lun N=STORE ...] [--size BYTES[K|M|G]] [--chap USER:SECRET]\n"
+            "       STORE: mem, PATH or file:PATH (file:mem for a file named mem), of --size bytes\n"
             "       [--chap-mutual NAME:SECRET]   the target's own credentials for mutual CHAP\n"
             "       [--mutant NAME|list] [--log-level 0-2|error|info|debug]\n"
             "       [--nop-interval SECONDS]   ping idle initiators, drop silent ones (0 = off)\n");
@@ -85,7 +86,7 @@ static int parse_lun(char *s, mc_target_config *cfg)
     if (errno || *end || end == s || n > UINT16_MAX || !eq[1])
         return -1;
     cfg->luns[cfg->nluns].lun = (uint16_t)n;
-    cfg->luns[cfg->nluns].path = eq + 1;
+    cfg->luns[cfg->nluns].path = eq + 1;  /* a store spec, opened by mc_target_new */
     cfg->nluns++;
     return 0;
 }
@@ -138,7 +139,7 @@ static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scrat
             char *copy = strdup(v);
             scratch[1 + cfg->nluns] = copy;
             if (!copy || parse_lun(copy, cfg) != 0) {
-                fprintf(stderr, "iscsi-target: bad --lun %s (N=PATH or N=mem)\n", v);
+                fprintf(stderr, "iscsi-target: bad --lun %s (N=mem, N=PATH or N=file:PATH)\n", v);
                 free(portal);
                 return -1;
             }

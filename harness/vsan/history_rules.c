@@ -101,7 +101,7 @@ static void say_overwritten(const hk_block *b, const hk_op *rd, const hk_op *wv,
     }
     hk_say(r, "the ");
     hk_say_op(r, x);
-    hk_say(r, ", completed before it began, returned %llu, written by ", (unsigned long long)x->value);
+    hk_say(r, ", completed before it began, returned %llu from the ", (unsigned long long)x->value);
     const hk_op *wx = &b->ops[hk_writer(b, x->value)];
     hk_say_op(r, wx);
     if (wv) {

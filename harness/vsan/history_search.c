@@ -33,6 +33,8 @@
 #define MIX_SHIFT3 31
 /* Separates the register value's contribution to a state's hash from the operations'. */
 #define VALUE_SALT 0x5be0cd19137e2179ull
+/* Operations placed last that a violation report names, besides the one that cannot be placed. */
+#define FAR_LAST 3u
 
 static uint64_t mix64(uint64_t x)
 {
@@ -167,6 +169,8 @@ typedef struct furthest {
     size_t depth;
     uint32_t op;
     uint64_t held;
+    uint32_t last[FAR_LAST];  /* the operations placed last, latest first */
+    size_t n_last;
     bool set;
 } furthest;
 
@@ -236,6 +240,22 @@ static const hk_op *writer_in(const hk_block *b, uint64_t value)
     return w < 0 ? NULL : &b->ops[w];
 }
 
+static bool placed_last(const furthest *f, size_t op)
+{
+    for (size_t k = 0; k < f->n_last; k++)
+        if (f->last[k] == op)
+            return true;
+    return false;
+}
+
+/* A read with what it returned. */
+static void say_result(hk_report *r, const hk_op *o)
+{
+    hk_say_op(r, o);
+    if (!o->write)
+        hk_say(r, " (returned %llu)", (unsigned long long)o->value);
+}
+
 /* "no order ... fits: ... then X cannot be placed: the block holds ...; overlapping it: ..." */
 static void say_violation(const hk_block *b, const hk_op *ops, size_t n, const furthest *f, hk_report *r)
 {
@@ -259,15 +279,23 @@ static void say_violation(const hk_block *b, const hk_op *ops, size_t n, const f
         hk_say(r, "; %llu came from the ", (unsigned long long)x->value);
         hk_say_op(r, wx);
     }
-    const char *sep = "; overlapping it: ";
-    for (size_t i = 0; i < n && r->n_culprits < MC_HISTORY_CULPRITS_MAX; i++) {
-        const hk_op *o = &ops[i];
-        if (i == f->op || (held && o->src == held->src) || (wx && o->src == wx->src) || !overlaps(o, x))
+    const char *sep = "; placed last before it: ";
+    for (size_t k = 0; k < f->n_last; k++) {
+        const hk_op *o = &ops[f->last[k]];
+        if ((held && o->src == held->src) || (wx && o->src == wx->src))
             continue;
         hk_say(r, "%s", sep);
-        hk_say_op(r, o);
-        if (!o->write)
-            hk_say(r, " (returned %llu)", (unsigned long long)o->value);
+        say_result(r, o);
+        sep = ", ";
+    }
+    sep = "; overlapping it: ";
+    for (size_t i = 0; i < n && r->n_culprits < MC_HISTORY_CULPRITS_MAX; i++) {
+        const hk_op *o = &ops[i];
+        if (i == f->op || (held && o->src == held->src) || (wx && o->src == wx->src) || !overlaps(o, x) ||
+            placed_last(f, i))
+            continue;
+        hk_say(r, "%s", sep);
+        say_result(r, o);
         sep = ", ";
     }
 }
@@ -321,8 +349,11 @@ enum hk_outcome hk_search(const hk_ctx *c, const hk_block *b, const hk_op *ops, 
             e = e->next;
             continue;
         }
-        if (!far.set || depth > far.depth)
+        if (!far.set || depth > far.depth) {
             far = (furthest){.depth = depth, .op = e->op, .held = held, .set = true};
+            for (size_t k = depth; k > 0 && far.n_last < FAR_LAST; k--)
+                far.last[far.n_last++] = s.stack[k - 1].call->op;
+        }
         if (depth == 0) {
             say_violation(b, ops, n, &far, r);
             result = HK_VIOLATION;

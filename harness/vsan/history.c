@@ -163,6 +163,7 @@ static void checker_free(checker *k)
     free(k->by_value);
     free(k->ctx.reduced);
     free(k->ctx.events);
+    free(k->ctx.writer);
 }
 
 /* Considered operations grouped by block, each block's writes by value, duplicates refused. */
@@ -227,7 +228,8 @@ static int group(checker *k, const mc_hop *ops, size_t n, mc_history_result *out
     }
     k->ctx.reduced = malloc((longest ? longest : 1) * sizeof *k->ctx.reduced);
     k->ctx.events = malloc((longest ? longest : 1) * sizeof *k->ctx.events);
-    if (!k->ctx.reduced || !k->ctx.events)
+    k->ctx.writer = malloc((longest ? longest : 1) * sizeof *k->ctx.writer);
+    if (!k->ctx.reduced || !k->ctx.events || !k->ctx.writer)
         return out_of_memory(out);
     k->ctx.all = k->ops;
     k->ctx.by_value = k->by_value;

@@ -66,6 +66,7 @@ typedef struct hk_ctx {
     bool search_only;
     hk_op *reduced;             /* scratch, as long as the longest block */
     hk_event *events;           /* scratch, as long as the longest block */
+    ptrdiff_t *writer;          /* scratch: per operation of a block, its read's write (hk_rules) */
 } hk_ctx;
 
 enum hk_outcome { HK_LINEARIZABLE, HK_VIOLATION, HK_BOUND, HK_NOMEM };
@@ -80,7 +81,8 @@ ptrdiff_t hk_writer(const hk_block *b, uint64_t value);
 /* Orders writes by value (qsort). */
 int hk_wref_cmp(const void *a, const void *b);
 
-/* history_rules.c. Each returns 1 and fills r when it finds a violation, else 0. */
+/* history_rules.c. Each returns 1 and fills r when it finds a violation, else 0. hk_rules also
+ * fills c->writer for hk_reduce. */
 int hk_rules(const hk_ctx *c, const hk_block *b, hk_report *r);
 /* The reduction of docs/history-checker.md: unknown writes never read are dropped, and one that
  * is read must have taken effect by the first completion of a read of its value. Writes into

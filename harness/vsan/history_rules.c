@@ -41,10 +41,12 @@ static int rule_single(const hk_ctx *c, const hk_block *b, hk_report *r)
 {
     for (size_t i = 0; i < b->n; i++) {
         const hk_op *o = &b->ops[i];
+        c->writer[i] = -1;
         if (o->write || o->value == MC_HISTORY_VALUE_INITIAL)
             continue;
         bool foreign = o->value == MC_HISTORY_VALUE_FOREIGN;
         ptrdiff_t w = foreign ? -1 : hk_writer(b, o->value);
+        c->writer[i] = w;
         if (w >= 0 && o->comp >= b->ops[w].inv)
             continue;
         hk_say(r, "block %llu: ", (unsigned long long)b->key);
@@ -122,7 +124,7 @@ static int rule_overwritten(const hk_ctx *c, const hk_block *b, hk_report *r)
                 c->events[ne++] = (hk_event){.t = o->comp, .began = o->inv, .op = i};
         } else if (o->value != MC_HISTORY_VALUE_INITIAL) {
             /* rule_single found its write */
-            c->events[ne++] = (hk_event){.t = o->comp, .began = b->ops[hk_writer(b, o->value)].inv, .op = i};
+            c->events[ne++] = (hk_event){.t = o->comp, .began = b->ops[c->writer[i]].inv, .op = i};
         }
     }
     qsort(c->events, ne, sizeof *c->events, event_cmp);
@@ -141,7 +143,7 @@ static int rule_overwritten(const hk_ctx *c, const hk_block *b, hk_report *r)
             say_overwritten(b, rd, NULL, best, r);
             return 1;
         }
-        const hk_op *wv = &b->ops[hk_writer(b, rd->value)];
+        const hk_op *wv = &b->ops[c->writer[i]];
         if (wv->known && best->began > wv->comp) {
             say_overwritten(b, rd, wv, best, r);
             return 1;
@@ -164,7 +166,7 @@ size_t hk_reduce(const hk_ctx *c, const hk_block *b)
         const hk_op *o = &b->ops[i];
         if (o->write || o->value == MC_HISTORY_VALUE_INITIAL)
             continue;
-        hk_op *w = &ops[hk_writer(b, o->value)];
+        hk_op *w = &ops[c->writer[i]];
         if (!w->known && o->comp < w->comp)
             w->comp = o->comp; /* >= its invocation: the future rule found nothing */
     }

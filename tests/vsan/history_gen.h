@@ -11,8 +11,8 @@
 #include "history.h"
 
 #define HGEN_PERCENT 100u
-/* The oracle tries every order of at most this many operations (10! orders at worst). */
-#define HORACLE_MAX_OPS 10u
+/* The oracle tries every order of at most this many operations (12! orders at worst). */
+#define HORACLE_MAX_OPS 12u
 
 /* xorshift64*: a fixed sequence for a fixed nonzero seed, so a failure replays. */
 uint64_t hgen_next(uint64_t *state);

@@ -130,6 +130,9 @@ static int validate(const mc_hop *ops, size_t n, mc_history_result *out)
             return usage(out, i, "operation %zu: outcome %d is not ok, fail or unknown", i, (int)o->outcome);
         if (o->kind == MC_HOP_WRITE && o->outcome == MC_HOP_FAIL)
             return usage(out, i, "operation %zu: a failed write may have taken effect: record it as unknown", i);
+        if (o->outcome == MC_HOP_OK && o->completed > MC_HISTORY_TIME_MAX)
+            return usage(out, i, "operation %zu: completion time %llu is reserved (at most %llu)", i,
+                         (unsigned long long)o->completed, (unsigned long long)MC_HISTORY_TIME_MAX);
         if (o->outcome == MC_HOP_OK && o->completed < o->invoked)
             return usage(out, i, "operation %zu: completed at %llu before its invocation at %llu", i,
                          (unsigned long long)o->completed, (unsigned long long)o->invoked);
@@ -321,7 +324,7 @@ int mc_history_check(const mc_hop *ops, size_t n, const mc_history_limits *lim, 
     if (rc == 0)
         out->verdict = out->keys_violating ? MC_HISTORY_VIOLATION
                        : out->keys_unknown ? MC_HISTORY_UNKNOWN
-                                           : MC_HISTORY_LINEARIZABLE;
+                       : MC_HISTORY_LINEARIZABLE;
     free(r);
     checker_free(&k);
     return rc;

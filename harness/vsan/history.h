@@ -22,7 +22,9 @@
 /* What a caller records for a read that returned data no write of the run produced. */
 #define MC_HISTORY_VALUE_FOREIGN UINT64_MAX
 
-/* Operations one history may hold: bounds every allocation of a check (about 150 bytes each). */
+/* The latest time an ok operation may complete: UINT64_MAX stands for "never" inside. */
+#define MC_HISTORY_TIME_MAX (UINT64_MAX - 1u)
+/* Operations one history may hold: bounds every allocation of a check (a few hundred bytes each). */
 #define MC_HISTORY_MAX_OPS (1u << 24)
 /* Distinct search states (set of linearised operations, register value) explored per block
  * before the block's verdict is "unknown": a soak's block of a few dozen operations from 8

@@ -227,11 +227,12 @@ static void test_usage(void)
     mc_hop two[] = {wr(1, BLOCK, 7, 10, 20), wr(2, BLOCK + 1, 7, 30, 40)};
     tap_is_int(check(two, N_OF(two), NULL, &r), MC_HISTORY_LINEARIZABLE, "one value on two blocks is allowed");
     mc_hop bad[] = {wr(1, BLOCK, 7, 10, 20), wr(1, BLOCK, 7, 30, 20), wr(1, BLOCK, 0, 10, 20),
-                    wr(1, BLOCK, MC_HISTORY_VALUE_FOREIGN, 10, 20), rd(1, BLOCK, 0, 10, 20)};
+                    wr(1, BLOCK, MC_HISTORY_VALUE_FOREIGN, 10, 20), rd(1, BLOCK, 0, 10, 20),
+                    rd(1, BLOCK, 0, 10, UINT64_MAX)};
     bad[0].outcome = MC_HOP_FAIL;
     bad[4].kind = (mc_hop_kind)(MC_HOP_WRITE + 1);
     const char *why[] = {"a failed write", "a completion before the invocation", "a write of value 0",
-                         "a write of the foreign value", "an unknown kind"};
+                         "a write of the foreign value", "an unknown kind", "a completion at the reserved time"};
     for (size_t i = 0; i < N_OF(bad); i++)
         tap_ok(mc_history_check(&bad[i], 1, NULL, &r) == -1 && r.verdict == MC_HISTORY_USAGE && names(&r, 0),
                "usage error: %s (%s)", why[i], r.explanation);

@@ -28,7 +28,7 @@
 #define MC_HISTORY_MAX_OPS (1u << 24)
 /* Distinct search states (set of linearised operations, register value) explored per block
  * before the block's verdict is "unknown": a soak's block of a few dozen operations from 8
- * clients needs hundreds. */
+ * clients needs tens. */
 #define MC_HISTORY_DEFAULT_MAX_STATES (1u << 20)
 /* Bytes the memo of one block's search may hold before the block's verdict is "unknown". */
 #define MC_HISTORY_DEFAULT_MAX_MEMO_BYTES (256u << 20)

@@ -199,8 +199,6 @@ static int group(checker *k, const mc_hop *ops, size_t n, mc_history_result *out
     size_t blk = 0, w = 0, longest = 0;
     for (size_t i = 0; i < k->n; i++) {
         if (i == 0 || k->ops[i].key != k->ops[i - 1].key) {
-            if (blk > 0 && i - k->starts[blk - 1] > longest)
-                longest = i - k->starts[blk - 1];
             k->starts[blk] = i;
             k->wstarts[blk++] = w;
         }
@@ -211,8 +209,9 @@ static int group(checker *k, const mc_hop *ops, size_t n, mc_history_result *out
     }
     k->starts[blk] = k->n;
     k->wstarts[blk] = w;
-    if (blk > 0 && k->n - k->starts[blk - 1] > longest)
-        longest = k->n - k->starts[blk - 1];
+    for (size_t b = 0; b < k->n_blocks; b++)
+        if (k->starts[b + 1] - k->starts[b] > longest)
+            longest = k->starts[b + 1] - k->starts[b];
     qsort(k->by_value, k->n_writes, sizeof *k->by_value, hk_wref_cmp);
     for (size_t b = 0; b < k->n_blocks; b++) {
         hk_wref *bw = k->writes + k->wstarts[b];

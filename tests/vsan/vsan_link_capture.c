@@ -19,6 +19,7 @@
 #define HISTORY 2u
 #define REGIONS 3u
 #define STREAM_MAX (4u * MC_VSAN_FRAME_MAX)
+#define CAPTURE_START 1796601600   /* 2026-12-07 00:00 UTC: the first frame's time, fixed so reruns match */
 
 static unsigned counts[MC_VSAN_T_MAX + 1];
 static uint32_t seq_a = 1, seq_b = 1, next_tag = 1;
@@ -165,7 +166,7 @@ int main(int argc, char **argv)
     inet_pton(AF_INET, "127.0.0.3", &b.sin_addr);
     mc_pcap_flow f;
     mc_pcap_flow_init(&f, &a, &b);
-    struct timeval ts = {.tv_sec = 1796601600};
+    struct timeval ts = {.tv_sec = CAPTURE_START};
     data = malloc(BIG_WRITE);
     for (unsigned i = 0; i < BIG_WRITE; i++)
         data[i] = (uint8_t)(i * 13u);

@@ -31,6 +31,8 @@
 #define MC_VSAN_PURPOSE_MEMBER 1u
 #define MC_VSAN_PURPOSE_AUTHORITY 2u
 #define MC_VSAN_WRITE_SYNC 1u                /* WRITE body flags: resync or repair data (§8) */
+#define MC_VSAN_HELLO_WROTE 1u               /* HELLO header flag: the sender wrote what the receiver missed (§3.1) */
+#define MC_VSAN_VIEW_COMMITTED 1u            /* VIEW header flag: a quorum persisted it; act on it (§5.2) */
 
 /* The header fields of §2: X(name, byte offset, width in bytes). */
 #define MC_VSAN_HDR_FIELDS(X) \
@@ -147,10 +149,13 @@ enum mc_vsan_dir { MC_VSAN_REQUEST = 1, MC_VSAN_ANSWER = 2 };
     F(WRITE, WRITE_EPOCH,         "epoch",         0, 8, MC_VSAN_U, 0, MC_VSAN_U64) \
     F(WRITE, WRITE_OFFSET,        "offset",        8, 8, MC_VSAN_U, 0, MC_VSAN_U64) \
     F(WRITE, WRITE_FLAGS,         "flags",        16, 4, MC_VSAN_U, 0, MC_VSAN_U32) \
+    F(WRITE, WRITE_WSEQ,          "wseq",         20, 4, MC_VSAN_U, 0, MC_VSAN_U32) \
     T(WRITE, 13, WRITE, MC_VSAN_REQUEST, WRITE_OK, MC_VSAN_DATA_BLOCKS) \
     T(WRITE_OK, 14, STATUS, MC_VSAN_ANSWER, NONE, MC_VSAN_DATA_NONE) \
     B(COMMIT) \
-    F(COMMIT, COMMIT_TAG,         "tag",           0, 4, MC_VSAN_U, 0, MC_VSAN_U32) \
+    F(COMMIT, COMMIT_WSEQ,        "wseq",          0, 4, MC_VSAN_U, 0, MC_VSAN_U32) \
+    F(COMMIT, COMMIT_VIEW_SEQ,    "view_seq",      4, 4, MC_VSAN_U, 0, MC_VSAN_U32) \
+    F(COMMIT, COMMIT_MEMBERS,     "members",       8, 4, MC_VSAN_U, 0, MC_VSAN_U32) \
     T(COMMIT, 15, COMMIT, MC_VSAN_REQUEST, OK, MC_VSAN_DATA_NONE) \
     B(READ) \
     F(READ, READ_OFFSET,          "offset",        0, 8, MC_VSAN_U, 0, MC_VSAN_U64) \
@@ -167,7 +172,10 @@ enum mc_vsan_dir { MC_VSAN_REQUEST = 1, MC_VSAN_ANSWER = 2 };
     F(RECONCILE_OK, RECONCILE_OK_REGIONS, "regions", 8, 4, MC_VSAN_ARRAY, 0, MC_VSAN_U32) \
     T(RECONCILE_OK, 19, RECONCILE_OK, MC_VSAN_ANSWER, NONE, MC_VSAN_DATA_NONE) \
     T(ERROR, 20, STATUS, MC_VSAN_ANSWER, NONE, MC_VSAN_DATA_NONE) \
-    T(OK, 21, STATUS, MC_VSAN_ANSWER, NONE, MC_VSAN_DATA_NONE)
+    T(OK, 21, STATUS, MC_VSAN_ANSWER, NONE, MC_VSAN_DATA_NONE) \
+    B(SUSPECT) \
+    F(SUSPECT, SUSPECT_SERVER,    "server",        0, 4, MC_VSAN_U, 1, MC_VSAN_ID_MAX) \
+    T(SUSPECT, 22, SUSPECT, MC_VSAN_REQUEST, OK, MC_VSAN_DATA_NONE)
 
 #define MC_VSAN_NOTHING(...)
 
@@ -178,7 +186,7 @@ enum mc_vsan_type {
     MC_VSAN_TABLE(MC_VSAN_NOTHING, MC_VSAN_NOTHING, MC_VSAN_TYPE_ENUM)
 #undef MC_VSAN_TYPE_ENUM
 };
-#define MC_VSAN_T_MAX MC_VSAN_T_OK
+#define MC_VSAN_T_MAX MC_VSAN_T_SUSPECT
 
 /* Body layouts and fields: MC_VSAN_B_HELLO, ...; MC_VSAN_F_HELLO_CLUSTER, ... */
 typedef enum mc_vsan_layout {

@@ -110,12 +110,15 @@ local types = {
         { name = "epoch", offset = 0, width = 8, kind = "uint" },
         { name = "offset", offset = 8, width = 8, kind = "uint" },
         { name = "flags", offset = 16, width = 4, kind = "uint" },
+        { name = "wseq", offset = 20, width = 4, kind = "uint" },
     } },
     [14] = { name = "WRITE_OK", dir = "answer", answer = 0, data = "none", fields = {
         { name = "status", offset = 0, width = 4, kind = "uint" },
     } },
     [15] = { name = "COMMIT", dir = "request", answer = 21, data = "none", fields = {
-        { name = "tag", offset = 0, width = 4, kind = "uint" },
+        { name = "wseq", offset = 0, width = 4, kind = "uint" },
+        { name = "view_seq", offset = 4, width = 4, kind = "uint" },
+        { name = "members", offset = 8, width = 4, kind = "uint" },
     } },
     [16] = { name = "READ", dir = "request", answer = 17, data = "none", fields = {
         { name = "offset", offset = 0, width = 8, kind = "uint" },
@@ -138,6 +141,9 @@ local types = {
     } },
     [21] = { name = "OK", dir = "answer", answer = 0, data = "none", fields = {
         { name = "status", offset = 0, width = 4, kind = "uint" },
+    } },
+    [22] = { name = "SUSPECT", dir = "request", answer = 21, data = "none", fields = {
+        { name = "server", offset = 0, width = 4, kind = "uint" },
     } },
 }
 local statuses = {

@@ -1,0 +1,334 @@
+/* The policing protocol (docs/vsan-link.md §6, claims 004:7, 16, 17, 25-27): write priority per
+ * region, granted by the coordinator in arrival order, held by a writer until asked back, and an
+ * epoch in every grant that every store uses to refuse older writers (§6.2). */
+#include <stdlib.h>
+
+#include "engine_int.h"
+
+#define POLICE_WAIT_MAX VS_MAX_REQS   /* queued GRANT requests at the coordinator */
+
+static uint32_t last_of(uint32_t first, uint32_t count) { return first + count - 1u; }
+
+/* --- the coordinator's table ---------------------------------------------------------------- */
+
+static void answer_grant(mc_vsan_engine *e, const vs_grant_wait *w, uint32_t status, uint64_t epoch)
+{
+    if (w->peer == e->cfg.id) {
+        mc_vsan_msg m;
+        mc_vsan_msg_init(&m, MC_VSAN_T_GRANT_OK);
+        mc_vsan_set(&m, MC_VSAN_F_GRANT_OK_STATUS, status);
+        mc_vsan_set(&m, MC_VSAN_F_GRANT_OK_EPOCH, epoch);
+        mc_vsan_set(&m, MC_VSAN_F_GRANT_OK_FIRST, w->first);
+        mc_vsan_set(&m, MC_VSAN_F_GRANT_OK_COUNT, w->count);
+        vs_police_on_grant(e, &m);
+        return;
+    }
+    mc_vsan_msg a, req;
+    mc_vsan_msg_init(&req, MC_VSAN_T_GRANT);
+    req.h.tag = w->tag;
+    req.h.sender = w->peer;
+    mc_vsan_msg_init(&a, MC_VSAN_T_GRANT_OK);
+    mc_vsan_set(&a, MC_VSAN_F_GRANT_OK_STATUS, status);
+    mc_vsan_set(&a, MC_VSAN_F_GRANT_OK_EPOCH, epoch);
+    mc_vsan_set(&a, MC_VSAN_F_GRANT_OK_FIRST, w->first);
+    mc_vsan_set(&a, MC_VSAN_F_GRANT_OK_COUNT, w->count);
+    vs_answer(e, w->peer, &req, MC_VSAN_T_GRANT_OK, &a);
+}
+
+void vs_police_revoke(mc_vsan_engine *e, uint16_t holder, uint32_t first, uint32_t last)
+{
+    if (holder == e->cfg.id) {
+        for (uint32_t r = first; r <= last; r++)
+            if (e->reg[r].held_epoch)
+                e->reg[r].revoke_asked = true;
+        vs_police_settle(e);
+        return;
+    }
+    mc_vsan_msg m;
+    mc_vsan_msg_init(&m, MC_VSAN_T_REVOKE);
+    mc_vsan_set(&m, MC_VSAN_F_RANGE_FIRST, first);
+    mc_vsan_set(&m, MC_VSAN_F_RANGE_COUNT, last - first + 1u);
+    vs_request(e, holder, REQ_REVOKE, &m, VS_WRITE_MS);
+}
+
+/* Grants every queued request it can, in arrival order per region: a request waits while any
+ * of its regions is held by another server, being copied (§8.3), or wanted by an earlier request;
+ * holders of what it needs are asked to give it back, once. */
+static void settle_once(mc_vsan_engine *e);
+
+/* A release during settling (our own regions, given back at once) asks for another pass rather
+ * than nesting one that would free what the outer pass holds. */
+static void settle_queue(mc_vsan_engine *e)
+{
+    if (!e->coordinating || e->reconciling)
+        return;
+    if (e->settling) {
+        e->resettle = true;
+        return;
+    }
+    e->settling = true;
+    do {
+        e->resettle = false;
+        settle_once(e);
+    } while (e->resettle);
+    e->settling = false;
+}
+
+static void settle_once(mc_vsan_engine *e)
+{
+    vs_bits_zero(&e->claimed);
+    vs_grant_wait **pp = &e->grants;
+    while (*pp) {
+        vs_grant_wait *w = *pp;
+        uint32_t last = last_of(w->first, w->count);
+        bool ok = true;
+        for (uint32_t r = w->first; r <= last; r++) {
+            vs_region *g = &e->reg[r];
+            bool other = g->holder && g->holder != w->peer;
+            if (other || vs_bits_get(&e->claimed, r) || vs_sync_busy(e, r))
+                ok = false;
+            if (other && !g->revoke_sent) {
+                uint32_t end = r;
+                while (end < last && e->reg[end + 1u].holder == g->holder && !e->reg[end + 1u].revoke_sent)
+                    end++;
+                for (uint32_t k = r; k <= end; k++)
+                    e->reg[k].revoke_sent = true;
+                vs_police_revoke(e, g->holder, r, end);
+            }
+        }
+        if (!ok) {
+            for (uint32_t r = w->first; r <= last; r++)
+                vs_bits_set(&e->claimed, r);
+            pp = &w->next;
+            continue;
+        }
+        /* One epoch per grant: (term << 32) | n, n counting the term's grants (§6.1). */
+        uint64_t epoch = ((uint64_t)e->term << 32) | ++e->next_epoch;
+        for (uint32_t r = w->first; r <= last; r++) {
+            e->reg[r].holder = w->peer;
+            e->reg[r].revoke_sent = false;
+        }
+        *pp = w->next;
+        e->ngrants--;
+        answer_grant(e, w, MC_VSAN_ST_OK, epoch);
+        free(w);
+    }
+}
+
+void vs_police_request(mc_vsan_engine *e, uint16_t peer, uint32_t tag, uint32_t first, uint32_t count)
+{
+    vs_grant_wait probe = {.peer = peer, .tag = tag, .first = first, .count = count};
+    if (!e->coordinating) {
+        answer_grant(e, &probe, MC_VSAN_ST_NOT_COORDINATOR, 0);
+        return;
+    }
+    if (count == 0 || first >= e->nregions || count > e->nregions - first) {
+        answer_grant(e, &probe, MC_VSAN_ST_OUT_OF_RANGE, 0);
+        return;
+    }
+    if (peer != e->cfg.id && !vs_is_member(e, peer)) {
+        answer_grant(e, &probe, MC_VSAN_ST_NOT_MEMBER, 0);
+        return;
+    }
+    vs_grant_wait *w = e->ngrants < POLICE_WAIT_MAX ? malloc(sizeof *w) : NULL;
+    if (!w) {
+        answer_grant(e, &probe, MC_VSAN_ST_BUSY, 0);
+        return;
+    }
+    *w = probe;
+    w->next = NULL;
+    vs_grant_wait **pp = &e->grants;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = w;
+    e->ngrants++;
+    settle_queue(e);
+}
+
+void vs_police_release(mc_vsan_engine *e, uint16_t peer, uint32_t first, uint32_t count)
+{
+    if (!e->coordinating || first >= e->nregions || count > e->nregions - first)
+        return;
+    for (uint32_t r = first; count && r <= last_of(first, count); r++)
+        if (e->reg[r].holder == peer) {
+            e->reg[r].holder = 0;
+            e->reg[r].revoke_sent = false;
+        }
+    settle_queue(e);
+}
+
+/* Every region a removed server held (it may have written part of them: they are repaired). */
+void vs_police_drop_holder(mc_vsan_engine *e, uint16_t peer, vs_bits *held_out)
+{
+    for (uint32_t r = 0; r < e->nregions; r++)
+        if (e->reg[r].holder == peer) {
+            e->reg[r].holder = 0;
+            e->reg[r].revoke_sent = false;
+            if (held_out)
+                vs_bits_set(held_out, r);
+        }
+    for (vs_grant_wait **pp = &e->grants; *pp;) {
+        vs_grant_wait *w = *pp;
+        if (w->peer != peer) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        e->ngrants--;
+        free(w);
+    }
+    settle_queue(e);
+}
+
+void vs_police_reset(mc_vsan_engine *e)
+{
+    for (uint32_t r = 0; r < e->nregions; r++) {
+        e->reg[r].holder = 0;
+        e->reg[r].revoke_sent = false;
+    }
+    while (e->grants) {
+        vs_grant_wait *w = e->grants;
+        e->grants = w->next;
+        free(w);
+    }
+    e->ngrants = 0;
+    e->next_epoch = 0;
+}
+
+void vs_police_kick(mc_vsan_engine *e) { settle_queue(e); }
+
+/* --- a writer's side ------------------------------------------------------------------------- */
+
+bool vs_holds(const mc_vsan_engine *e, uint32_t first, uint32_t last)
+{
+    for (uint32_t r = first; r <= last; r++)
+        if (!e->reg[r].held_epoch || e->reg[r].revoke_asked)
+            return false;
+    return true;
+}
+
+/* Asks for the whole range at once (so two writers never each hold part of what the other
+ * needs), unless a request covering what is missing is already out. */
+void vs_police_need(mc_vsan_engine *e, uint32_t first, uint32_t last)
+{
+    bool missing = false;
+    for (uint32_t r = first; r <= last; r++)
+        if ((!e->reg[r].held_epoch || e->reg[r].revoke_asked) && !e->reg[r].asked)
+            missing = true;
+    if (!missing)
+        return;
+    for (uint32_t r = first; r <= last; r++)
+        e->reg[r].asked = true;
+    uint32_t count = last - first + 1u;
+    if (e->coordinating) {
+        vs_police_request(e, e->cfg.id, 0, first, count);
+        return;
+    }
+    mc_vsan_msg m;
+    mc_vsan_msg_init(&m, MC_VSAN_T_GRANT);
+    mc_vsan_set(&m, MC_VSAN_F_RANGE_FIRST, first);
+    mc_vsan_set(&m, MC_VSAN_F_RANGE_COUNT, count);
+    /* A grant may wait behind others: its answer is awaited as long as a client is (§6.1). */
+    vs_req *q = e->coordinator ? vs_request(e, e->coordinator, REQ_GRANT, &m, 2u * e->cfg.lease_ms + VS_WRITE_MS) : NULL;
+    if (q) {
+        q->region = first;
+        q->offset = count;
+        return;
+    }
+    vs_police_grant_failed(e, first, count);  /* asked again at the next kick */
+}
+
+void vs_police_grant_failed(mc_vsan_engine *e, uint32_t first, uint32_t count)
+{
+    if (count == 0 || first >= e->nregions || count > e->nregions - first)
+        return;
+    for (uint32_t r = first; r <= last_of(first, count); r++)
+        e->reg[r].asked = false;
+}
+
+void vs_police_on_grant(mc_vsan_engine *e, const mc_vsan_msg *m)
+{
+    uint32_t first = (uint32_t)mc_vsan_get(m, MC_VSAN_F_GRANT_OK_FIRST);
+    uint32_t count = (uint32_t)mc_vsan_get(m, MC_VSAN_F_GRANT_OK_COUNT);
+    uint32_t status = (uint32_t)mc_vsan_get(m, MC_VSAN_F_GRANT_OK_STATUS);
+    uint64_t epoch = mc_vsan_get(m, MC_VSAN_F_GRANT_OK_EPOCH);
+    if (count == 0 || first >= e->nregions || count > e->nregions - first)
+        return;
+    for (uint32_t r = first; r <= last_of(first, count); r++) {
+        e->reg[r].asked = false;
+        if (status == MC_VSAN_ST_OK && (epoch >> 32) == e->term) {
+            e->reg[r].held_epoch = epoch;
+            e->reg[r].revoke_asked = false;
+        }
+    }
+    if (status == MC_VSAN_ST_OK && (epoch >> 32) == e->term && epoch > e->max_epoch)
+        e->max_epoch = epoch;
+    vs_io_kick(e);
+}
+
+void vs_police_on_revoke(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
+{
+    uint32_t first = (uint32_t)mc_vsan_get(m, MC_VSAN_F_RANGE_FIRST);
+    uint32_t count = (uint32_t)mc_vsan_get(m, MC_VSAN_F_RANGE_COUNT);
+    uint32_t st = MC_VSAN_ST_OK;
+    if (count == 0 || first >= e->nregions || count > e->nregions - first)
+        st = MC_VSAN_ST_OUT_OF_RANGE;
+    else
+        for (uint32_t r = first; r <= last_of(first, count); r++)
+            if (e->reg[r].held_epoch)
+                e->reg[r].revoke_asked = true;
+    vs_answer_status(e, peer, m, MC_VSAN_T_OK, st);
+    vs_police_settle(e);
+}
+
+static void release_run(mc_vsan_engine *e, uint32_t first, uint32_t last, uint64_t epoch)
+{
+    for (uint32_t r = first; r <= last; r++) {
+        e->reg[r].held_epoch = 0;
+        e->reg[r].revoke_asked = false;
+    }
+    if (e->coordinating) {
+        vs_police_release(e, e->cfg.id, first, last - first + 1u);
+        return;
+    }
+    mc_vsan_msg m;
+    mc_vsan_msg_init(&m, MC_VSAN_T_RELEASE);
+    mc_vsan_set(&m, MC_VSAN_F_RELEASE_EPOCH, epoch);
+    mc_vsan_set(&m, MC_VSAN_F_RELEASE_FIRST, first);
+    mc_vsan_set(&m, MC_VSAN_F_RELEASE_COUNT, last - first + 1u);
+    if (e->coordinator)
+        vs_request(e, e->coordinator, REQ_RELEASE, &m, VS_WRITE_MS);
+}
+
+/* Gives back every region asked for that no write of ours is using any more, in runs. */
+void vs_police_settle(mc_vsan_engine *e)
+{
+    uint32_t r = 0;
+    while (r < e->nregions) {
+        const vs_region *g = &e->reg[r];
+        if (!(g->held_epoch && g->revoke_asked && g->inflight == 0)) {
+            r++;
+            continue;
+        }
+        uint32_t end = r;
+        uint64_t epoch = g->held_epoch;
+        while (end + 1u < e->nregions && e->reg[end + 1u].held_epoch && e->reg[end + 1u].revoke_asked &&
+               e->reg[end + 1u].inflight == 0) {
+            end++;
+            if (e->reg[end].held_epoch > epoch)
+                epoch = e->reg[end].held_epoch;
+        }
+        release_run(e, r, end, epoch);
+        r = end + 1u;
+    }
+}
+
+void vs_police_forget(mc_vsan_engine *e)
+{
+    for (uint32_t r = 0; r < e->nregions; r++) {
+        e->reg[r].held_epoch = 0;
+        e->reg[r].revoke_asked = false;
+        e->reg[r].asked = false;
+    }
+    e->max_epoch = 0;
+}

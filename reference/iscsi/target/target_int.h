@@ -11,6 +11,7 @@
 #include "lun.h"
 #include "mutant.h"
 #include "pdu.h"
+#include "ranges.h"
 #include "target.h"
 
 #define TGT_QUEUE_DEPTH 32u            /* commands the window admits: MaxCmdSN - ExpCmdSN + 1 */
@@ -48,15 +49,6 @@ typedef struct tgt_params {
     bool data_seq_in_order;
 } tgt_params;
 
-typedef struct tgt_range {
-    uint32_t lo, hi;  /* [lo, hi) */
-} tgt_range;
-
-typedef struct tgt_ranges {
-    tgt_range *v;
-    size_t n, cap;
-} tgt_ranges;
-
 /* One R2T as sent; kept so an R2T SNACK can resend it by R2TSN (6.7). */
 typedef struct tgt_r2t {
     uint32_t r2tsn, ttt, off, len;
@@ -77,7 +69,7 @@ typedef struct tgt_task {
     tgt_task_state state;
     /* write side */
     uint8_t *buf;               /* EDTL bytes as they arrive */
-    tgt_ranges got;
+    mc_ranges got;
     uint32_t unsol_len;         /* bytes the initiator may send unsolicited (immediate + Data-Out) */
     uint32_t unsol_next_datasn;
     bool unsol_open;
@@ -243,10 +235,5 @@ void tgt_logout(tgt_conn *c, mc_pdu *p);
  * (0 = never), and the timer's work at now (send a ping, or give up on an unanswered one). */
 uint64_t tgt_nop_deadline(const tgt_conn *c);
 void tgt_nop_tick(tgt_conn *c, uint64_t now);
-
-/* target_ranges.c */
-int tgt_ranges_add(tgt_ranges *r, uint32_t lo, uint32_t hi);
-bool tgt_ranges_first_gap(const tgt_ranges *r, uint32_t lo, uint32_t hi, tgt_range *gap);
-void tgt_ranges_free(tgt_ranges *r);
 
 #endif

@@ -71,7 +71,7 @@ typedef struct mg_task {
     uint16_t real[MC_MG_MAP_MAX];     /* the task's own binding, kept past a termination (§9) */
     size_t nreal;
     uint8_t *buf;
-    tgt_ranges got;
+    mc_ranges got;
     uint32_t next_off, next_r2tsn, r2ts_sent;
     mg_r2t *r2t;
     size_t nr2t, r2t_cap;

@@ -53,7 +53,7 @@ void mg_task_drop(struct tgt_mcast *m, mg_task *k)
         }
     free(k->buf);
     free(k->r2t);
-    tgt_ranges_free(&k->got);
+    mc_ranges_free(&k->got);
     free(k);
 }
 
@@ -170,9 +170,7 @@ static void execute(tgt_conn *c, struct tgt_mcast *m, mg_task *k)
 /* §7.2: data that never came ends the task, nothing written. */
 static void fail_task(tgt_conn *c, struct tgt_mcast *m, mg_task *k)
 {
-    uint32_t got = 0;
-    for (size_t i = 0; i < k->got.n; i++)
-        got += k->got.v[i].hi - k->got.v[i].lo;
+    uint32_t got = (uint32_t)mc_ranges_total(&k->got);
     mc_scsi_result res;
     memset(&res, 0, sizeof(res));
     mc_scsi_set_sense(&res, MC_SK_ABORTED_COMMAND, MC_MG_ASC_RESPONSE_TIMEOUT);
@@ -184,10 +182,10 @@ static void fail_task(tgt_conn *c, struct tgt_mcast *m, mg_task *k)
 
 static void after_data(tgt_conn *c, struct tgt_mcast *m, mg_task *k, mg_r2t *r)
 {
-    tgt_range gap;
-    if (!tgt_ranges_first_gap(&k->got, r->off, r->off + r->len, &gap))
+    mc_range gap;
+    if (!mc_ranges_first_gap(&k->got, r->off, r->off + r->len, &gap))
         r->open = false;
-    if (!tgt_ranges_first_gap(&k->got, 0, k->edtl, &gap)) {
+    if (!mc_ranges_first_gap(&k->got, 0, k->edtl, &gap)) {
         execute(c, m, k);
         return;
     }
@@ -208,11 +206,11 @@ static int take(struct tgt_mcast *m, mg_task *k, mg_r2t *r, const mc_pdu *p, uin
         return MC_MGC_UNSOLICITED; /* ahead of a lost PDU: recovery asks for the rest (§7) */
     r->next_datasn++;
     if (len) {
-        tgt_range gap;
-        if (!tgt_ranges_first_gap(&k->got, off, off + len, &gap))
+        mc_range gap;
+        if (!mc_ranges_first_gap(&k->got, off, off + len, &gap))
             return MC_MGC_DUPLICATE;
         memcpy(k->buf + off, p->data, len);
-        if (tgt_ranges_add(&k->got, off, off + len) != 0)
+        if (mc_ranges_add(&k->got, off, off + len) != 0)
             return MC_MGC_NO_TASK;
     }
     r->deadline = tgt_now_ms() + k->timeout_ms;
@@ -323,11 +321,11 @@ void mg_group_data(tgt_conn *c, mg_reg *r, const mc_pdu *p)
             q = &k->r2t[i];
     if (!q && tgt_mutant(c->t, MC_MUTANT_MCAST_UNSOLICITED_DATA) && base >= k->next_off) {
         /* the mutant takes data nobody asked for: it writes it in place */
-        tgt_range gap;
+        mc_range gap;
         if (len)
             memcpy(k->buf + off, p->data, len);
-        if (len && tgt_ranges_add(&k->got, off, off + len) == 0 &&
-            !tgt_ranges_first_gap(&k->got, 0, k->edtl, &gap))
+        if (len && mc_ranges_add(&k->got, off, off + len) == 0 &&
+            !mc_ranges_first_gap(&k->got, 0, k->edtl, &gap))
             execute(c, m, k);
         return;
     }
@@ -408,11 +406,11 @@ bool tgt_mcast_scsi_cmd(tgt_conn *c, mc_pdu *p)
     }
     if (p->data_len > 0 && p->data_len <= k->edtl) {
         memcpy(k->buf, p->data, p->data_len);
-        tgt_ranges_add(&k->got, 0, (uint32_t)p->data_len);
+        mc_ranges_add(&k->got, 0, (uint32_t)p->data_len);
         k->next_off = (uint32_t)p->data_len;
     }
-    tgt_range gap;
-    if (!tgt_ranges_first_gap(&k->got, 0, k->edtl, &gap))
+    mc_range gap;
+    if (!mc_ranges_first_gap(&k->got, 0, k->edtl, &gap))
         execute(c, m, k);
     else
         issue_r2ts(c, k);
@@ -433,18 +431,18 @@ uint64_t mg_tasks_next_deadline(const struct tgt_mcast *m)
 static void expire(tgt_conn *c, struct tgt_mcast *m, mg_task *k, size_t i)
 {
     mg_r2t *r = &k->r2t[i];
-    tgt_range first, last;
+    mc_range first, last;
     uint32_t end = r->off + r->len;
-    if (!tgt_ranges_first_gap(&k->got, r->off, end, &first)) {
+    if (!mc_ranges_first_gap(&k->got, r->off, end, &first)) {
         r->open = false;
         issue_r2ts(c, k);
         return;
     }
     /* one recovery R2T spanning the first to the last hole; bytes already in are ignored */
     last = first;
-    tgt_range g;
+    mc_range g;
     uint32_t at = first.hi;
-    while (at < end && tgt_ranges_first_gap(&k->got, at, end, &g)) {
+    while (at < end && mc_ranges_first_gap(&k->got, at, end, &g)) {
         last = g;
         at = g.hi;
     }

@@ -21,7 +21,7 @@ void tgt_task_free(tgt_task *k)
     free(k->buf);
     free(k->data);
     free(k->r2t);
-    tgt_ranges_free(&k->got);
+    mc_ranges_free(&k->got);
     free(k);
 }
 
@@ -386,8 +386,8 @@ static void fail_early(tgt_conn *c, tgt_task *k)
 /* Every byte of the EDTL has arrived: run the command. */
 static void maybe_execute(tgt_conn *c, tgt_task *k)
 {
-    tgt_range gap;
-    if (k->state == TASK_WAIT_DATA && !tgt_ranges_first_gap(&k->got, 0, k->edtl, &gap))
+    mc_range gap;
+    if (k->state == TASK_WAIT_DATA && !mc_ranges_first_gap(&k->got, 0, k->edtl, &gap))
         execute(c, k);
 }
 
@@ -480,7 +480,7 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     }
     if (imm > 0) {
         memcpy(k->buf, p->data, imm);
-        tgt_ranges_add(&k->got, 0, imm);
+        mc_ranges_add(&k->got, 0, imm);
     }
     k->unsol_len = s->p.initial_r2t ? imm : unsol_max;
     k->unsol_open = k->unsol_len > imm;
@@ -505,9 +505,9 @@ static void data_phase_failed(tgt_conn *c, tgt_task *k)
  * (6.7, recovery R2T); at level 0 the command cannot complete. Returns false if it failed. */
 static bool sequence_end(tgt_conn *c, tgt_task *k, uint32_t lo, uint32_t hi)
 {
-    tgt_range gap;
+    mc_range gap;
     uint32_t at = lo;
-    while (at < hi && tgt_ranges_first_gap(&k->got, at, hi, &gap)) {
+    while (at < hi && mc_ranges_first_gap(&k->got, at, hi, &gap)) {
         if (c->sess->p.erl == 0) {
             tgt_log(c, 0, "ITT 0x%08x: Data-Out bytes %u..%u missing at ErrorRecoveryLevel 0", k->itt,
                     (unsigned)gap.lo, (unsigned)gap.hi);
@@ -582,7 +582,7 @@ void tgt_data_out(tgt_conn *c, mc_pdu *p, bool digest_bad)
     *next_sn = datasn + 1;
     if (!digest_bad && len > 0) {
         memcpy(k->buf + off, p->data, len);
-        if (tgt_ranges_add(&k->got, off, off + len) != 0) {
+        if (mc_ranges_add(&k->got, off, off + len) != 0) {
             tgt_conn_close(c, "out of memory");
             return;
         }

@@ -27,7 +27,7 @@ static void *loop(void *arg)
     return NULL;
 }
 
-int mt_start(mt_target *tg, size_t n, int mutant)
+int mt_start(mt_target *tg, size_t n, const char *mutant)
 {
     for (size_t i = 0; i < n; i++) {
         mt_target *tt = &tg[i];

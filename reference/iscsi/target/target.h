@@ -27,7 +27,7 @@ typedef struct mc_target_config {
     const char *chap_secret;
     const char *chap_mutual_user;   /* both set: the target answers mutual CHAP with these */
     const char *chap_mutual_secret;
-    int mutant;                  /* an mc_mutant value; 0 = conformant */
+    const char *mutant;          /* a mutant by name (--mutant list); NULL, "" or "none" = conformant */
     int log_level;               /* 0 errors only, 1 protocol events, 2 every PDU */
     unsigned login_timeout_ms;   /* 0 = default */
     unsigned pdu_timeout_ms;     /* the rest of a begun PDU must arrive within; 0 = default */

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "lun.h"
-#include "mutant.h"
+#include "target_mutant.h"
 #include "pdu.h"
 #include "ranges.h"
 #include "target.h"

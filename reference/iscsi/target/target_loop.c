@@ -161,7 +161,12 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
     t->chap_mutual_user = dup_or_null(cfg->chap_mutual_user);
     t->chap_mutual_secret = dup_or_null(cfg->chap_mutual_secret);
     t->port = cfg->port;
-    t->mutant = cfg->mutant;
+    t->mutant = mc_mutant_lookup(mc_target_mutants, mc_target_nmutants, cfg->mutant);
+    if (t->mutant < 0) {
+        snprintf(err, errlen, "unknown mutant %s", cfg->mutant);
+        mc_target_free(t);
+        return -1;
+    }
     t->log_level = cfg->log_level;
     t->login_timeout_ms = cfg->login_timeout_ms ? cfg->login_timeout_ms : TGT_LOGIN_TIMEOUT_MS;
     t->nop_interval_ms = cfg->nop_interval_ms;

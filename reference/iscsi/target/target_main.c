@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mutant.h"
 #include "target.h"
+#include "target_mutant.h"
 
 #define EXIT_USAGE 2
 #define LOG_LEVEL_MAX 2
@@ -176,12 +176,12 @@ static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scrat
             cfg->chap_mutual_secret = colon + 1;
         } else if (strcmp(a, "--mutant") == 0) {
             if (strcmp(v, "list") == 0) {
-                mc_mutant_list(stdout);
+                mc_mutant_print(stdout, mc_target_mutants, mc_target_nmutants);
                 free(portal);
                 return 1;
             }
-            cfg->mutant = mc_mutant_by_name(v);
-            if (cfg->mutant < 0) {
+            cfg->mutant = v;
+            if (mc_mutant_lookup(mc_target_mutants, mc_target_nmutants, v) < 0) {
                 fprintf(stderr, "iscsi-target: unknown mutant %s (--mutant list)\n", v);
                 free(portal);
                 return -1;
@@ -241,7 +241,7 @@ int mc_target_main(int argc, char **argv)
             status = 1;
         } else {
             printf("mirrorcert iscsi-target ready portal=%s:%u iqn=%s luns=%zu mutant=%s\n", cfg.host,
-                   (unsigned)mc_target_port(t), cfg.iqn, cfg.nluns, mc_mutant_name(cfg.mutant));
+                   (unsigned)mc_target_port(t), cfg.iqn, cfg.nluns, cfg.mutant && cfg.mutant[0] ? cfg.mutant : "none");
             fflush(stdout);
             if (mc_target_run(t, &stop_flag, err, sizeof(err)) != 0) {
                 fprintf(stderr, "iscsi-target: %s\n", err);

@@ -36,10 +36,6 @@ typedef struct mc_target_config {
     FILE *log;                   /* NULL = stderr */
 } mc_target_config;
 
-/* `mirrorcert serve iscsi-target ...`: parses its arguments, prints one ready line, serves until
- * SIGTERM/SIGINT. Returns a process exit status (0 clean stop, 2 usage, 1 runtime error). */
-int mc_target_main(int argc, char **argv);
-
 /* Opens the LUs and the listening socket. The config's strings are copied. */
 int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_t errlen);
 uint16_t mc_target_port(const mc_target *t);

@@ -98,7 +98,7 @@ static mg_r2t *send_r2t(tgt_conn *c, mg_task *k, uint32_t off, uint32_t len, boo
     mc_pdu_set(&p, MC_F_R2TSN, r->r2tsn);
     mc_pdu_set(&p, MC_F_BUFFER_OFFSET, off);
     mc_pdu_set(&p, MC_F_DDTL, len);
-    tgt_send(c, &p, SEND_STATSN_CARRY, false);  /* 11.8: an R2T carries StatSN, no advance */
+    tgt_send(c, &p, MC_SEND_STATSN_CARRY, false);  /* 11.8: an R2T carries StatSN, no advance */
     mc_pdu_free(&p);
     return r;
 }
@@ -142,7 +142,7 @@ static void respond(tgt_conn *c, mg_task *k, const mc_scsi_result *res, uint32_t
         memcpy(seg + SENSE_LENGTH_PREFIX, res->sense, sl);
         mc_pdu_set_data(&r, seg, SENSE_LENGTH_PREFIX + sl);
     }
-    tgt_send(c, &r, SEND_STATSN_ADVANCE, false);
+    tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, false);
     mc_pdu_free(&r);
 }
 
@@ -254,7 +254,7 @@ static bool command_fits(mc_target *t, const mg_reg *r, const mc_pdu *p)
     if (!mg_write_range(cdb, &lba, &blocks) || blocks == 0)
         return false;
     uint64_t edtl = mc_pdu_get(p, MC_F_EDTL);
-    if (edtl > TGT_EDTL_MAX)
+    if (edtl > MC_TARGET_EDTL_MAX)
         return false;
     for (size_t i = 0; i < r->nreal; i++) {
         mc_lun *lu = mc_lun_set_get(t->luns, r->real[i]);

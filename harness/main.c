@@ -8,7 +8,7 @@
 #include "initiator_cli.h"
 #include "junit_merge.h"
 #include "modules.h"
-#include "target_hooks.h"
+#include "member.h"
 
 /* The exit status of a usage or environment error (README.md, "Running a suite"); the others
  * come from harness/tcl/main.tcl. */
@@ -43,7 +43,7 @@ static int merge_junit(int argc, char **argv)
 static int serve(int argc, char **argv)
 {
     if (argc >= 1 && strcmp(argv[0], "iscsi-target") == 0)
-        return mc_target_main(argc, argv, NULL, 0);
+        return mc_mcast_target_main(argc, argv);
     fprintf(stderr, "usage: mirrorcert serve iscsi-target [options] (see `mirrorcert help`)\n");
     return MC_EXIT_USAGE;
 }

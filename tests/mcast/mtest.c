@@ -50,6 +50,12 @@ int mt_start(mt_target *tg, size_t n, const char *mutant)
             mt_stop(tg, i);
             return -1;
         }
+        if (mc_member_attach(tt->t, err, sizeof(err)) != 0) {
+            fprintf(stderr, "# target %zu: %s\n", i + 1, err);
+            mc_target_free(tt->t);
+            mt_stop(tg, i);
+            return -1;
+        }
         tt->port = mc_target_port(tt->t);
         if (pthread_create(&tt->thread, NULL, loop, tt) != 0) {
             mc_target_free(tt->t);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mcast.h"
+#include "member.h"
 #include "mirror.h"
 #include "target.h"
 

@@ -47,7 +47,6 @@ typedef struct toy_task {
 typedef struct toy_early {
     mc_session *s;
     uint32_t itt;
-    uint64_t lun_field;
 } toy_early;
 
 typedef struct toy {
@@ -95,8 +94,7 @@ static bool toy_scsi_cmd(void *ctx, mc_conn *c, mc_pdu *p)
         mc_conn_reject(c, p->bhs, MC_REJ_TASK_IN_PROGRESS);
         return true;
     }
-    y->early[y->nearly++] = (toy_early){mc_conn_session(c), (uint32_t)mc_pdu_get(p, MC_F_ITT),
-                                        mc_pdu_get(p, MC_F_LUN)};
+    y->early[y->nearly++] = (toy_early){mc_conn_session(c), (uint32_t)mc_pdu_get(p, MC_F_ITT)};
     return true;
 }
 
@@ -164,17 +162,12 @@ static size_t toy_fill(void *ctx, struct pollfd *pf, size_t max)
 /* Answers every early command GOOD on its session's connection. */
 static void release_early(toy *y)
 {
+    mc_scsi_result good;
+    memset(&good, 0, sizeof(good));
     for (size_t i = 0; i < y->nearly; i++) {
         mc_conn *c = mc_session_conn(y->early[i].s);
-        mc_pdu r;
-        mc_pdu_init(&r, MC_OP_SCSI_RSP);
-        mc_pdu_set(&r, MC_F_FINAL, 1);
-        mc_pdu_set(&r, MC_F_RESPONSE, MC_RSP_COMPLETED);
-        mc_pdu_set(&r, MC_F_STATUS, MC_SAM_GOOD);
-        mc_pdu_set(&r, MC_F_ITT, y->early[i].itt);
         if (c)
-            mc_conn_send(c, &r, MC_SEND_STATSN_ADVANCE, true);
-        mc_pdu_free(&r);
+            mc_conn_send_status(c, y->early[i].itt, &good, false, false, 0, 0, true);
     }
     y->nearly = 0;
 }

@@ -55,6 +55,12 @@ void mc_conn_stamp_window(mc_conn *c, mc_pdu *p)
     tgt_stamp_window(c, p);
 }
 
+void mc_conn_send_status(mc_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
+                         uint32_t residual, uint32_t expdatasn, bool keep)
+{
+    tgt_send_status(c, itt, res, overflow, underflow, residual, expdatasn, keep);
+}
+
 void mc_conn_reject(mc_conn *c, const uint8_t *bhs, uint8_t reason)
 {
     tgt_reject(c, bhs, reason);

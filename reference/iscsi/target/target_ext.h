@@ -64,6 +64,11 @@ int mc_conn_local_ipv4(const mc_conn *c, uint32_t *addr);
 int mc_conn_send(mc_conn *c, mc_pdu *p, mc_send_statsn mode, bool keep);
 /* ExpCmdSN and MaxCmdSN of the session into p (a PDU sent without advancing StatSN). */
 void mc_conn_stamp_window(mc_conn *c, mc_pdu *p);
+/* A SCSI Response for a command the module answers itself: Response 0 (completed), res's
+ * status and sense, the residual (RFC 7143 11.4.5) and ExpDataSN (11.4.8), StatSN advanced;
+ * keep holds it for Status SNACK. */
+void mc_conn_send_status(mc_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
+                         uint32_t residual, uint32_t expdatasn, bool keep);
 /* A Reject carrying the header bhs with this reason (RFC 7143 11.17). */
 void mc_conn_reject(mc_conn *c, const uint8_t *bhs, uint8_t reason);
 /* Closes the connection at the end of this round; its session ends with it. */

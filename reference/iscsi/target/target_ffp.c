@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "target_int.h"
-#include "target_mcast.h"
 
 void tgt_nop_out(tgt_conn *c, mc_pdu *p)
 {
@@ -174,8 +173,8 @@ void tgt_tmf(tgt_conn *c, mc_pdu *p)
     uint8_t response;
     switch (fn) {
     case MC_TMF_ABORT_TASK:
-        if (!tgt_mcast_abort(c, p, &response) && !tgt_hooks_abort(c, p, &response))
-            response = abort_task(c, p);  /* group tags are fenced in target_mcast.c (mcast §7.3) */
+        if (!tgt_hooks_abort(c, p, &response))  /* a tag a hook module owns */
+            response = abort_task(c, p);
         break;
     case MC_TMF_ABORT_TASK_SET:
         response = lun_known ? MC_TMF_RSP_COMPLETE : MC_TMF_RSP_NO_LUN;

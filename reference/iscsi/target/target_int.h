@@ -181,7 +181,6 @@ struct mc_target {
     tgt_session *sessions;
     uint32_t next_conn_id;
     uint16_t next_tsih;
-    struct tgt_mcast *mcast;    /* multicast mirroring state (target_mcast.c), NULL until used */
     tgt_hook_slot hooks[MC_TARGET_HOOKS_MAX];  /* in the order they were added */
     size_t nhooks;
     char *pending_mutant;       /* a mutant name the core table does not know, for a module */
@@ -221,6 +220,10 @@ void tgt_data_out(tgt_conn *c, mc_pdu *p, bool digest_bad);
 void tgt_task_free(tgt_task *k);
 tgt_task *tgt_task_find(const tgt_session *s, uint32_t itt);
 void tgt_task_remove(tgt_session *s, tgt_task *k);
+/* A SCSI Response: Response 0, res's status and sense (SenseLength first, 11.4.7.2), residual
+ * and ExpDataSN (11.4.5, 11.4.8); StatSN advanced; keep holds it for Status SNACK. */
+void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
+                     uint32_t residual, uint32_t expdatasn, bool keep);
 int tgt_datain_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run);
 int tgt_r2t_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run);
 void tgt_tasks_ack(tgt_session *s, uint32_t exp_statsn);

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "target_int.h"
-#include "target_mcast.h"
 
 #define LISTEN_BACKLOG 64
 #define SIZE_UNIT 512u  /* LU block size, and the granule LU sizes are rounded down to */
@@ -265,10 +264,8 @@ static void reap(mc_target *t)
             continue;
         }
         *pp = c->next;
-        if (c->sess) {
-            tgt_mcast_session_gone(t, c->sess);
+        if (c->sess)
             session_end(t, c->sess);
-        }
         conn_free(c);
     }
 }
@@ -282,7 +279,6 @@ void mc_target_free(mc_target *t)
     reap(t);
     while (t->sessions)  /* sessions without a connection (none expected) */
         session_end(t, t->sessions);
-    tgt_mcast_free(t);
     tgt_hooks_free(t);
     free(t->pending_mutant);
     if (t->luns)
@@ -500,7 +496,7 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
     }
     t->started = true;
     size_t nhook = tgt_hooks_nfds(t);
-    size_t n = 2 + mc_target_conn_count(t) + tgt_mcast_nfds(t) + nhook;
+    size_t n = 2 + mc_target_conn_count(t) + nhook;
     struct pollfd *pf = calloc(n, sizeof(*pf));
     tgt_conn **who = calloc(n, sizeof(*who));
     if (!pf || !who) {
@@ -528,10 +524,7 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         wake_by(&timeout_ms, tgt_nop_deadline(c), now);
         who[k++] = c;
     }
-    size_t mg_first = k;  /* the multicast group sockets follow the connections */
-    k += tgt_mcast_fill(t, pf + k);
-    timeout_ms = tgt_mcast_timeout(t, timeout_ms);
-    size_t hook_first = k, hook_counts[MC_TARGET_HOOKS_MAX];  /* then the hook modules' */
+    size_t hook_first = k, hook_counts[MC_TARGET_HOOKS_MAX];  /* the hook modules' follow the connections */
     k += tgt_hooks_fill(t, pf + k, nhook, hook_counts);
     wake_by(&timeout_ms, tgt_hooks_next_deadline(t), now);
     int r = poll(pf, k, timeout_ms);
@@ -547,9 +540,8 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
             while (read(t->wake[0], drain, sizeof(drain)) > 0) {
             }
         }
-        tgt_mcast_on_poll(t, pf + mg_first, hook_first - mg_first);
         tgt_hooks_on_poll(t, pf + hook_first, hook_counts);
-        for (size_t i = 2; i < mg_first; i++) {
+        for (size_t i = 2; i < hook_first; i++) {
             tgt_conn *c = who[i];
             if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
                 on_readable(c);
@@ -559,7 +551,6 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         if (pf[0].revents & POLLIN)
             accept_all(t);
     }
-    tgt_mcast_tick(t);
     now = tgt_now_ms();
     tgt_hooks_tick(t, now);
     for (tgt_conn *c = t->conns; c; c = c->next)

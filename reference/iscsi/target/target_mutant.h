@@ -22,18 +22,7 @@
     X(LOGIN_STATSN_WRONG, "login-statsn-wrong", "target", "RFC7143:11.13.4", "Login Responses do not advance StatSN") \
     X(R2TSN_WRONG, "r2tsn-wrong", "target", "RFC7143:11.8.6", "R2TSN starts at 1 instead of 0 for every task") \
     X(SENSE_LENGTH_WRONG, "sense-length-wrong", "target", "RFC7143:11.4.7.2", "SenseLength prefix counts 2 bytes more than the sense") \
-    X(TTT_RESERVED_ON_TEXT_CONTINUE, "ttt-reserved-on-text-continue", "target", "RFC7143:11.11.4", "a continued Text Response (F=0) carries TTT 0xffffffff") \
-    MC_MCAST_TARGET_MUTANTS(X)
-
-/* Multicast mirroring (docs/mcast-data-path.md), one claim element each. */
-#define MC_MCAST_TARGET_MUTANTS(X) \
-    X(MCAST_ANSWER_BEFORE_JOIN, "mcast-answer-before-join", "target", "000:11 000:10", "registration is confirmed before the group is joined, the join follows 500 ms later") \
-    X(MCAST_VLUN_IGNORED, "mcast-vlun-ignored", "target", "000:1(b) mcast-data-path:8", "group PDUs are taken whatever LUN they name (rule 5)") \
-    X(MCAST_ANY_SOURCE, "mcast-any-source", "target", "mcast-data-path:8", "group datagrams are taken from any source address (rule 3)") \
-    X(MCAST_UNSOLICITED_DATA, "mcast-unsolicited-data", "target", "000:1(d) mcast-data-path:8", "group Data-Out for a burst not yet solicited is written (rule 7)") \
-    X(MCAST_LEAVE_IN_USE, "mcast-leave-in-use", "target", "000:4", "termination leaves the group although another registration still uses it") \
-    X(MCAST_KEEP_MAPPING, "mcast-keep-mapping", "target", "000:3", "termination answers Terminated but keeps the vLUN mapping") \
-    X(MCAST_NO_TERM_CONFIRM, "mcast-no-term-confirm", "target", "000:14", "termination is carried out but never answered")
+    X(TTT_RESERVED_ON_TEXT_CONTINUE, "ttt-reserved-on-text-continue", "target", "RFC7143:11.11.4", "a continued Text Response (F=0) carries TTT 0xffffffff")
 
 /* MC_MUTANT_NONE (0) is the conformant target; MC_MUTANT_X is row X's index + 1, as
  * mc_mutant_lookup counts. */

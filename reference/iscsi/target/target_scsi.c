@@ -124,30 +124,36 @@ static void send_datain(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t end, bo
         k->datain_count = sn;
 }
 
-static void send_response(tgt_conn *c, tgt_task *k)
+void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
+                     uint32_t residual, uint32_t expdatasn, bool keep)
 {
     mc_pdu r;
     mc_pdu_init(&r, MC_OP_SCSI_RSP);
     mc_pdu_set(&r, MC_F_FINAL, 1);
     mc_pdu_set(&r, MC_F_RESPONSE, MC_RSP_COMPLETED);
-    mc_pdu_set(&r, MC_F_STATUS, k->res.status);
-    mc_pdu_set(&r, MC_F_ITT, k->itt);
-    mc_pdu_set(&r, MC_F_OVERFLOW, k->overflow);
-    mc_pdu_set(&r, MC_F_UNDERFLOW, k->underflow);
-    mc_pdu_set(&r, MC_F_RESIDUAL, k->residual);
-    mc_pdu_set(&r, MC_F_EXPDATASN, k->datain_count);
-    if (k->res.sense_len > 0) {
+    mc_pdu_set(&r, MC_F_STATUS, res->status);
+    mc_pdu_set(&r, MC_F_ITT, itt);
+    mc_pdu_set(&r, MC_F_OVERFLOW, overflow);
+    mc_pdu_set(&r, MC_F_UNDERFLOW, underflow);
+    mc_pdu_set(&r, MC_F_RESIDUAL, residual);
+    mc_pdu_set(&r, MC_F_EXPDATASN, expdatasn);
+    if (res->sense_len > 0) {
         uint8_t seg[SENSE_LENGTH_PREFIX + MC_SENSE_LEN];
-        size_t sl = k->res.sense_len > MC_SENSE_LEN ? MC_SENSE_LEN : k->res.sense_len;
+        size_t sl = res->sense_len > MC_SENSE_LEN ? MC_SENSE_LEN : res->sense_len;
         size_t claimed = sl + (tgt_mutant(c->t, MC_MUTANT_SENSE_LENGTH_WRONG) ? SENSE_LENGTH_PREFIX : 0);
         seg[0] = (uint8_t)(claimed >> 8);
         seg[1] = (uint8_t)claimed;
-        memcpy(seg + SENSE_LENGTH_PREFIX, k->res.sense, sl);
+        memcpy(seg + SENSE_LENGTH_PREFIX, res->sense, sl);
         mc_pdu_set_data(&r, seg, SENSE_LENGTH_PREFIX + sl);
     }
-    k->statsn = c->statsn;
-    tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, true);
+    tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, keep);
     mc_pdu_free(&r);
+}
+
+static void send_response(tgt_conn *c, tgt_task *k)
+{
+    k->statsn = c->statsn;
+    tgt_send_status(c, k->itt, &k->res, k->overflow, k->underflow, k->residual, k->datain_count, true);
 }
 
 /* Residuals (11.4.5): what the command wanted to move against the EDTL. */

@@ -10,7 +10,6 @@
 #include "keys.h"
 #include "text.h"
 #include "target_int.h"
-#include "target_mcast.h"
 
 static void text_reset(tgt_conn *c)
 {
@@ -134,9 +133,7 @@ static bool module_text(tgt_conn *c, mc_pdu *p)
 {
     mc_textbuf b;
     mc_textbuf_init(&b);
-    int r = tgt_mcast_text(c, (const uint8_t *)c->text_req, c->text_req_len, &b);
-    if (r == TGT_MCAST_NOT_MINE)
-        r = tgt_hooks_text(c, (const uint8_t *)c->text_req, c->text_req_len, &b);
+    int r = tgt_hooks_text(c, (const uint8_t *)c->text_req, c->text_req_len, &b);
     if (r == MC_HOOK_TEXT_NOT_MINE) {
         mc_textbuf_free(&b);
         return false;

@@ -59,7 +59,7 @@ typedef struct toy {
     uint64_t alarm_rang_at;
     /* what the toy saw, read by the test thread */
     atomic_int taken_n, completed_n, cancelled_n, session_end_n, freed_n, pipe_bytes, aborted_n;
-    atomic_int refused_in_execute, refused_in_cancel, task_there_at_end;
+    atomic_int refused_in_execute, refused_in_cancel, task_there_at_end, text_offered;
 } toy;
 
 static const mc_target_hooks toy_hooks;
@@ -71,7 +71,8 @@ static uint32_t be32(const uint8_t *p)
 
 static int toy_text(void *ctx, mc_conn *c, const uint8_t *req, size_t len, mc_textbuf *out)
 {
-    (void)ctx;
+    toy *y = ctx;
+    atomic_fetch_add(&y->text_offered, 1);
     mc_kvlist in;
     mc_kvlist_init(&in);
     char err[128];
@@ -401,6 +402,11 @@ static void texts(uint16_t port, toy *y)
     tap_ok(text(&c, "X-org.example.Other=1", &r) == 0 && tc_text_has(&r, "X-org.example.Other=NotUnderstood"),
            "a key the toy does not claim is the target's: NotUnderstood");
     mc_pdu_free(&r);
+    int offered = atomic_load(&y->text_offered);
+    tap_ok(text(&c, "MaxRecvDataSegmentLength=8192", &r) == 0 && tc_text_has(&r, "MaxRecvDataSegmentLength=262144"),
+           "a key of the standard is answered by the target");
+    mc_pdu_free(&r);
+    tap_is_int(atomic_load(&y->text_offered), offered, "and never offered to the module");
     tc_close(&c);
     tap_ok(wait_for(&y->session_end_n, 1), "session_end called for the closed session");
 }

@@ -70,7 +70,7 @@ int tgt_hooks_text(tgt_conn *c, const uint8_t *req, size_t len, mc_textbuf *out)
 bool tgt_hooks_scsi_cmd(tgt_conn *c, mc_pdu *p)
 {
     mc_target *t = c->t;
-    for (size_t i = 0; i < t->nhooks && !c->dead; i++)
+    for (size_t i = 0; i < t->nhooks; i++)
         if (t->hooks[i].h->scsi_cmd && t->hooks[i].h->scsi_cmd(t->hooks[i].ctx, c, p))
             return true;
     return false;

@@ -39,8 +39,9 @@ typedef struct mc_target_hooks {
     const mc_mutant_def *mutants;           /* the module's mutants (reference/common/mutant.h) */
     size_t nmutants;
 
-    /* A complete Text Request (every continuation joined) in full feature phase, before the
-     * target's own key handling: an enum mc_hook_text. */
+    /* A complete Text Request (every continuation joined) in full feature phase that the
+     * target's own key handling does not claim (a key outside section 13, or text it cannot
+     * parse): an enum mc_hook_text. */
     int (*text)(void *ctx, mc_conn *c, const uint8_t *req, size_t len, mc_textbuf *out);
     /* A SCSI Command in CmdSN order, before the target makes a task of it: true when the module
      * took it (it answers it itself). It may rewrite p's LUN field and return false. */

@@ -128,9 +128,27 @@ static int answer(tgt_conn *c, const mc_kvlist *in, mc_kvlist *out)
     return 0;
 }
 
+/* Whether the target's own key handling claims the whole request: it parses, and every key is
+ * one of section 13 (SendTargets among them). Only a request it does not claim is offered to
+ * the hook modules, so a module never answers for a key of the standard. */
+static bool target_claims(const tgt_conn *c)
+{
+    mc_kvlist in;
+    mc_kvlist_init(&in);
+    char err[200];
+    bool all = mc_text_parse((const uint8_t *)c->text_req, c->text_req_len, 0, &in, NULL, err, sizeof(err)) ==
+               MC_TEXT_OK;
+    for (size_t i = 0; all && i < in.count; i++)
+        all = mc_key_lookup(in.items[i].key) != NULL;
+    mc_kvlist_free(&in);
+    return all;
+}
+
 /* A request a hook module claims (target_hooks.h): answered by it, or left to answer(). */
 static bool module_text(tgt_conn *c, mc_pdu *p)
 {
+    if (target_claims(c))
+        return false;
     mc_textbuf b;
     mc_textbuf_init(&b);
     int r = tgt_hooks_text(c, (const uint8_t *)c->text_req, c->text_req_len, &b);

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "mirror.h"
-#include "target.h"
+#include "member.h"
 
 #define MEMBERS_MAX 8u
 #define WRITES 200u
@@ -80,7 +80,8 @@ int main(void)
         mc_target_config c = {.host = tg[i].host, .iqn = tg[i].iqn, .nluns = 1, .lun_size = LUN_SIZE};
         c.luns[0] = (mc_target_lun_spec){.lun = 1, .path = "mem"};
         char err[256];
-        if (mc_target_new(&tg[i].t, &c, err, sizeof(err)) != 0 || pthread_create(&tg[i].th, NULL, loop, &tg[i]) != 0) {
+        if (mc_target_new(&tg[i].t, &c, err, sizeof(err)) != 0 || mc_member_attach(tg[i].t, err, sizeof(err)) != 0 ||
+            pthread_create(&tg[i].th, NULL, loop, &tg[i]) != 0) {
             fprintf(stderr, "mcast_bench: target %u: %s\n", i + 1, err);
             return 1;
         }

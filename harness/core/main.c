@@ -7,8 +7,9 @@
 
 #include "initiator_cli.h"
 #include "junit_merge.h"
+#include "member.h"
+#include "mirror.h"
 #include "modules.h"
-#include "target.h"
 
 /* The exit status of a usage or environment error (README.md, "Running a suite"); the others
  * come from harness/tcl/main.tcl. */
@@ -43,7 +44,7 @@ static int merge_junit(int argc, char **argv)
 static int serve(int argc, char **argv)
 {
     if (argc >= 1 && strcmp(argv[0], "iscsi-target") == 0)
-        return mc_target_main(argc, argv);
+        return mc_mcast_target_main(argc, argv);
     fprintf(stderr, "usage: mirrorcert serve iscsi-target [options] (see `mirrorcert help`)\n");
     return MC_EXIT_USAGE;
 }
@@ -102,6 +103,8 @@ int main(int argc, char **argv)
     Tcl_FindExecutable(argv[0]);
     if (argc >= 2 && strcmp(argv[1], "serve") == 0)
         return serve(argc - 2, argv + 2);
+    if (argc >= 3 && strcmp(argv[1], "initiator") == 0 && strcmp(argv[2], "console") == 0)
+        return mc_mcast_console_main(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "initiator") == 0)
         return mc_initiator_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "merge-junit") == 0)

@@ -27,7 +27,7 @@ static void *loop(void *arg)
     return NULL;
 }
 
-int mt_start(mt_target *tg, size_t n, int mutant)
+int mt_start(mt_target *tg, size_t n, const char *mutant)
 {
     for (size_t i = 0; i < n; i++) {
         mt_target *tt = &tg[i];
@@ -47,6 +47,12 @@ int mt_start(mt_target *tg, size_t n, int mutant)
         char err[256];
         if (mc_target_new(&tt->t, &c, err, sizeof(err)) != 0) {
             fprintf(stderr, "# target %zu: %s\n", i + 1, err);
+            mt_stop(tg, i);
+            return -1;
+        }
+        if (mc_member_attach(tt->t, err, sizeof(err)) != 0) {
+            fprintf(stderr, "# target %zu: %s\n", i + 1, err);
+            mc_target_free(tt->t);
             mt_stop(tg, i);
             return -1;
         }

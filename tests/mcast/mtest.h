@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mcast.h"
+#include "member.h"
 #include "mirror.h"
 #include "target.h"
 
@@ -28,8 +29,8 @@ typedef struct mt_target {
     char iqn[96];
 } mt_target;
 
-/* Starts n targets on 127.0.0.(2+i) with LUNs 0, 1 and 2 in memory; mutant applies to all. */
-int mt_start(mt_target *tg, size_t n, int mutant);
+/* Starts n targets on 127.0.0.(2+i) with LUNs 0, 1 and 2 in memory; mutant (a name, NULL for none) applies to all. */
+int mt_start(mt_target *tg, size_t n, const char *mutant);
 void mt_stop(mt_target *tg, size_t n);
 /* A mirroring initiator with those targets added as t1..tn and logged in. */
 mc_mirror *mt_initiator(const mt_target *tg, size_t n, const mc_mirror_opts *o);

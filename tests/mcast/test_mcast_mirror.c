@@ -24,7 +24,7 @@ int main(void)
 {
     tap_plan(0);
     mt_target tg[N];
-    if (!tap_ok(mt_start(tg, N, 0) == 0, "three reference targets on 127.0.0.2-4"))
+    if (!tap_ok(mt_start(tg, N, NULL) == 0, "three reference targets on 127.0.0.2-4"))
         return tap_done();
     mc_mirror_opts o = {.mtu = 1500, .data_timeout_ms = 500};
     mc_mirror *m = mt_initiator(tg, N, &o);

@@ -86,7 +86,7 @@ int main(void)
 {
     tap_plan(0);
     mt_target tg[N];
-    if (!tap_ok(mt_start(tg, N, 0) == 0, "three reference targets"))
+    if (!tap_ok(mt_start(tg, N, NULL) == 0, "three reference targets"))
         return tap_done();
     run_mode(tg, MC_RECOVERY_FIG5, 20, 0, mt_group_port(1));
     run_mode(tg, MC_RECOVERY_FIG6, 21, 1, mt_group_port(2));

@@ -82,7 +82,7 @@ int main(void)
 {
     tap_plan(0);
     mt_target tg[N];
-    if (!tap_ok(mt_start(tg, N, 0) == 0, "three reference targets"))
+    if (!tap_ok(mt_start(tg, N, NULL) == 0, "three reference targets"))
         return tap_done();
     soak s[3] = {{tg, MC_RECOVERY_FIG5, 0, mt_group_port(0), 0, false, ""},
                  {tg, MC_RECOVERY_FIG6, 1, mt_group_port(1), 0, false, ""},

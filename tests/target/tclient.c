@@ -27,6 +27,11 @@ static void *run_target(void *arg)
 
 int tc_target_start(tc_target *tt, const mc_target_config *cfg)
 {
+    return tc_target_start_hooks(tt, cfg, NULL, NULL);
+}
+
+int tc_target_start_hooks(tc_target *tt, const mc_target_config *cfg, const mc_target_hooks *h, void *ctx)
+{
     mc_target_config def;
     memset(&def, 0, sizeof(def));
     if (!cfg) {
@@ -49,6 +54,10 @@ int tc_target_start(tc_target *tt, const mc_target_config *cfg)
     memset(tt, 0, sizeof(*tt));
     if (mc_target_new(&tt->t, &use, err, sizeof(err)) != 0) {
         fprintf(stderr, "# mc_target_new: %s\n", err);
+        return -1;
+    }
+    if (h && mc_target_add_hooks(tt->t, h, ctx) != 0) {
+        mc_target_free(tt->t);
         return -1;
     }
     tt->port = mc_target_port(tt->t);

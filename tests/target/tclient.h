@@ -9,6 +9,7 @@
 
 #include "pdu.h"
 #include "target.h"
+#include "target_hooks.h"
 
 #define TC_IQN "iqn.2026-11.org.mirrorcert:unit"
 #define TC_INITIATOR "iqn.2026-11.org.mirrorcert:tester"
@@ -24,6 +25,8 @@ typedef struct tc_target {
 
 /* Starts a target with two memory LUNs (1 and 2) unless cfg names its own; cfg may be NULL. */
 int tc_target_start(tc_target *tt, const mc_target_config *cfg);
+/* The same with one hook module plugged in (h may be NULL); ctx stays the caller's. */
+int tc_target_start_hooks(tc_target *tt, const mc_target_config *cfg, const mc_target_hooks *h, void *ctx);
 void tc_target_stop(tc_target *tt);
 
 typedef struct tc_conn {

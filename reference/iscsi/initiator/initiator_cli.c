@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "initiator.h"
-#include "mirror.h"
 
 #define CLI_DEFAULT_TIMEOUT_S 10u
 #define CLI_MS_PER_S 1000u
@@ -52,7 +51,7 @@ static void usage(FILE *f)
             "  read     --target IQN --lba L --blocks N [--out FILE]   (hex dump without --out)\n"
             "  write    --target IQN --lba L --in FILE                 (whole blocks)\n"
             "  ping     --target IQN         NOP-Out / NOP-In round trip\n"
-            "  console ...                   the multicast mirroring console\n"
+            "  console ...                   the multicast mirroring console (reference/iscsi/mcast)\n"
             "options: --lun N (0)  --chap USER:SECRET  --digest crc32c|none  --timeout SECONDS (%u)\n"
             "         --initiator-name IQN\n"
             "exit status: 0 done, 1 the target or the network failed, 2 usage\n",
@@ -380,8 +379,6 @@ static const struct {
 
 int mc_initiator_main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "console") == 0)  /* the multicast mirroring console */
-        return mc_mcast_console_main(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;

@@ -327,10 +327,10 @@ int mc_mcast_console_main(int argc, char **argv)
         bool num = parse_u64(v, &n) && n <= UINT32_MAX;
         if (strcmp(a, "--mutant") == 0) {
             if (strcmp(v, "list") == 0) {
-                mc_mirror_mutant_list(stdout);
+                mc_mutant_print(stdout, mc_mirror_mutants, mc_mirror_nmutants);
                 return 0;
             }
-            o.mutant = mc_mirror_mutant_by_name(v);
+            o.mutant = mc_mutant_lookup(mc_mirror_mutants, mc_mirror_nmutants, v);
             if (o.mutant < 0) {
                 fprintf(stderr, "console: unknown mutant %s (--mutant list)\n", v);
                 return 2;

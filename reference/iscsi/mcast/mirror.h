@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mutant.h"
+
 #define MC_MIRROR_TARGETS_MAX 16u
 #define MC_MIRROR_REGS_MAX 16u
 #define MC_MIRROR_BLOCK 512u          /* block size of the LUs mirrored */
@@ -16,26 +18,28 @@
 /* Which recovery the initiator applies (spec Figures 5, 6, 7). */
 enum mc_mirror_recovery { MC_RECOVERY_FIG5 = 5, MC_RECOVERY_FIG6 = 6, MC_RECOVERY_FIG7 = 7 };
 
-/* Initiator mutants, one claim element each: X(ID, "name", "what it breaks"). */
+/* Initiator mutants, one claim element each, in the common format of reference/common/mutant.h:
+ * X(ID, "name", "roles", "clause", "what it breaks"). */
 #define MC_MIRROR_MUTANTS(X) \
-    X(WRITE_BEFORE_CONFIRM, "mcast-write-before-confirm", "registration returns after the first member's confirmation, so writes start before every member answered (000:1(a), 000:11)") \
-    X(DATA_BEFORE_ALL_R2T, "mcast-data-before-all-r2t", "a burst goes to the group as soon as one member's R2T arrives (000:1(d), mcast 5.2)") \
-    X(FAILED_NOT_NAMED, "mcast-failed-not-named", "a failed write is reported without naming the failed target (000:13(ii))") \
-    X(GROUP_CMD_REAL_LUN, "mcast-group-cmd-real-lun", "the group WRITE carries the first member's real LUN, not the vLUN (000:6)") \
-    X(GROUP_CMD_CMDSN, "mcast-group-cmd-cmdsn", "the group WRITE goes with I=0 and the first session's CmdSN (mcast 6)") \
-    X(TERMINATE_FIRST_ONLY, "mcast-terminate-first-only", "termination goes to the first member only (000:2(f))") \
-    X(NO_RETRY, "mcast-no-retry", "a failed member is reported without the retry of Figures 5 and 6 (000:13(ii))")
+    X(WRITE_BEFORE_CONFIRM, "mcast-write-before-confirm", "initiator", "000:1(a) 000:11", "registration returns after the first member's confirmation, so writes start before every member answered") \
+    X(DATA_BEFORE_ALL_R2T, "mcast-data-before-all-r2t", "initiator", "000:1(d) mcast-data-path:5.2", "a burst goes to the group as soon as one member's R2T arrives") \
+    X(FAILED_NOT_NAMED, "mcast-failed-not-named", "initiator", "000:13(ii)", "a failed write is reported without naming the failed target") \
+    X(GROUP_CMD_REAL_LUN, "mcast-group-cmd-real-lun", "initiator", "000:6", "the group WRITE carries the first member's real LUN, not the vLUN") \
+    X(GROUP_CMD_CMDSN, "mcast-group-cmd-cmdsn", "initiator", "mcast-data-path:6", "the group WRITE goes with I=0 and the first session's CmdSN") \
+    X(TERMINATE_FIRST_ONLY, "mcast-terminate-first-only", "initiator", "000:2(f)", "termination goes to the first member only") \
+    X(NO_RETRY, "mcast-no-retry", "initiator", "000:13(ii)", "a failed member is reported without the retry of Figures 5 and 6")
 
 enum mc_mirror_mutant {
     MC_MIRROR_MUTANT_NONE = 0,
-#define MC_MIRROR_MUTANT_ENUM(id, name, what) MC_MIRROR_MUTANT_##id,
+#define MC_MIRROR_MUTANT_ENUM(id, name, roles, clause, what) MC_MIRROR_MUTANT_##id,
     MC_MIRROR_MUTANTS(MC_MIRROR_MUTANT_ENUM)
 #undef MC_MIRROR_MUTANT_ENUM
     MC_MIRROR_MUTANT_COUNT
 };
-int mc_mirror_mutant_by_name(const char *name);   /* NONE for "none", -1 unknown */
-const char *mc_mirror_mutant_name(int m);
-void mc_mirror_mutant_list(FILE *out);
+/* The table, MC_MIRROR_MUTANT_COUNT - 1 rows (mc_mutant_lookup gives the enum value). */
+extern const mc_mutant_def mc_mirror_mutants[];
+extern const size_t mc_mirror_nmutants;
+const char *mc_mirror_mutant_name(int m);   /* "none" for 0, "?" out of range */
 
 typedef struct mc_mirror_opts {
     uint32_t mtu;              /* path MTU; 0: loopback (65536) */

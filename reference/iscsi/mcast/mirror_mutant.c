@@ -1,32 +1,12 @@
-/* The mirroring initiator's mutant table (names and descriptions from MC_MIRROR_MUTANTS). */
-#include <string.h>
-
+/* The mirroring initiator's mutant table (rows from MC_MIRROR_MUTANTS). */
 #include "mirror.h"
 
-static const struct {
-    const char *name, *what;
-} table[] = {
-    {"none", "conformant"},
-#define MC_MIRROR_MUTANT_ROW(id, name, what) {name, what},
-    MC_MIRROR_MUTANTS(MC_MIRROR_MUTANT_ROW)
-#undef MC_MIRROR_MUTANT_ROW
-};
-
-int mc_mirror_mutant_by_name(const char *name)
-{
-    for (int i = 0; i < MC_MIRROR_MUTANT_COUNT; i++)
-        if (strcmp(table[i].name, name) == 0)
-            return i;
-    return -1;
-}
+const mc_mutant_def mc_mirror_mutants[] = {MC_MIRROR_MUTANTS(MC_MUTANT_ROW)};
+const size_t mc_mirror_nmutants = sizeof(mc_mirror_mutants) / sizeof(mc_mirror_mutants[0]);
 
 const char *mc_mirror_mutant_name(int m)
 {
-    return m >= 0 && m < MC_MIRROR_MUTANT_COUNT ? table[m].name : "?";
-}
-
-void mc_mirror_mutant_list(FILE *out)
-{
-    for (int i = 1; i < MC_MIRROR_MUTANT_COUNT; i++)
-        fprintf(out, "%-30s %s\n", table[i].name, table[i].what);
+    if (m == MC_MIRROR_MUTANT_NONE)
+        return "none";
+    return m > 0 && m < MC_MIRROR_MUTANT_COUNT ? mc_mirror_mutants[m - 1].name : "?";
 }

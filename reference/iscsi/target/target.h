@@ -33,7 +33,7 @@ typedef struct mc_target_config {
     const char *chap_secret;
     const char *chap_mutual_user;   /* both set: the target answers mutual CHAP with these */
     const char *chap_mutual_secret;
-    int mutant;                  /* an mc_mutant value; 0 = conformant */
+    const char *mutant;          /* a mutant by name (--mutant list); NULL, "" or "none" = conformant */
     int log_level;               /* 0 errors only, 1 protocol events, 2 every PDU */
     unsigned login_timeout_ms;   /* 0 = default */
     unsigned pdu_timeout_ms;     /* the rest of a begun PDU must arrive within; 0 = default */
@@ -41,10 +41,6 @@ typedef struct mc_target_config {
                                     0 = the target sends no pings */
     FILE *log;                   /* NULL = stderr */
 } mc_target_config;
-
-/* `mirrorcert serve iscsi-target ...`: parses its arguments, prints one ready line, serves until
- * SIGTERM/SIGINT. Returns a process exit status (0 clean stop, 2 usage, 1 runtime error). */
-int mc_target_main(int argc, char **argv);
 
 /* Opens the LUs and the listening socket. The config's strings are copied. */
 int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_t errlen);

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "target_int.h"
-#include "target_mcast.h"
 
 void tgt_nop_out(tgt_conn *c, mc_pdu *p)
 {
@@ -26,7 +25,7 @@ void tgt_nop_out(tgt_conn *c, mc_pdu *p)
         echo = c->sess->p.mrdsl_out;
     if (echo > 0)
         mc_pdu_set_data(&r, p->data, echo);
-    tgt_send(c, &r, SEND_STATSN_ADVANCE, true);
+    tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, true);
     mc_pdu_free(&r);
 }
 
@@ -56,7 +55,7 @@ void tgt_nop_tick(tgt_conn *c, uint64_t now)
     c->nop_ttt = tgt_session_ttt(c->sess);
     c->nop_sent_ms = now;
     mc_pdu_set(&r, MC_F_TTT, c->nop_ttt);
-    tgt_send(c, &r, SEND_STATSN_CARRY, false);
+    tgt_send(c, &r, MC_SEND_STATSN_CARRY, false);
     mc_pdu_free(&r);
 }
 
@@ -85,13 +84,14 @@ void tgt_logout(tgt_conn *c, mc_pdu *p)
         mc_pdu_set(&r, MC_F_TIME2WAIT, c->sess->p.time2wait);
         mc_pdu_set(&r, MC_F_TIME2RETAIN, 0);  /* nothing is kept once the session goes */
     }
-    tgt_send(c, &r, SEND_STATSN_ADVANCE, false);
+    tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, false);
     mc_pdu_free(&r);
     if (response == MC_LOGOUT_RSP_OK)
         c->closing = true;  /* 11.14: the target closes once the response is out */
 }
 
-/* Removes tasks still waiting for data (done ones have been answered) matching the filter. */
+/* Removes tasks not answered yet (waiting for data, or run by a hook module) matching the
+ * filter; answered ones only wait for acknowledgement. */
 static unsigned abort_tasks(mc_target *t, tgt_session *only, bool by_lun, uint16_t lun)
 {
     unsigned n = 0;
@@ -101,7 +101,7 @@ static unsigned abort_tasks(mc_target *t, tgt_session *only, bool by_lun, uint16
         tgt_task **pp = &s->tasks;
         while (*pp) {
             tgt_task *k = *pp;
-            if (k->state == TASK_WAIT_DATA && (!by_lun || k->lun == lun)) {
+            if (k->state != TASK_DONE && (!by_lun || k->lun == lun)) {
                 *pp = k->next;
                 tgt_task_free(k);
                 n++;
@@ -142,7 +142,7 @@ static uint8_t abort_task(tgt_conn *c, mc_pdu *p)
     uint32_t ref = (uint32_t)mc_pdu_get(p, MC_F_REFCMDSN);
     uint32_t own = (uint32_t)mc_pdu_get(p, MC_F_CMDSN);
     tgt_task *k = tgt_task_find(s, rtt);
-    if (k && k->state == TASK_WAIT_DATA) {
+    if (k && k->state != TASK_DONE) {  /* waiting for data, or run by a hook module */
         tgt_task_remove(s, k);
         return MC_TMF_RSP_COMPLETE;
     }
@@ -173,7 +173,7 @@ void tgt_tmf(tgt_conn *c, mc_pdu *p)
     uint8_t response;
     switch (fn) {
     case MC_TMF_ABORT_TASK:
-        if (!tgt_mcast_abort(c, p, &response))  /* group tags are fenced there (mcast §7.3) */
+        if (!tgt_hooks_abort(c, p, &response))  /* a tag a hook module owns */
             response = abort_task(c, p);
         break;
     case MC_TMF_ABORT_TASK_SET:
@@ -211,7 +211,7 @@ void tgt_tmf(tgt_conn *c, mc_pdu *p)
     mc_pdu_set(&r, MC_F_FINAL, 1);
     mc_pdu_set(&r, MC_F_RESPONSE, response);
     mc_pdu_set(&r, MC_F_ITT, mc_pdu_get(p, MC_F_ITT));
-    tgt_send(c, &r, SEND_STATSN_ADVANCE, true);
+    tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, true);
     mc_pdu_free(&r);
 }
 
@@ -243,7 +243,7 @@ void tgt_snack(tgt_conn *c, mc_pdu *p)
         k = tgt_task_find(s, itt);
         if (k && k->state == TASK_DONE)
             done = tgt_datain_resend(c, k, beg, run);
-        else if (k)
+        else if (k && k->state == TASK_WAIT_DATA)
             done = tgt_r2t_resend(c, k, beg, run) > 0 ? 0 : -1;
         break;
     case MC_SNACK_STATUS:

@@ -9,16 +9,18 @@
 #include <stdint.h>
 
 #include "lun.h"
-#include "mutant.h"
 #include "pdu.h"
+#include "ranges.h"
 #include "target.h"
+#include "target_ext.h"
+#include "target_hooks.h"
+#include "target_mutant.h"
 
 #define TGT_QUEUE_DEPTH 32u            /* commands the window admits: MaxCmdSN - ExpCmdSN + 1 */
 #define TGT_LOGIN_TIMEOUT_MS 15000u    /* a connection must reach full feature phase by then */
 #define TGT_PDU_TIMEOUT_MS 30000u      /* the rest of a begun PDU must arrive by then */
 #define TGT_LOGIN_DATA_MAX 8192u       /* data segment limit during login (RFC 7143 13.12) */
 #define TGT_OUR_MRDSL 262144u          /* the MaxRecvDataSegmentLength we declare */
-#define TGT_EDTL_MAX (16u << 20)       /* largest transfer one command may ask of us */
 #define TGT_SESSION_BYTES_MAX (64u << 20)  /* write buffers and kept Data-In one session may hold */
 #define TGT_WBUF_HIGH (8u << 20)       /* stop reading from a peer that does not read its answers */
 #define TGT_KEPT_MAX 256u              /* responses kept for Status SNACK (6.7) */
@@ -29,34 +31,6 @@
 #define TGT_DEFAULT_LUN_SIZE (64ull << 20)
 #define TGT_TPGT 1u                    /* the one target portal group tag we serve */
 
-/* Operational parameters of a session (RFC 7143 13); the initiator's values where declarative. */
-typedef struct tgt_params {
-    uint32_t mrdsl_out;        /* initiator's MaxRecvDataSegmentLength: most we send per PDU */
-    uint32_t mrdsl_in;         /* ours: most we accept */
-    uint32_t max_burst;
-    uint32_t first_burst;
-    uint32_t max_outstanding_r2t;
-    uint32_t time2wait;
-    uint32_t time2retain;
-    uint32_t max_connections;
-    uint8_t erl;
-    bool initial_r2t;
-    bool immediate_data;
-    bool header_digest;
-    bool data_digest;
-    bool data_pdu_in_order;
-    bool data_seq_in_order;
-} tgt_params;
-
-typedef struct tgt_range {
-    uint32_t lo, hi;  /* [lo, hi) */
-} tgt_range;
-
-typedef struct tgt_ranges {
-    tgt_range *v;
-    size_t n, cap;
-} tgt_ranges;
-
 /* One R2T as sent; kept so an R2T SNACK can resend it by R2TSN (6.7). */
 typedef struct tgt_r2t {
     uint32_t r2tsn, ttt, off, len;
@@ -64,20 +38,31 @@ typedef struct tgt_r2t {
     bool open;                 /* its sequence has not ended yet */
 } tgt_r2t;
 
-typedef enum tgt_task_state { TASK_WAIT_DATA, TASK_DONE } tgt_task_state;
+typedef enum tgt_task_state {
+    TASK_WAIT_DATA,             /* Data-Out still to come */
+    TASK_OFFERED,               /* inside the hook modules' execute */
+    TASK_TAKEN,                 /* a hook module runs it (owner) */
+    TASK_CANCELLED,             /* inside its owner's cancel, freed after */
+    TASK_DONE,                  /* status sent; kept for SNACK until acknowledged */
+} tgt_task_state;
+
+struct tgt_session;
 
 typedef struct tgt_task {
     struct tgt_task *next;
+    struct tgt_session *sess;
     uint32_t itt, cmdsn;
     uint64_t lun_field;
     uint16_t lun;
     uint8_t cdb[MC_CDB_LEN];
     uint32_t edtl;
     mc_scsi_plan plan;
+    uint32_t spdtl;             /* bytes the CDB asked to move, before an EDTL cut it */
     tgt_task_state state;
+    size_t owner;               /* while TAKEN: the hook module (index) that runs it */
     /* write side */
     uint8_t *buf;               /* EDTL bytes as they arrive */
-    tgt_ranges got;
+    mc_ranges got;
     uint32_t unsol_len;         /* bytes the initiator may send unsolicited (immediate + Data-Out) */
     uint32_t unsol_next_datasn;
     bool unsol_open;
@@ -116,7 +101,7 @@ typedef struct tgt_session {
     uint16_t tsih;
     char *initiator;
     bool discovery;
-    tgt_params p;
+    mc_session_params p;
     uint32_t exp_cmdsn, max_cmdsn;
     tgt_task *tasks;
     tgt_pending *pending;       /* in-window commands that arrived ahead of ExpCmdSN */
@@ -167,6 +152,13 @@ typedef struct tgt_conn {
     size_t nkept;
 } tgt_conn;
 
+/* One hook module plugged into the target (target_hooks.h). */
+typedef struct tgt_hook_slot {
+    const mc_target_hooks *h;
+    void *ctx;
+    int mutant;                 /* its active mutant: index + 1 in h->mutants, 0 = none */
+} tgt_hook_slot;
+
 struct mc_target {
     char *host;
     char *iqn;
@@ -189,21 +181,20 @@ struct mc_target {
     tgt_session *sessions;
     uint32_t next_conn_id;
     uint16_t next_tsih;
-    struct tgt_mcast *mcast;    /* multicast mirroring state (target_mcast.c), NULL until used */
+    tgt_hook_slot hooks[MC_TARGET_HOOKS_MAX];  /* in the order they were added */
+    size_t nhooks;
+    char *pending_mutant;       /* a mutant name the core table does not know, for a module */
+    bool started;               /* a loop round ran: no more modules */
 };
 
 /* target_loop.c */
 uint64_t tgt_now_ms(void);
 void tgt_log(const tgt_conn *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tgt_vlog(const tgt_conn *c, int level, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 static inline bool tgt_mutant(const mc_target *t, int m) { return t->mutant == m; }
 
 /* target_send.c: every PDU the target sends goes through here. */
-enum {
-    SEND_STATSN_NONE = 0,   /* Login responses before FFP stamp their own numbers */
-    SEND_STATSN_ADVANCE,    /* a response: takes the next StatSN */
-    SEND_STATSN_CARRY,      /* R2T, unsolicited NOP-In, Data-In without status: carry, not advance */
-};
-int tgt_send(tgt_conn *c, mc_pdu *p, int sn_mode, bool keep);
+int tgt_send(tgt_conn *c, mc_pdu *p, mc_send_statsn sn_mode, bool keep);
 void tgt_reject(tgt_conn *c, const uint8_t *bhs, uint8_t reason);
 void tgt_ack_statsn(tgt_conn *c, uint32_t exp_statsn);
 int tgt_resend_status(tgt_conn *c, uint32_t beg, uint32_t run);
@@ -221,17 +212,37 @@ void tgt_conn_close(tgt_conn *c, const char *why);
 /* target_login.c */
 void tgt_login_pdu(tgt_conn *c, mc_pdu *p);
 void tgt_login_free(struct tgt_login *l);
-void tgt_params_default(tgt_params *p);
+void tgt_params_default(mc_session_params *p);
 
 /* target_scsi.c */
 void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p);
 void tgt_data_out(tgt_conn *c, mc_pdu *p, bool digest_bad);
 void tgt_task_free(tgt_task *k);
-tgt_task *tgt_task_find(tgt_session *s, uint32_t itt);
+tgt_task *tgt_task_find(const tgt_session *s, uint32_t itt);
 void tgt_task_remove(tgt_session *s, tgt_task *k);
+/* A SCSI Response: Response 0, res's status and sense (SenseLength first, 11.4.7.2), residual
+ * and ExpDataSN (11.4.5, 11.4.8); StatSN advanced; keep holds it for Status SNACK. */
+void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
+                     uint32_t residual, uint32_t expdatasn, bool keep);
 int tgt_datain_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run);
 int tgt_r2t_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run);
 void tgt_tasks_ack(tgt_session *s, uint32_t exp_statsn);
+
+/* target_hooks.c: the hook modules at their points (target_hooks.h), in the order added */
+int tgt_hooks_text(tgt_conn *c, const uint8_t *req, size_t len, mc_textbuf *out);
+bool tgt_hooks_scsi_cmd(tgt_conn *c, mc_pdu *p);
+bool tgt_hooks_data_out(tgt_conn *c, const mc_pdu *p);
+bool tgt_hooks_abort(tgt_conn *c, const mc_pdu *req, uint8_t *response);
+bool tgt_hooks_execute(tgt_task *k);           /* true: a module took it (TASK_TAKEN) */
+void tgt_hooks_cancel(tgt_task *k);            /* a TAKEN task is being dropped */
+size_t tgt_hooks_nfds(const mc_target *t);
+/* Fills pf with at most max descriptors; counts[i] gets module i's share. */
+size_t tgt_hooks_fill(mc_target *t, struct pollfd *pf, size_t max, size_t counts[MC_TARGET_HOOKS_MAX]);
+void tgt_hooks_on_poll(mc_target *t, const struct pollfd *pf, const size_t counts[MC_TARGET_HOOKS_MAX]);
+uint64_t tgt_hooks_next_deadline(const mc_target *t);  /* the earliest; 0 = none */
+void tgt_hooks_tick(mc_target *t, uint64_t now);
+void tgt_hooks_session_end(mc_target *t, tgt_session *s);
+void tgt_hooks_free(mc_target *t);
 
 /* target_ffp.c */
 void tgt_text(tgt_conn *c, mc_pdu *p);
@@ -243,10 +254,5 @@ void tgt_logout(tgt_conn *c, mc_pdu *p);
  * (0 = never), and the timer's work at now (send a ping, or give up on an unanswered one). */
 uint64_t tgt_nop_deadline(const tgt_conn *c);
 void tgt_nop_tick(tgt_conn *c, uint64_t now);
-
-/* target_ranges.c */
-int tgt_ranges_add(tgt_ranges *r, uint32_t lo, uint32_t hi);
-bool tgt_ranges_first_gap(const tgt_ranges *r, uint32_t lo, uint32_t hi, tgt_range *gap);
-void tgt_ranges_free(tgt_ranges *r);
 
 #endif

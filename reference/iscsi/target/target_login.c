@@ -34,7 +34,7 @@ struct tgt_login {
     mc_chap_state chap;
 };
 
-void tgt_params_default(tgt_params *p)
+void tgt_params_default(mc_session_params *p)
 {
     memset(p, 0, sizeof(*p));
     p->mrdsl_out = MRDSL_DEFAULT;
@@ -133,7 +133,7 @@ static void respond(tgt_conn *c, const mc_pdu *req, unsigned status, bool transi
             mc_pdu_set_data(&r, b.data, b.len);
         mc_textbuf_free(&b);
     }
-    tgt_send(c, &r, SEND_STATSN_NONE, false);
+    tgt_send(c, &r, MC_SEND_STATSN_NONE, false);
     mc_pdu_free(&r);
     if (status != 0) {
         tgt_log(c, 0, "login failed with status 0x%04x", status);
@@ -323,7 +323,7 @@ static int enter_ffp(tgt_conn *c, struct tgt_login *l)
     tgt_session *s = tgt_session_new(t, l->isid, l->initiator, l->discovery);
     if (!s)
         return -1;
-    tgt_params *p = &s->p;
+    mc_session_params *p = &s->p;
     tgt_params_default(p);
     const mc_neg *n = &l->neg;
     p->mrdsl_out = mc_neg_u32(n, MC_KEY_MAX_RECV_DATA_SEGMENT_LENGTH);

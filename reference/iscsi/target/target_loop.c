@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "target_int.h"
-#include "target_mcast.h"
 
 #define LISTEN_BACKLOG 64
 #define SIZE_UNIT 512u  /* LU block size, and the granule LU sizes are rounded down to */
@@ -27,20 +26,25 @@ uint64_t tgt_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void tgt_log(const tgt_conn *c, int level, const char *fmt, ...)
+void tgt_vlog(const tgt_conn *c, int level, const char *fmt, va_list ap)
 {
     const mc_target *t = c->t;
     if (level > t->log_level)
         return;
     FILE *out = t->log ? t->log : stderr;
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     fprintf(out, "iscsi-target: tsih=%u conn=%u %s: %s\n", c->sess ? c->sess->tsih : 0u, c->id,
             c->peer, msg);
     fflush(out);
+}
+
+void tgt_log(const tgt_conn *c, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tgt_vlog(c, level, fmt, ap);
+    va_end(ap);
 }
 
 static int set_nonblock(int fd)
@@ -167,7 +171,17 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
     t->chap_mutual_user = dup_or_null(cfg->chap_mutual_user);
     t->chap_mutual_secret = dup_or_null(cfg->chap_mutual_secret);
     t->port = cfg->port;
-    t->mutant = cfg->mutant;
+    /* the core table first; a name it does not know waits for a hook module's table */
+    t->mutant = mc_mutant_lookup(mc_target_mutants, mc_target_nmutants, cfg->mutant);
+    if (t->mutant < 0) {
+        t->mutant = MC_MUTANT_NONE;
+        t->pending_mutant = strdup(cfg->mutant);
+        if (!t->pending_mutant) {
+            snprintf(err, errlen, "out of memory");
+            mc_target_free(t);
+            return -1;
+        }
+    }
     t->log_level = cfg->log_level;
     t->login_timeout_ms = cfg->login_timeout_ms ? cfg->login_timeout_ms : TGT_LOGIN_TIMEOUT_MS;
     t->nop_interval_ms = cfg->nop_interval_ms;
@@ -231,6 +245,20 @@ static void conn_free(tgt_conn *c)
     free(c);
 }
 
+/* A session ends: the hook modules hear of it while its tasks are still there, then it is
+ * unlinked and freed (TAKEN tasks cancelled with their module first). */
+static void session_end(mc_target *t, tgt_session *s)
+{
+    s->conn = NULL;
+    tgt_hooks_session_end(t, s);
+    for (tgt_session **sp = &t->sessions; *sp; sp = &(*sp)->next)
+        if (*sp == s) {
+            *sp = s->next;
+            break;
+        }
+    tgt_session_free(s);
+}
+
 /* Unlinks dead connections; a session dies with its (only) connection. */
 static void reap(mc_target *t)
 {
@@ -242,17 +270,8 @@ static void reap(mc_target *t)
             continue;
         }
         *pp = c->next;
-        if (c->sess) {
-            tgt_session *s = c->sess;
-            s->conn = NULL;
-            tgt_mcast_session_gone(t, s);
-            for (tgt_session **sp = &t->sessions; *sp; sp = &(*sp)->next)
-                if (*sp == s) {
-                    *sp = s->next;
-                    break;
-                }
-            tgt_session_free(s);
-        }
+        if (c->sess)
+            session_end(t, c->sess);
         conn_free(c);
     }
 }
@@ -264,12 +283,10 @@ void mc_target_free(mc_target *t)
     for (tgt_conn *c = t->conns; c; c = c->next)
         c->dead = true;
     reap(t);
-    while (t->sessions) {  /* sessions without a connection (none expected) */
-        tgt_session *s = t->sessions;
-        t->sessions = s->next;
-        tgt_session_free(s);
-    }
-    tgt_mcast_free(t);
+    while (t->sessions)  /* sessions without a connection (none expected) */
+        session_end(t, t->sessions);
+    tgt_hooks_free(t);
+    free(t->pending_mutant);
     if (t->luns)
         mc_lun_set_free(t->luns);
     if (t->listen_fd >= 0)
@@ -479,7 +496,13 @@ static void wake_by(int *timeout_ms, uint64_t deadline, uint64_t now)
 
 int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
 {
-    size_t n = 2 + mc_target_conn_count(t) + tgt_mcast_nfds(t);
+    if (t->pending_mutant) {
+        snprintf(err, errlen, "unknown mutant %s: neither the target nor a hook module lists it", t->pending_mutant);
+        return -1;
+    }
+    t->started = true;
+    size_t nhook = tgt_hooks_nfds(t);
+    size_t n = 2 + mc_target_conn_count(t) + nhook;
     struct pollfd *pf = calloc(n, sizeof(*pf));
     tgt_conn **who = calloc(n, sizeof(*who));
     if (!pf || !who) {
@@ -507,9 +530,9 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         wake_by(&timeout_ms, tgt_nop_deadline(c), now);
         who[k++] = c;
     }
-    size_t mg_first = k;  /* the multicast group sockets follow the connections */
-    k += tgt_mcast_fill(t, pf + k);
-    timeout_ms = tgt_mcast_timeout(t, timeout_ms);
+    size_t hook_first = k, hook_counts[MC_TARGET_HOOKS_MAX];  /* the hook modules' follow the connections */
+    k += tgt_hooks_fill(t, pf + k, nhook, hook_counts);
+    wake_by(&timeout_ms, tgt_hooks_next_deadline(t), now);
     int r = poll(pf, k, timeout_ms);
     if (r < 0 && errno != EINTR) {
         snprintf(err, errlen, "poll: %s", strerror(errno));
@@ -523,8 +546,8 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
             while (read(t->wake[0], drain, sizeof(drain)) > 0) {
             }
         }
-        tgt_mcast_on_poll(t, pf + mg_first, k - mg_first);
-        for (size_t i = 2; i < mg_first; i++) {
+        tgt_hooks_on_poll(t, pf + hook_first, hook_counts);
+        for (size_t i = 2; i < hook_first; i++) {
             tgt_conn *c = who[i];
             if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
                 on_readable(c);
@@ -534,8 +557,8 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         if (pf[0].revents & POLLIN)
             accept_all(t);
     }
-    tgt_mcast_tick(t);
     now = tgt_now_ms();
+    tgt_hooks_tick(t, now);
     for (tgt_conn *c = t->conns; c; c = c->next)
         if (c->phase == PHASE_LOGIN && now >= c->login_deadline_ms && !c->dead) {
             tgt_log(c, 0, "login not completed within %u ms", t->login_timeout_ms);

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mutant.h"
 #include "target.h"
+#include "target_hooks.h"
+#include "target_mutant.h"
 
 #define EXIT_USAGE 2
 #define LOG_LEVEL_MAX 2
@@ -106,7 +107,8 @@ static int parse_level(const char *s)
 
 /* Parses argv into cfg; the strings stay in the copies kept in *scratch. Returns 0, 1 when
  * everything was already done (--mutant list, --help), or -1 on a usage error. */
-static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scratch)
+static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scratch, const mc_target_module *mods,
+                      size_t nmods)
 {
     char *portal = NULL;
     for (int i = 1; i < argc; i++) {
@@ -177,12 +179,12 @@ static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scrat
             cfg->chap_mutual_secret = colon + 1;
         } else if (strcmp(a, "--mutant") == 0) {
             if (strcmp(v, "list") == 0) {
-                mc_mutant_list(stdout);
+                mc_target_mutants_print(stdout, mods, nmods);
                 free(portal);
                 return 1;
             }
-            cfg->mutant = mc_mutant_by_name(v);
-            if (cfg->mutant < 0) {
+            cfg->mutant = v;
+            if (!mc_target_mutant_known(v, mods, nmods)) {
                 fprintf(stderr, "iscsi-target: unknown mutant %s (--mutant list)\n", v);
                 free(portal);
                 return -1;
@@ -218,17 +220,48 @@ static int parse_args(int argc, char **argv, mc_target_config *cfg, char **scrat
     return 0;
 }
 
-int mc_target_main(int argc, char **argv)
+void mc_target_mutants_print(FILE *out, const mc_target_module *mods, size_t nmods)
+{
+    mc_mutant_print(out, mc_target_mutants, mc_target_nmutants);
+    for (size_t i = 0; i < nmods; i++)
+        mc_mutant_print(out, mods[i].hooks->mutants, mods[i].hooks->nmutants);
+}
+
+bool mc_target_mutant_known(const char *name, const mc_target_module *mods, size_t nmods)
+{
+    if (mc_mutant_lookup(mc_target_mutants, mc_target_nmutants, name) >= 0)
+        return true;
+    for (size_t i = 0; i < nmods; i++)
+        if (mc_mutant_lookup(mods[i].hooks->mutants, mods[i].hooks->nmutants, name) > 0)
+            return true;
+    return false;
+}
+
+/* A target with every module attached, or NULL with the reason in err. */
+static mc_target *start(const mc_target_config *cfg, const mc_target_module *mods, size_t nmods, char *err,
+                        size_t errlen)
+{
+    mc_target *t = NULL;
+    if (mc_target_new(&t, cfg, err, errlen) != 0)
+        return NULL;
+    for (size_t i = 0; i < nmods; i++)
+        if (mods[i].attach(t, err, errlen) != 0) {
+            mc_target_free(t);
+            return NULL;
+        }
+    return t;
+}
+
+int mc_target_main(int argc, char **argv, const mc_target_module *mods, size_t nmods)
 {
     mc_target_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     char *scratch[MC_TARGET_MAX_LUNS + 3] = {0};
-    int pr = parse_args(argc, argv, &cfg, scratch);
+    int pr = parse_args(argc, argv, &cfg, scratch, mods, nmods);
     int status = pr < 0 ? EXIT_USAGE : 0;
     if (pr < 0)
         usage(stderr);
     if (pr == 0) {
-        mc_target *t = NULL;
         char err[256];
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
@@ -237,12 +270,13 @@ int mc_target_main(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
-        if (mc_target_new(&t, &cfg, err, sizeof(err)) != 0) {
+        mc_target *t = start(&cfg, mods, nmods, err, sizeof(err));
+        if (!t) {
             fprintf(stderr, "iscsi-target: %s\n", err);
             status = 1;
         } else {
             printf("mirrorcert iscsi-target ready portal=%s:%u iqn=%s luns=%zu mutant=%s\n", cfg.host,
-                   (unsigned)mc_target_port(t), cfg.iqn, cfg.nluns, mc_mutant_name(cfg.mutant));
+                   (unsigned)mc_target_port(t), cfg.iqn, cfg.nluns, cfg.mutant && cfg.mutant[0] ? cfg.mutant : "none");
             fflush(stdout);
             if (mc_target_run(t, &stop_flag, err, sizeof(err)) != 0) {
                 fprintf(stderr, "iscsi-target: %s\n", err);

@@ -16,16 +16,18 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
     return a < b ? a : b;
 }
 
+/* The one way a task ends: a module that took it hears first (tgt_hooks_cancel). */
 void tgt_task_free(tgt_task *k)
 {
+    tgt_hooks_cancel(k);
     free(k->buf);
     free(k->data);
     free(k->r2t);
-    tgt_ranges_free(&k->got);
+    mc_ranges_free(&k->got);
     free(k);
 }
 
-tgt_task *tgt_task_find(tgt_session *s, uint32_t itt)
+tgt_task *tgt_task_find(const tgt_session *s, uint32_t itt)
 {
     for (tgt_task *k = s->tasks; k; k = k->next)
         if (k->itt == itt)
@@ -64,7 +66,7 @@ void tgt_tasks_ack(tgt_session *s, uint32_t exp_statsn)
 static void send_datain(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t end, bool with_status,
                         bool first)
 {
-    const tgt_params *p = &c->sess->p;
+    const mc_session_params *p = &c->sess->p;
     uint32_t off = 0, sn = 0, burst_left = p->max_burst;
     while (off < k->data_len && sn < end) {
         uint32_t len = min_u32(min_u32(p->mrdsl_out, k->data_len - off), burst_left);
@@ -96,7 +98,7 @@ static void send_datain(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t end, bo
                 tgt_conn_close(c, "out of memory for Data-In");
                 return;
             }
-            int mode = SEND_STATSN_NONE;
+            mc_send_statsn mode = MC_SEND_STATSN_NONE;
             if (last && with_status) {
                 mc_pdu_set(&d, MC_F_STATUS_PRESENT, 1);
                 mc_pdu_set(&d, MC_F_STATUS, k->res.status);
@@ -105,14 +107,14 @@ static void send_datain(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t end, bo
                 mc_pdu_set(&d, MC_F_RESIDUAL, k->residual);
                 if (first) {
                     k->statsn = c->statsn;
-                    mode = SEND_STATSN_ADVANCE;
+                    mode = MC_SEND_STATSN_ADVANCE;
                 } else {
                     mc_pdu_set(&d, MC_F_STATSN, k->statsn);
                 }
             }
-            if (mode == SEND_STATSN_NONE)
+            if (mode == MC_SEND_STATSN_NONE)
                 tgt_stamp_window(c, &d);
-            tgt_send(c, &d, mode, mode == SEND_STATSN_ADVANCE);
+            tgt_send(c, &d, mode, mode == MC_SEND_STATSN_ADVANCE);
             mc_pdu_free(&d);
         }
         off += len;
@@ -122,30 +124,36 @@ static void send_datain(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t end, bo
         k->datain_count = sn;
 }
 
-static void send_response(tgt_conn *c, tgt_task *k)
+void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
+                     uint32_t residual, uint32_t expdatasn, bool keep)
 {
     mc_pdu r;
     mc_pdu_init(&r, MC_OP_SCSI_RSP);
     mc_pdu_set(&r, MC_F_FINAL, 1);
     mc_pdu_set(&r, MC_F_RESPONSE, MC_RSP_COMPLETED);
-    mc_pdu_set(&r, MC_F_STATUS, k->res.status);
-    mc_pdu_set(&r, MC_F_ITT, k->itt);
-    mc_pdu_set(&r, MC_F_OVERFLOW, k->overflow);
-    mc_pdu_set(&r, MC_F_UNDERFLOW, k->underflow);
-    mc_pdu_set(&r, MC_F_RESIDUAL, k->residual);
-    mc_pdu_set(&r, MC_F_EXPDATASN, k->datain_count);
-    if (k->res.sense_len > 0) {
+    mc_pdu_set(&r, MC_F_STATUS, res->status);
+    mc_pdu_set(&r, MC_F_ITT, itt);
+    mc_pdu_set(&r, MC_F_OVERFLOW, overflow);
+    mc_pdu_set(&r, MC_F_UNDERFLOW, underflow);
+    mc_pdu_set(&r, MC_F_RESIDUAL, residual);
+    mc_pdu_set(&r, MC_F_EXPDATASN, expdatasn);
+    if (res->sense_len > 0) {
         uint8_t seg[SENSE_LENGTH_PREFIX + MC_SENSE_LEN];
-        size_t sl = k->res.sense_len > MC_SENSE_LEN ? MC_SENSE_LEN : k->res.sense_len;
+        size_t sl = res->sense_len > MC_SENSE_LEN ? MC_SENSE_LEN : res->sense_len;
         size_t claimed = sl + (tgt_mutant(c->t, MC_MUTANT_SENSE_LENGTH_WRONG) ? SENSE_LENGTH_PREFIX : 0);
         seg[0] = (uint8_t)(claimed >> 8);
         seg[1] = (uint8_t)claimed;
-        memcpy(seg + SENSE_LENGTH_PREFIX, k->res.sense, sl);
+        memcpy(seg + SENSE_LENGTH_PREFIX, res->sense, sl);
         mc_pdu_set_data(&r, seg, SENSE_LENGTH_PREFIX + sl);
     }
-    k->statsn = c->statsn;
-    tgt_send(c, &r, SEND_STATSN_ADVANCE, true);
+    tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, keep);
     mc_pdu_free(&r);
+}
+
+static void send_response(tgt_conn *c, tgt_task *k)
+{
+    k->statsn = c->statsn;
+    tgt_send_status(c, k->itt, &k->res, k->overflow, k->underflow, k->residual, k->datain_count, true);
 }
 
 /* Residuals (11.4.5): what the command wanted to move against the EDTL. */
@@ -171,7 +179,7 @@ static size_t session_bytes(const tgt_session *s, tgt_task **oldest_done, size_t
     *oldest_done = NULL;
     *ndone = 0;
     for (tgt_task *k = s->tasks; k; k = k->next) {
-        if (k->state == TASK_WAIT_DATA) {
+        if (k->state != TASK_DONE) {  /* its write buffer, until it is answered */
             bytes += k->edtl;
         } else {
             bytes += k->data ? k->data_len : 0;
@@ -255,45 +263,70 @@ static bool truncate_write(mc_target *t, tgt_task *k)
     }
 }
 
+/* The command ran (on the LUN core, or in a hook module): k->res holds its status and sense,
+ * in the produced bytes it read. Residuals, then data and status. */
+static void settle(tgt_conn *c, tgt_task *k, uint8_t *in, uint32_t produced)
+{
+    uint32_t wanted = 0;
+    if (k->plan.dir == MC_XFER_FROM_DEV) {
+        wanted = produced;
+        k->data = in;
+        k->data_len = min_u32(wanted, k->edtl);
+    } else {
+        free(in);
+        wanted = k->plan.dir == MC_XFER_TO_DEV ? k->spdtl : 0;
+    }
+    set_residual(c, k, wanted);
+    complete(c, k);
+}
+
 static void execute(tgt_conn *c, tgt_task *k)
 {
     mc_target *t = c->t;
-    uint32_t wanted = 0;
-    uint32_t spdtl = k->plan.length;
+    k->spdtl = k->plan.length;
     if (k->plan.dir == MC_XFER_TO_DEV && k->edtl < k->plan.length && truncate_write(t, k))
         k->plan.length = k->edtl;  /* residual still counts what the CDB asked for */
     if (k->plan.dir == MC_XFER_TO_DEV && k->edtl < k->plan.length) {
         /* FCP-4 9.4.2 b): an EDTL that cannot be cut to whole blocks; nothing is written */
         memset(&k->res, 0, sizeof(k->res));
         mc_scsi_set_sense(&k->res, MC_SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_IU);
-        wanted = k->plan.length;
-    } else {
-        uint32_t cap = 0;
-        if (k->plan.dir == MC_XFER_FROM_DEV)
-            cap = k->plan.length;  /* the LU bounds it; a larger EDTL only makes an underflow */
-        uint8_t *in = NULL;
-        if (cap > 0) {
-            in = calloc(1, cap);
-            if (!in) {
-                memset(&k->res, 0, sizeof(k->res));
-                mc_scsi_set_sense(&k->res, MC_SK_HARDWARE_ERROR, MC_ASC_NONE);
-            }
-        }
-        if (cap == 0 || in) {
-            uint32_t out_len = k->plan.dir == MC_XFER_TO_DEV ? k->plan.length : 0;
-            mc_lun_set_execute(t->luns, k->lun, k->cdb, MC_CDB_LEN, k->buf, out_len, in, cap, &k->res);
-        }
-        if (k->plan.dir == MC_XFER_FROM_DEV) {
-            wanted = (uint32_t)k->res.data_in_len;
-            k->data = in;
-            k->data_len = min_u32(wanted, k->edtl);
-        } else {
-            free(in);
-            wanted = k->plan.dir == MC_XFER_TO_DEV ? spdtl : 0;
-        }
+        set_residual(c, k, k->plan.length);
+        complete(c, k);
+        return;
     }
-    set_residual(c, k, wanted);
-    complete(c, k);
+    if (tgt_hooks_execute(k))
+        return;  /* a hook module runs it and calls mc_target_task_complete */
+    /* the LU bounds a read; a larger EDTL only makes an underflow */
+    uint32_t cap = k->plan.dir == MC_XFER_FROM_DEV ? k->plan.length : 0;
+    uint8_t *in = NULL;
+    if (cap > 0 && (in = calloc(1, cap)) == NULL) {
+        memset(&k->res, 0, sizeof(k->res));
+        mc_scsi_set_sense(&k->res, MC_SK_HARDWARE_ERROR, MC_ASC_NONE);
+    } else {
+        uint32_t out_len = k->plan.dir == MC_XFER_TO_DEV ? k->plan.length : 0;
+        mc_lun_set_execute(t->luns, k->lun, k->cdb, MC_CDB_LEN, k->buf, out_len, in, cap, &k->res);
+    }
+    settle(c, k, in, (uint32_t)k->res.data_in_len);
+}
+
+int mc_target_task_complete(mc_task *k, const mc_scsi_result *res, const uint8_t *data_in, size_t len)
+{
+    if (k->state != TASK_TAKEN || len > mc_task_data_in_cap(k) || !k->sess->conn)
+        return -1;
+    tgt_conn *c = k->sess->conn;
+    k->res = *res;
+    k->res.data_in_len = len;
+    uint8_t *in = NULL;
+    if (len > 0 && (in = malloc(len)) == NULL) {
+        memset(&k->res, 0, sizeof(k->res));
+        mc_scsi_set_sense(&k->res, MC_SK_HARDWARE_ERROR, MC_ASC_NONE);
+        len = 0;
+    } else if (len > 0) {
+        memcpy(in, data_in, len);
+    }
+    k->state = TASK_WAIT_DATA;  /* no longer the module's: complete() makes it DONE */
+    settle(c, k, in, (uint32_t)len);
+    return 0;
 }
 
 static tgt_r2t *send_r2t(tgt_conn *c, tgt_task *k, uint32_t off, uint32_t len)
@@ -351,7 +384,7 @@ int tgt_r2t_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run)
         uint32_t shown = r->off + (tgt_mutant(c->t, MC_MUTANT_R2T_OFFSET_WRONG) ? MUTANT_R2T_OFFSET_SKEW : 0u);
         mc_pdu_set(&p, MC_F_BUFFER_OFFSET, shown);
         mc_pdu_set(&p, MC_F_DDTL, r->len);
-        tgt_send(c, &p, SEND_STATSN_CARRY, false);  /* 11.8: R2T carries StatSN, no advance */
+        tgt_send(c, &p, MC_SEND_STATSN_CARRY, false);  /* 11.8: R2T carries StatSN, no advance */
         mc_pdu_free(&p);
         n++;
     }
@@ -386,8 +419,8 @@ static void fail_early(tgt_conn *c, tgt_task *k)
 /* Every byte of the EDTL has arrived: run the command. */
 static void maybe_execute(tgt_conn *c, tgt_task *k)
 {
-    tgt_range gap;
-    if (k->state == TASK_WAIT_DATA && !tgt_ranges_first_gap(&k->got, 0, k->edtl, &gap))
+    mc_range gap;
+    if (k->state == TASK_WAIT_DATA && !mc_ranges_first_gap(&k->got, 0, k->edtl, &gap))
         execute(c, k);
 }
 
@@ -413,7 +446,7 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
 {
     tgt_session *s = c->sess;
     tgt_task *old = tgt_task_find(s, (uint32_t)mc_pdu_get(p, MC_F_ITT));
-    if (old && old->state == TASK_WAIT_DATA) {
+    if (old && old->state != TASK_DONE) {
         /* 11.17.1: a new command reusing the tag of one still in progress */
         tgt_log(c, 0, "ITT 0x%08x already in use", old->itt);
         tgt_reject(c, p->bhs, MC_REJ_TASK_IN_PROGRESS);
@@ -426,6 +459,7 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
         tgt_conn_close(c, "out of memory for a task");
         return;
     }
+    k->sess = s;
     k->itt = (uint32_t)mc_pdu_get(p, MC_F_ITT);
     k->cmdsn = (uint32_t)mc_pdu_get(p, MC_F_CMDSN);
     k->lun_field = mc_pdu_get(p, MC_F_LUN);
@@ -455,7 +489,7 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     }
     tgt_task *oldest;
     size_t ndone;
-    if (k->edtl <= TGT_EDTL_MAX && session_bytes(s, &oldest, &ndone) + k->edtl > TGT_SESSION_BYTES_MAX) {
+    if (k->edtl <= MC_TARGET_EDTL_MAX && session_bytes(s, &oldest, &ndone) + k->edtl > TGT_SESSION_BYTES_MAX) {
         /* SAM-5 5.3: no room for more write data now; the initiator may retry */
         tgt_log(c, 1, "ITT 0x%08x: session write buffers full", k->itt);
         memset(&k->res, 0, sizeof(k->res));
@@ -463,7 +497,7 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
         fail_early(c, k);
         return;
     }
-    if (k->edtl > TGT_EDTL_MAX || (k->buf = malloc(k->edtl)) == NULL) {
+    if (k->edtl > MC_TARGET_EDTL_MAX || (k->buf = malloc(k->edtl)) == NULL) {
         memset(&k->res, 0, sizeof(k->res));
         mc_scsi_set_sense(&k->res, MC_SK_ILLEGAL_REQUEST, MC_ASC_INVALID_FIELD_IN_CDB);
         fail_early(c, k);
@@ -480,7 +514,7 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     }
     if (imm > 0) {
         memcpy(k->buf, p->data, imm);
-        tgt_ranges_add(&k->got, 0, imm);
+        mc_ranges_add(&k->got, 0, imm);
     }
     k->unsol_len = s->p.initial_r2t ? imm : unsol_max;
     k->unsol_open = k->unsol_len > imm;
@@ -505,9 +539,9 @@ static void data_phase_failed(tgt_conn *c, tgt_task *k)
  * (6.7, recovery R2T); at level 0 the command cannot complete. Returns false if it failed. */
 static bool sequence_end(tgt_conn *c, tgt_task *k, uint32_t lo, uint32_t hi)
 {
-    tgt_range gap;
+    mc_range gap;
     uint32_t at = lo;
-    while (at < hi && tgt_ranges_first_gap(&k->got, at, hi, &gap)) {
+    while (at < hi && mc_ranges_first_gap(&k->got, at, hi, &gap)) {
         if (c->sess->p.erl == 0) {
             tgt_log(c, 0, "ITT 0x%08x: Data-Out bytes %u..%u missing at ErrorRecoveryLevel 0", k->itt,
                     (unsigned)gap.lo, (unsigned)gap.hi);
@@ -582,7 +616,7 @@ void tgt_data_out(tgt_conn *c, mc_pdu *p, bool digest_bad)
     *next_sn = datasn + 1;
     if (!digest_bad && len > 0) {
         memcpy(k->buf + off, p->data, len);
-        if (tgt_ranges_add(&k->got, off, off + len) != 0) {
+        if (mc_ranges_add(&k->got, off, off + len) != 0) {
             tgt_conn_close(c, "out of memory");
             return;
         }

@@ -69,19 +69,19 @@ static void keep(tgt_conn *c, const mc_pdu *p, uint32_t statsn)
     c->nkept++;
 }
 
-int tgt_send(tgt_conn *c, mc_pdu *p, int sn_mode, bool keep_it)
+int tgt_send(tgt_conn *c, mc_pdu *p, mc_send_statsn sn_mode, bool keep_it)
 {
     if (c->dead)
         return -1;
     uint8_t op = mc_pdu_opcode(p);
     uint32_t statsn = c->statsn;
-    if (sn_mode != SEND_STATSN_NONE && mc_field_applies(MC_F_STATSN, op)) {
+    if (sn_mode != MC_SEND_STATSN_NONE && mc_field_applies(MC_F_STATSN, op)) {
         mc_pdu_set(p, MC_F_STATSN, statsn);
         tgt_stamp_window(c, p);
-        if (sn_mode == SEND_STATSN_ADVANCE)
+        if (sn_mode == MC_SEND_STATSN_ADVANCE)
             c->statsn += tgt_mutant(c->t, MC_MUTANT_STATSN_SKIP) ? 2u : 1u;
     }
-    if (keep_it && sn_mode == SEND_STATSN_ADVANCE && c->sess && c->sess->p.erl >= 1)
+    if (keep_it && sn_mode == MC_SEND_STATSN_ADVANCE && c->sess && c->sess->p.erl >= 1)
         keep(c, p, statsn);
     return emit(c, p);
 }
@@ -98,7 +98,7 @@ void tgt_reject(tgt_conn *c, const uint8_t *bhs, uint8_t reason)
     /* 11.17: the data segment is the complete header of the rejected PDU */
     if (mc_pdu_set_data(&r, bhs, MC_BHS_LEN) == 0) {
         tgt_log(c, 1, "Reject reason 0x%02x", reason);
-        tgt_send(c, &r, SEND_STATSN_ADVANCE, true);
+        tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, true);
     }
     mc_pdu_free(&r);
 }

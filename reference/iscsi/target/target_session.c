@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "target_int.h"
-#include "target_mcast.h"
 
 tgt_session *tgt_session_new(mc_target *t, uint64_t isid, const char *initiator, bool discovery)
 {
@@ -96,7 +95,7 @@ static void execute(tgt_conn *c, mc_pdu *p)
         tgt_nop_out(c, p);
         break;
     case MC_OP_SCSI_CMD:
-        if (!tgt_mcast_scsi_cmd(c, p))  /* a WRITE to a multicast vLUN is a mirror task */
+        if (!tgt_hooks_scsi_cmd(c, p))  /* a hook module may take it first */
             tgt_scsi_cmd(c, p);
         break;
     case MC_OP_TMF_REQ:
@@ -164,7 +163,7 @@ void tgt_conn_ffp(tgt_conn *c, mc_pdu *p)
         tgt_ack_statsn(c, (uint32_t)mc_pdu_get(p, MC_F_EXPSTATSN));
     switch (op) {
     case MC_OP_DATA_OUT:
-        if (!tgt_mcast_data_out(c, p))  /* unicast data of a mirror task */
+        if (!tgt_hooks_data_out(c, p))  /* data of a hook module's task */
             tgt_data_out(c, p, false);
         return;
     case MC_OP_SNACK:

@@ -10,7 +10,6 @@
 #include "keys.h"
 #include "text.h"
 #include "target_int.h"
-#include "target_mcast.h"
 
 static void text_reset(tgt_conn *c)
 {
@@ -48,7 +47,7 @@ static void send_piece(tgt_conn *c, const mc_pdu *req)
         return;
     }
     c->text_rsp_off += n;
-    tgt_send(c, &r, SEND_STATSN_ADVANCE, true);
+    tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, true);
     mc_pdu_free(&r);
     if (last)
         text_reset(c);
@@ -129,18 +128,38 @@ static int answer(tgt_conn *c, const mc_kvlist *in, mc_kvlist *out)
     return 0;
 }
 
-/* A mirror registration, termination or counter query: answered here, or left to answer(). */
-static bool mcast_text(tgt_conn *c, mc_pdu *p)
+/* Whether the target's own key handling claims the whole request: it parses, and every key is
+ * one of section 13 (SendTargets among them). Only a request it does not claim is offered to
+ * the hook modules, so a module never answers for a key of the standard. */
+static bool target_claims(const tgt_conn *c)
 {
+    mc_kvlist in;
+    mc_kvlist_init(&in);
+    char err[200];
+    bool all = mc_text_parse((const uint8_t *)c->text_req, c->text_req_len, 0, &in, NULL, err, sizeof(err)) ==
+               MC_TEXT_OK;
+    for (size_t i = 0; all && i < in.count; i++)
+        all = mc_key_lookup(in.items[i].key) != NULL;
+    mc_kvlist_free(&in);
+    return all;
+}
+
+/* A request a hook module claims (target_hooks.h): answered by it, or left to answer(). */
+static bool module_text(tgt_conn *c, mc_pdu *p)
+{
+    if (target_claims(c))
+        return false;
     mc_textbuf b;
     mc_textbuf_init(&b);
-    int r = tgt_mcast_text(c, (const uint8_t *)c->text_req, c->text_req_len, &b);
-    if (r == TGT_MCAST_NOT_MINE)
+    int r = tgt_hooks_text(c, (const uint8_t *)c->text_req, c->text_req_len, &b);
+    if (r == MC_HOOK_TEXT_NOT_MINE) {
+        mc_textbuf_free(&b);
         return false;
+    }
     free(c->text_req);
     c->text_req = NULL;
     c->text_req_len = 0;
-    if (r != TGT_MCAST_ANSWER) {
+    if (r != MC_HOOK_TEXT_ANSWER) {
         mc_textbuf_free(&b);
         if (r < 0)
             tgt_conn_close(c, "out of memory");
@@ -211,11 +230,11 @@ void tgt_text(tgt_conn *c, mc_pdu *p)
         mc_pdu_set(&r, MC_F_ITT, itt);
         c->text_ttt = tgt_session_ttt(c->sess);  /* the initiator copies it into its next piece */
         mc_pdu_set(&r, MC_F_TTT, c->text_ttt);
-        tgt_send(c, &r, SEND_STATSN_ADVANCE, true);
+        tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, true);
         mc_pdu_free(&r);
         return;
     }
-    if (mcast_text(c, p))  /* multicast mirroring keys, both dialects (target_mcast.c) */
+    if (module_text(c, p))
         return;
     mc_kvlist in, out;
     mc_kvlist_init(&in);

@@ -1,10 +1,14 @@
-/* Internal state of the target's multicast mirroring, shared by target_mcast*.c. */
-#ifndef MC_TARGET_MCAST_INT_H
-#define MC_TARGET_MCAST_INT_H
+/* Internal state of the multicast member module, shared by member*.c. */
+#ifndef MC_MCAST_MEMBER_INT_H
+#define MC_MCAST_MEMBER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "mcast.h"
-#include "target_int.h"
-#include "target_mcast.h"
+#include "member.h"
+#include "ranges.h"
+#include "target_ext.h"
 
 #define MG_JOINS_MAX 16u              /* interfaces one group socket joins on */
 #define MG_COUNTER_SETS_MAX 64u       /* distinct group:port counter sets kept */
@@ -35,7 +39,7 @@ typedef struct mg_ctr {
 
 typedef struct mg_reg {
     struct mg_reg *next;
-    tgt_session *s;
+    mc_session *s;
     uint32_t peer, local;             /* the session's TCP addresses, host order */
     uint32_t group;
     uint16_t port;
@@ -61,7 +65,7 @@ typedef struct mg_r2t {
 
 typedef struct mg_task {
     struct mg_task *next;
-    tgt_session *s;
+    mc_session *s;
     bool group;                       /* created from a group command (false: unicast on a vLUN) */
     uint32_t itt;
     uint64_t lun_field;
@@ -71,33 +75,35 @@ typedef struct mg_task {
     uint16_t real[MC_MG_MAP_MAX];     /* the task's own binding, kept past a termination (§9) */
     size_t nreal;
     uint8_t *buf;
-    tgt_ranges got;
+    mc_ranges got;
     uint32_t next_off, next_r2tsn, r2ts_sent;
     mg_r2t *r2t;
     size_t nr2t, r2t_cap;
 } mg_task;
 
-struct tgt_mcast {
+/* The module's context: one per target. */
+typedef struct mg_member {
+    mc_target *t;
     mg_sock *socks;
     mg_ctr *ctrs;
     mg_reg *regs;
     mg_task *tasks;
     uint8_t rx[MC_MG_UDP_PAYLOAD_MAX + 1];
-};
+} mg_member;
 
-/* target_mcast.c */
-struct tgt_mcast *mg_state(mc_target *t);      /* created on first use; NULL on ENOMEM */
-mg_ctr *mg_counters(struct tgt_mcast *m, uint32_t group, uint16_t port);
-void mg_count(struct tgt_mcast *m, uint32_t group, uint16_t port, int which);
+/* member.c */
+bool mg_mutant(const mg_member *m, int which);  /* which: an mc_member_mutant */
+mg_ctr *mg_counters(mg_member *m, uint32_t group, uint16_t port);
+void mg_count(mg_member *m, uint32_t group, uint16_t port, int which);
 
-/* target_mcast_task.c */
-void mg_group_command(tgt_conn *c, mg_reg *r, const mc_pdu *p);
-void mg_group_data(tgt_conn *c, mg_reg *r, const mc_pdu *p);
-mg_task *mg_task_find(struct tgt_mcast *m, const tgt_session *s, uint32_t itt);
-void mg_task_drop(struct tgt_mcast *m, mg_task *k);
-size_t mg_live_tasks(const struct tgt_mcast *m, const tgt_session *s, uint8_t vlun);
-void mg_tasks_tick(mc_target *t, uint64_t now);
-uint64_t mg_tasks_next_deadline(const struct tgt_mcast *m);
-bool mg_write_range(const uint8_t *cdb, uint64_t *lba, uint32_t *blocks);
+/* member_task.c: group tasks, and the hooks that feed them from the session */
+void mg_group_command(mg_member *m, mc_conn *c, mg_reg *r, const mc_pdu *p);
+void mg_group_data(mg_member *m, mc_conn *c, mg_reg *r, const mc_pdu *p);
+mg_task *mg_task_find(const mg_member *m, const mc_session *s, uint32_t itt);
+void mg_task_drop(mg_member *m, mg_task *k);
+bool mg_hook_scsi_cmd(void *ctx, mc_conn *c, mc_pdu *p);
+bool mg_hook_data_out(void *ctx, mc_conn *c, const mc_pdu *p);
+void mg_tasks_tick(mg_member *m, uint64_t now);
+uint64_t mg_tasks_next_deadline(const mg_member *m);
 
 #endif

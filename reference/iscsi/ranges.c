@@ -1,11 +1,11 @@
-/* Byte ranges of a write buffer that have arrived, so lost Data-Out can be asked for again. */
+#include "ranges.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "target_int.h"
+#define RANGES_FIRST_CAP 8u  /* slots of the first allocation; doubled as needed */
 
-/* Inserts [lo, hi) and merges neighbours; the array stays sorted and disjoint. */
-int tgt_ranges_add(tgt_ranges *r, uint32_t lo, uint32_t hi)
+int mc_ranges_add(mc_ranges *r, uint32_t lo, uint32_t hi)
 {
     if (lo >= hi)
         return 0;
@@ -22,8 +22,8 @@ int tgt_ranges_add(tgt_ranges *r, uint32_t lo, uint32_t hi)
     }
     if (j == i) {  /* no overlap: open a slot at i */
         if (r->n == r->cap) {
-            size_t cap = r->cap ? r->cap * 2 : 8;
-            tgt_range *v = realloc(r->v, cap * sizeof(*v));
+            size_t cap = r->cap ? r->cap * 2 : RANGES_FIRST_CAP;
+            mc_range *v = realloc(r->v, cap * sizeof(*v));
             if (!v)
                 return -1;
             r->v = v;
@@ -40,8 +40,7 @@ int tgt_ranges_add(tgt_ranges *r, uint32_t lo, uint32_t hi)
     return 0;
 }
 
-/* The first part of [lo, hi) not covered; false when all of it has arrived. */
-bool tgt_ranges_first_gap(const tgt_ranges *r, uint32_t lo, uint32_t hi, tgt_range *gap)
+bool mc_ranges_first_gap(const mc_ranges *r, uint32_t lo, uint32_t hi, mc_range *gap)
 {
     uint32_t at = lo;
     for (size_t i = 0; i < r->n && at < hi; i++) {
@@ -62,7 +61,15 @@ bool tgt_ranges_first_gap(const tgt_ranges *r, uint32_t lo, uint32_t hi, tgt_ran
     return false;
 }
 
-void tgt_ranges_free(tgt_ranges *r)
+uint64_t mc_ranges_total(const mc_ranges *r)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += r->v[i].hi - r->v[i].lo;
+    return n;
+}
+
+void mc_ranges_free(mc_ranges *r)
 {
     free(r->v);
     r->v = NULL;

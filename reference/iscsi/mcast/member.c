@@ -1,6 +1,7 @@
-/* Multicast mirroring at the target: registration and termination (docs/mcast-data-path.md §4,
- * §9), the group sockets and their joins (§4.4), and the acceptance rule for group datagrams
- * (§8) with its counters (§8.1). Group tasks themselves live in target_mcast_task.c. */
+/* Multicast mirroring at a target, as a hook module (member.h): registration and termination
+ * (docs/mcast-data-path.md §4, §9), the group sockets and their joins (§4.4), the acceptance
+ * rule for group datagrams (§8) with its counters (§8.1), and the module's place in the
+ * target's loop. Group tasks themselves live in member_task.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,16 +12,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "target_mcast_int.h"
+#include "member_int.h"
 
-struct tgt_mcast *mg_state(mc_target *t)
+static const mc_mutant_def member_mutants[] = {MC_MEMBER_MUTANTS(MC_MUTANT_ROW)};
+
+bool mg_mutant(const mg_member *m, int which)
 {
-    if (!t->mcast)
-        t->mcast = calloc(1, sizeof(*t->mcast));
-    return t->mcast;
+    return mc_target_module_mutant(m->t, &mc_member_hooks) == which;
 }
 
-mg_ctr *mg_counters(struct tgt_mcast *m, uint32_t group, uint16_t port)
+mg_ctr *mg_counters(mg_member *m, uint32_t group, uint16_t port)
 {
     size_t n = 0;
     for (mg_ctr *k = m->ctrs; k; k = k->next, n++)
@@ -38,27 +39,16 @@ mg_ctr *mg_counters(struct tgt_mcast *m, uint32_t group, uint16_t port)
     return k;
 }
 
-void mg_count(struct tgt_mcast *m, uint32_t group, uint16_t port, int which)
+void mg_count(mg_member *m, uint32_t group, uint16_t port, int which)
 {
     mg_ctr *k = mg_counters(m, group, port);
     if (k)
         k->v[which]++;
 }
 
-static int sock_addr(int fd, bool peer, uint32_t *out)
-{
-    struct sockaddr_in sa;
-    socklen_t sl = sizeof(sa);
-    int r = peer ? getpeername(fd, (struct sockaddr *)&sa, &sl) : getsockname(fd, (struct sockaddr *)&sa, &sl);
-    if (r != 0 || sa.sin_family != AF_INET)
-        return -1;
-    *out = ntohl(sa.sin_addr.s_addr);
-    return 0;
-}
-
 /* One socket per group address and port, bound to the group (not the wildcard) with
  * SO_REUSEADDR so several members on one host each get every datagram (§3). */
-static mg_sock *sock_get(struct tgt_mcast *m, uint32_t group, uint16_t port)
+static mg_sock *sock_get(mg_member *m, uint32_t group, uint16_t port)
 {
     for (mg_sock *k = m->socks; k; k = k->next)
         if (k->group == group && k->port == port)
@@ -86,7 +76,7 @@ static mg_sock *sock_get(struct tgt_mcast *m, uint32_t group, uint16_t port)
     return k;
 }
 
-static void sock_close_if_unused(struct tgt_mcast *m, mg_sock *k)
+static void sock_close_if_unused(mg_member *m, mg_sock *k)
 {
     if (k->njoins > 0)
         return;
@@ -112,7 +102,7 @@ static int membership(mg_sock *k, uint32_t local, int opt)
 }
 
 /* Joins the group on the interface carrying the session (spec step 2). */
-static int join(struct tgt_mcast *m, mg_reg *r)
+static int join(mg_member *m, mg_reg *r)
 {
     mg_sock *k = sock_get(m, r->group, r->port);
     if (!k)
@@ -133,7 +123,7 @@ static int join(struct tgt_mcast *m, mg_reg *r)
 }
 
 /* Leaves the group when this was the last registration on it over that interface (Figure 8). */
-static void leave(mc_target *t, struct tgt_mcast *m, mg_reg *r)
+static void leave(mg_member *m, mg_reg *r)
 {
     mg_sock *k = r->sock;
     r->sock = NULL;
@@ -143,7 +133,7 @@ static void leave(mc_target *t, struct tgt_mcast *m, mg_reg *r)
         if (k->joins[i].local != r->local)
             continue;
         bool last = --k->joins[i].refs == 0;
-        if (last || tgt_mutant(t, MC_MUTANT_MCAST_LEAVE_IN_USE)) {
+        if (last || mg_mutant(m, MC_MEMBER_MUTANT_LEAVE_IN_USE)) {
             membership(k, r->local, IP_DROP_MEMBERSHIP);
             if (last)
                 k->joins[i] = k->joins[--k->njoins];
@@ -153,18 +143,18 @@ static void leave(mc_target *t, struct tgt_mcast *m, mg_reg *r)
     sock_close_if_unused(m, k);
 }
 
-static void reg_remove(mc_target *t, struct tgt_mcast *m, mg_reg *r)
+static void reg_remove(mg_member *m, mg_reg *r)
 {
     for (mg_reg **pp = &m->regs; *pp; pp = &(*pp)->next)
         if (*pp == r) {
             *pp = r->next;
             break;
         }
-    leave(t, m, r);
+    leave(m, r);
     free(r);
 }
 
-static mg_reg *reg_find(struct tgt_mcast *m, const tgt_session *s, uint8_t vlun)
+static mg_reg *reg_find(mg_member *m, const mc_session *s, uint8_t vlun)
 {
     for (mg_reg *r = m->regs; r; r = r->next)
         if (r->s == s && r->vlun == vlun)
@@ -172,26 +162,26 @@ static mg_reg *reg_find(struct tgt_mcast *m, const tgt_session *s, uint8_t vlun)
     return NULL;
 }
 
-static const char *do_register(tgt_conn *c, struct tgt_mcast *m, const mc_mreg *q)
+static const char *do_register(mc_conn *c, mg_member *m, const mc_mreg *q)
 {
-    mc_target *t = c->t;
-    tgt_session *s = c->sess;
-    if (mc_lun_set_get(t->luns, q->vlun))
+    mc_session *s = mc_conn_session(c);
+    if (mc_target_lun(m->t, q->vlun))
         return "LUNInUse";
     for (size_t i = 0; i < q->nreal; i++)
-        if (!mc_lun_set_get(t->luns, q->real[i]))
+        if (!mc_target_lun(m->t, q->real[i]))
             return "NoSuchLUN";
     uint32_t peer, local;
-    if (sock_addr(c->fd, true, &peer) != 0 || sock_addr(c->fd, false, &local) != 0)
+    if (mc_conn_peer_ipv4(c, &peer) != 0 || mc_conn_local_ipv4(c, &local) != 0)
         return "JoinFailed";
     for (mg_reg *o = m->regs; o; o = o->next)
         if (o->s != s && o->group == q->group && o->port == q->port && o->peer == peer &&
-            o->s->isid == s->isid && o->vlun == q->vlun)
+            mc_session_isid(o->s) == mc_session_isid(s) && o->vlun == q->vlun)
             return "LUNInUse";
+    uint32_t max_burst = mc_session_get_params(s)->max_burst;
     uint32_t burst = q->burst;
     if (q->dialect == MC_DIALECT_LITERAL || burst == 0)
-        burst = s->p.max_burst < MC_MG_LITERAL_BURST ? s->p.max_burst : MC_MG_LITERAL_BURST;
-    if (burst > s->p.max_burst || burst < MC_MG_BURST_UNIT)
+        burst = max_burst < MC_MG_LITERAL_BURST ? max_burst : MC_MG_LITERAL_BURST;
+    if (burst > max_burst || burst < MC_MG_BURST_UNIT)
         return "BadParameter";
     mg_reg *r = calloc(1, sizeof(*r));
     if (!r)
@@ -213,11 +203,11 @@ static const char *do_register(tgt_conn *c, struct tgt_mcast *m, const mc_mreg *
     /* Registering (session, vLUN) again replaces the earlier registration (§4.2). */
     mg_reg *old = reg_find(m, s, q->vlun);
     if (old)
-        reg_remove(t, m, old);
-    if (tgt_mutant(t, MC_MUTANT_MCAST_ANSWER_BEFORE_JOIN)) {
-        r->join_at = tgt_now_ms() + MG_LATE_JOIN_MS;
+        reg_remove(m, old);
+    if (mg_mutant(m, MC_MEMBER_MUTANT_ANSWER_BEFORE_JOIN)) {
+        r->join_at = mc_target_now_ms(m->t) + MG_LATE_JOIN_MS;
     } else if (join(m, r) != 0) {
-        tgt_log(c, 0, "joining the group failed: %s", strerror(errno));
+        mc_conn_log(c, 0, "joining the group failed: %s", strerror(errno));
         free(r);
         return "JoinFailed";
     }
@@ -226,25 +216,25 @@ static const char *do_register(tgt_conn *c, struct tgt_mcast *m, const mc_mreg *
     m->regs = r;
     char g[INET_ADDRSTRLEN];
     mc_mg_format_group(r->group, g, sizeof(g));
-    tgt_log(c, 1, "registered vLUN %u on %s:%u (%zu real LUNs, burst %u)", (unsigned)r->vlun, g,
-            (unsigned)r->port, r->nreal, (unsigned)r->burst);
+    mc_conn_log(c, 1, "registered vLUN %u on %s:%u (%zu real LUNs, burst %u)", (unsigned)r->vlun, g,
+                (unsigned)r->port, r->nreal, (unsigned)r->burst);
     return "Registered";
 }
 
-static const char *do_terminate(tgt_conn *c, struct tgt_mcast *m, const mc_mreg *q)
+static const char *do_terminate(mc_conn *c, mg_member *m, const mc_mreg *q)
 {
-    mg_reg *r = reg_find(m, c->sess, q->vlun);
+    mg_reg *r = reg_find(m, mc_conn_session(c), q->vlun);
     if (!r || (q->group_set && (r->group != q->group || r->port != q->port)))
         return "NotRegistered";
-    if (!tgt_mutant(c->t, MC_MUTANT_MCAST_KEEP_MAPPING))
-        reg_remove(c->t, m, r);
-    tgt_log(c, 1, "terminated vLUN %u", (unsigned)q->vlun);
+    if (!mg_mutant(m, MC_MEMBER_MUTANT_KEEP_MAPPING))
+        reg_remove(m, r);
+    mc_conn_log(c, 1, "terminated vLUN %u", (unsigned)q->vlun);
     return "Terminated";
 }
 
 /* §8.1: the counters of every group this session registered (or, after its last termination,
  * every group it is still counted under: the sets outlive the registrations). */
-static int counters_answer(struct tgt_mcast *m, const tgt_session *s, mc_textbuf *out)
+static int counters_answer(mg_member *m, const mc_session *s, mc_textbuf *out)
 {
     uint64_t sum[MC_MGC_COUNT] = {0};
     for (mg_ctr *k = m->ctrs; k; k = k->next) {
@@ -265,8 +255,11 @@ static int counters_answer(struct tgt_mcast *m, const tgt_session *s, mc_textbuf
     return mc_textbuf_add(out, MC_MK_COUNTERS, list);
 }
 
-int tgt_mcast_text(tgt_conn *c, const uint8_t *req, size_t len, mc_textbuf *out)
+/* The text hook: a mirror registration, termination or counter query, either dialect. */
+static int member_text(void *ctx, mc_conn *c, const uint8_t *req, size_t len, mc_textbuf *out)
 {
+    mg_member *m = ctx;
+    mc_session *s = mc_conn_session(c);
     mc_mreg q;
     mc_kvlist keys;
     mc_kvlist_init(&keys);
@@ -274,46 +267,43 @@ int tgt_mcast_text(tgt_conn *c, const uint8_t *req, size_t len, mc_textbuf *out)
     int pr = mc_mreg_parse(req, len, &q, &keys, status, sizeof(status), bad, sizeof(bad));
     if (pr == MC_MREG_NOT_MINE) {
         mc_kvlist_free(&keys);
-        return TGT_MCAST_NOT_MINE;
+        return MC_HOOK_TEXT_NOT_MINE;
     }
-    struct tgt_mcast *m = mg_state(c->t);
-    int rc = TGT_MCAST_ANSWER;
-    if (!m) {
-        snprintf(status, sizeof(status), "JoinFailed");
-    } else if (pr == MC_MREG_OK && q.cmd == MC_MREG_COUNTERS) {
-        if (counters_answer(m, c->sess, out) != 0)
+    int rc = MC_HOOK_TEXT_ANSWER;
+    if (pr == MC_MREG_OK && q.cmd == MC_MREG_COUNTERS) {
+        if (counters_answer(m, s, out) != 0)
             rc = -1;
         mc_kvlist_free(&keys);
         return rc;
-    } else if (pr == MC_MREG_OK && c->sess->discovery) {
+    } else if (pr == MC_MREG_OK && mc_session_is_discovery(s)) {
         snprintf(status, sizeof(status), "BadParameter");  /* §2: a Normal session only */
     } else if (pr == MC_MREG_OK) {
         const char *st = q.cmd == MC_MREG_REGISTER ? do_register(c, m, &q) : do_terminate(c, m, &q);
         snprintf(status, sizeof(status), "%s", st);
-        if (q.cmd == MC_MREG_TERMINATE && tgt_mutant(c->t, MC_MUTANT_MCAST_NO_TERM_CONFIRM))
-            rc = TGT_MCAST_SILENT;
+        if (q.cmd == MC_MREG_TERMINATE && mg_mutant(m, MC_MEMBER_MUTANT_NO_TERM_CONFIRM))
+            rc = MC_HOOK_TEXT_SILENT;
     }
     bool ok = strcmp(status, "Registered") == 0 || strcmp(status, "Terminated") == 0;
     if (!ok && q.dialect == MC_DIALECT_LITERAL && !bad[0]) {
         /* literal failures answer the key that failed with Reject (§4.3) */
         snprintf(bad, sizeof(bad), "%s", q.cmd == MC_MREG_TERMINATE ? "virtual_lun" : "lun_map");
     }
-    if (rc == TGT_MCAST_ANSWER && mc_mreg_answer(&q, &keys, status, ok ? NULL : bad, out) != 0)
+    if (rc == MC_HOOK_TEXT_ANSWER && mc_mreg_answer(&q, &keys, status, ok ? NULL : bad, out) != 0)
         rc = -1;
     mc_kvlist_free(&keys);
     return rc;
 }
 
 /* Rule 3: the session whose TCP peer sent it and whose ISID it names, in full feature phase. */
-static tgt_session *match_source(mc_target *t, struct tgt_mcast *m, mg_sock *k, uint32_t src, uint64_t isid,
-                                 mg_reg **first)
+static mc_session *match_source(mg_member *m, mg_sock *k, uint32_t src, uint64_t isid, mg_reg **first)
 {
     for (mg_reg *r = m->regs; r; r = r->next) {
-        if (r->sock != k || !r->s->conn || r->s->conn->phase != PHASE_FFP || r->s->conn->dead)
+        mc_conn *c = mc_session_conn(r->s);
+        if (r->sock != k || !c || mc_conn_get_state(c) != MC_CONN_FFP)
             continue;
-        if (r->s->isid != isid)
+        if (mc_session_isid(r->s) != isid)
             continue;
-        if (r->peer != src && !tgt_mutant(t, MC_MUTANT_MCAST_ANY_SOURCE))
+        if (r->peer != src && !mg_mutant(m, MC_MEMBER_MUTANT_ANY_SOURCE))
             continue;
         *first = r;
         return r->s;
@@ -321,7 +311,7 @@ static tgt_session *match_source(mc_target *t, struct tgt_mcast *m, mg_sock *k, 
     return NULL;
 }
 
-static void gsn_track(struct tgt_mcast *m, mg_reg *r, uint32_t gsn)
+static void gsn_track(mg_member *m, mg_reg *r, uint32_t gsn)
 {
     if (!r->gsn_known) {
         r->gsn_known = true;
@@ -338,7 +328,7 @@ static void gsn_track(struct tgt_mcast *m, mg_reg *r, uint32_t gsn)
     r->next_gsn = gsn + 1;
 }
 
-static void on_datagram(mc_target *t, struct tgt_mcast *m, mg_sock *k, const uint8_t *dg, size_t len, uint32_t src)
+static void on_datagram(mg_member *m, mg_sock *k, const uint8_t *dg, size_t len, uint32_t src)
 {
     mc_mg_hdr h;
     mc_pdu pdus[MC_MG_PDUS_MAX];
@@ -349,7 +339,7 @@ static void on_datagram(mc_target *t, struct tgt_mcast *m, mg_sock *k, const uin
         return;
     }
     mg_reg *first = NULL;
-    tgt_session *s = match_source(t, m, k, src, h.isid, &first);
+    mc_session *s = match_source(m, k, src, h.isid, &first);
     if (!s) {
         mg_count(m, k->group, k->port, MC_MGC_BAD_SOURCE);
     } else {
@@ -367,41 +357,41 @@ static void on_datagram(mc_target *t, struct tgt_mcast *m, mg_sock *k, const uin
             mg_reg *r = lun <= MC_MG_VLUN_MAX ? reg_find(m, s, (uint8_t)lun) : NULL;
             if (r && r->sock != k)
                 r = NULL;
-            if (!r && tgt_mutant(t, MC_MUTANT_MCAST_VLUN_IGNORED))
+            if (!r && mg_mutant(m, MC_MEMBER_MUTANT_VLUN_IGNORED))
                 r = first;
             if (!r)
                 mg_count(m, k->group, k->port, MC_MGC_BAD_LUN);  /* rule 5 */
-            else if (op == MC_OP_SCSI_CMD)
-                mg_group_command(s->conn, r, p);
+            else if (op == MC_OP_SCSI_CMD)  /* match_source chose a session with a connection */
+                mg_group_command(m, mc_session_conn(s), r, p);
             else
-                mg_group_data(s->conn, r, p);
+                mg_group_data(m, mc_session_conn(s), r, p);
         }
         mc_pdu_free(p);
     }
 }
 
-size_t tgt_mcast_nfds(const mc_target *t)
+static size_t member_nfds(void *ctx)
 {
+    const mg_member *m = ctx;
     size_t n = 0;
-    if (t->mcast)
-        for (const mg_sock *k = t->mcast->socks; k; k = k->next)
-            n++;
+    for (const mg_sock *k = m->socks; k; k = k->next)
+        n++;
     return n;
 }
 
-size_t tgt_mcast_fill(mc_target *t, struct pollfd *pf)
+static size_t member_fill(void *ctx, struct pollfd *pf, size_t max)
 {
+    mg_member *m = ctx;
     size_t n = 0;
-    if (t->mcast)
-        for (const mg_sock *k = t->mcast->socks; k; k = k->next, n++)
-            pf[n] = (struct pollfd){.fd = k->fd, .events = POLLIN};
+    for (const mg_sock *k = m->socks; k && n < max; k = k->next, n++)
+        pf[n] = (struct pollfd){.fd = k->fd, .events = POLLIN};
     return n;
 }
 
-void tgt_mcast_on_poll(mc_target *t, const struct pollfd *pf, size_t n)
+static void member_on_poll(void *ctx, const struct pollfd *pf, size_t n)
 {
-    struct tgt_mcast *m = t->mcast;
-    for (size_t i = 0; m && i < n; i++) {
+    mg_member *m = ctx;
+    for (size_t i = 0; i < n; i++) {
         if (!(pf[i].revents & POLLIN))
             continue;
         for (unsigned round = 0; round < MG_RECV_PER_ROUND; round++) {
@@ -415,14 +405,14 @@ void tgt_mcast_on_poll(mc_target *t, const struct pollfd *pf, size_t n)
             ssize_t got = recvfrom(k->fd, m->rx, sizeof(m->rx), 0, (struct sockaddr *)&sa, &sl);
             if (got < 0)
                 break;
-            on_datagram(t, m, k, m->rx, (size_t)got, ntohl(sa.sin_addr.s_addr));
+            on_datagram(m, k, m->rx, (size_t)got, ntohl(sa.sin_addr.s_addr));
         }
     }
 }
 
-static uint64_t next_deadline(const mc_target *t)
+static uint64_t member_next_deadline(void *ctx)
 {
-    const struct tgt_mcast *m = t->mcast;
+    const mg_member *m = ctx;
     uint64_t d = mg_tasks_next_deadline(m);
     for (const mg_reg *r = m->regs; r; r = r->next)
         if (r->join_at && (d == 0 || r->join_at < d))
@@ -430,48 +420,35 @@ static uint64_t next_deadline(const mc_target *t)
     return d;
 }
 
-int tgt_mcast_timeout(const mc_target *t, int timeout_ms)
+static void member_tick(void *ctx, uint64_t now)
 {
-    if (!t->mcast)
-        return timeout_ms;
-    uint64_t d = next_deadline(t), now = tgt_now_ms();
-    if (d == 0)
-        return timeout_ms;
-    int left = d > now ? (int)(d - now) : 0;
-    return timeout_ms < 0 || left < timeout_ms ? left : timeout_ms;
-}
-
-void tgt_mcast_tick(mc_target *t)
-{
-    struct tgt_mcast *m = t->mcast;
-    if (!m)
-        return;
-    uint64_t now = tgt_now_ms();
+    mg_member *m = ctx;
     for (mg_reg *r = m->regs; r; r = r->next)
         if (r->join_at && now >= r->join_at) {
             r->join_at = 0;
             join(m, r);
         }
-    mg_tasks_tick(t, now);
+    mg_tasks_tick(m, now);
 }
 
-bool tgt_mcast_abort(tgt_conn *c, const mc_pdu *p, uint8_t *response)
+/* ABORT TASK: a group task of the session is dropped; a tag neither the module nor the target
+ * holds is fenced on every registration of the session (§7.3). */
+static bool member_abort(void *ctx, mc_conn *c, const mc_pdu *req, uint8_t *response)
 {
-    struct tgt_mcast *m = c->t->mcast;
-    if (!m)
-        return false;
-    uint32_t rtt = (uint32_t)mc_pdu_get(p, MC_F_RTT);
-    mg_task *k = mg_task_find(m, c->sess, rtt);
+    mg_member *m = ctx;
+    mc_session *s = mc_conn_session(c);
+    uint32_t rtt = (uint32_t)mc_pdu_get(req, MC_F_RTT);
+    mg_task *k = mg_task_find(m, s, rtt);
     if (k) {
         mg_task_drop(m, k);
         *response = MC_TMF_RSP_COMPLETE;
         return true;
     }
-    if (tgt_task_find(c->sess, rtt))
+    if (mc_session_task(s, rtt))
         return false;  /* an ordinary task of the session: the usual path */
     bool any = false;
     for (mg_reg *r = m->regs; r; r = r->next) {
-        if (r->s != c->sess)
+        if (r->s != s)
             continue;
         /* §7.3: a group tag not (yet) held is fenced, the oldest fence giving way */
         if (r->nfences == r->tasks && r->nfences > 0) {
@@ -486,11 +463,10 @@ bool tgt_mcast_abort(tgt_conn *c, const mc_pdu *p, uint8_t *response)
     return any;
 }
 
-void tgt_mcast_session_gone(mc_target *t, tgt_session *s)
+/* A session is going away: its registrations, group tasks and fences go with it (§7.4). */
+static void member_session_end(void *ctx, mc_session *s)
 {
-    struct tgt_mcast *m = t->mcast;
-    if (!m)
-        return;
+    mg_member *m = ctx;
     for (mg_task **pp = &m->tasks; *pp;) {
         mg_task *k = *pp;
         if (k->s == s)
@@ -501,21 +477,19 @@ void tgt_mcast_session_gone(mc_target *t, tgt_session *s)
     for (mg_reg **pp = &m->regs; *pp;) {
         mg_reg *r = *pp;
         if (r->s == s)
-            reg_remove(t, m, r);
+            reg_remove(m, r);
         else
             pp = &r->next;
     }
 }
 
-void tgt_mcast_free(mc_target *t)
+static void member_free(void *ctx)
 {
-    struct tgt_mcast *m = t->mcast;
-    if (!m)
-        return;
+    mg_member *m = ctx;
     while (m->tasks)
         mg_task_drop(m, m->tasks);
     while (m->regs)
-        reg_remove(t, m, m->regs);
+        reg_remove(m, m->regs);
     while (m->socks) {
         mg_sock *k = m->socks;
         m->socks = k->next;
@@ -528,5 +502,44 @@ void tgt_mcast_free(mc_target *t)
         free(k);
     }
     free(m);
-    t->mcast = NULL;
+}
+
+const mc_target_hooks mc_member_hooks = {
+    .name = "mcast-member",
+    .mutants = member_mutants,
+    .nmutants = sizeof(member_mutants) / sizeof(member_mutants[0]),
+    .text = member_text,
+    .scsi_cmd = mg_hook_scsi_cmd,
+    .data_out = mg_hook_data_out,
+    .abort = member_abort,
+    .nfds = member_nfds,
+    .fill = member_fill,
+    .on_poll = member_on_poll,
+    .next_deadline = member_next_deadline,
+    .tick = member_tick,
+    .session_end = member_session_end,
+    .free = member_free,
+};
+
+int mc_member_attach(mc_target *t, char *err, size_t errlen)
+{
+    mg_member *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "out of memory for multicast mirroring");
+        return -1;
+    }
+    m->t = t;
+    if (mc_target_add_hooks(t, &mc_member_hooks, m) != 0) {
+        free(m);
+        snprintf(err, errlen, "multicast mirroring cannot plug into the target (see its log)");
+        return -1;
+    }
+    return 0;
+}
+
+const mc_target_module mc_member_module = {&mc_member_hooks, mc_member_attach};
+
+int mc_mcast_target_main(int argc, char **argv)
+{
+    return mc_target_main(argc, argv, &mc_member_module, 1);
 }

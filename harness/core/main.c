@@ -10,6 +10,7 @@
 #include "member.h"
 #include "mirror.h"
 #include "modules.h"
+#include "server.h"
 
 /* The exit status of a usage or environment error (README.md, "Running a suite"); the others
  * come from harness/tcl/main.tcl. */
@@ -41,11 +42,22 @@ static int merge_junit(int argc, char **argv)
     return 0;
 }
 
+/* The reference devices `mirrorcert serve` starts: one row per device. */
+static const struct {
+    const char *name;
+    int (*main)(int argc, char **argv);
+} serve_table[] = {
+    {"iscsi-target", mc_mcast_target_main},   /* the target, multicast member plugged in */
+    {"vsan-server", mc_vsan_server_main},     /* the target, mirror engine plugged in */
+    {"vsan-witness", mc_vsan_witness_main},
+};
+
 static int serve(int argc, char **argv)
 {
-    if (argc >= 1 && strcmp(argv[0], "iscsi-target") == 0)
-        return mc_mcast_target_main(argc, argv);
-    fprintf(stderr, "usage: mirrorcert serve iscsi-target [options] (see `mirrorcert help`)\n");
+    for (size_t i = 0; argc >= 1 && i < sizeof serve_table / sizeof serve_table[0]; i++)
+        if (strcmp(argv[0], serve_table[i].name) == 0)
+            return serve_table[i].main(argc, argv);
+    fprintf(stderr, "usage: mirrorcert serve iscsi-target|vsan-server|vsan-witness [options] (--help)\n");
     return MC_EXIT_USAGE;
 }
 

@@ -20,6 +20,12 @@ typedef struct mc_target_lun_spec {
     mc_store *store;   /* the LU's store, of its own size; NULL = path. The target takes a
                           reference of its own: the caller closes its own when it likes, and may
                           fail the store at run time while it holds it */
+    /* The identity INQUIRY reports: product (16 characters at most), unit serial number (VPD
+     * 0x80) and NAA designator (VPD 0x83). NULL / 0: the target's own, unique per LU; set, so
+     * that several targets present one device to a multipathing initiator. */
+    const char *product;
+    const char *serial;
+    uint64_t naa_id;
 } mc_target_lun_spec;
 
 typedef struct mc_target_config {

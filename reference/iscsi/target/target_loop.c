@@ -90,10 +90,11 @@ static int open_luns(mc_target *t, const mc_target_config *cfg, char *err, size_
             .size = ls->store ? 0 : size,
             .block_size = SIZE_UNIT,
             .vendor = "MIRRORC",
-            .product = "REFERENCE TARGET",
+            .product = ls->product ? ls->product : "REFERENCE TARGET",
             .revision = "0001",
-            .serial = serial,
-            .naa_id = ((uint64_t)(uint32_t)getpid() << 24) ^ ((uint64_t)t->port << 8) ^ ls->lun,
+            .serial = ls->serial ? ls->serial : serial,
+            .naa_id = ls->naa_id ? ls->naa_id
+                                 : ((uint64_t)(uint32_t)getpid() << 24) ^ ((uint64_t)t->port << 8) ^ ls->lun,
         };
         if (mc_lun_open(&lu, &lc, lerr, sizeof(lerr)) != 0) {
             mc_store_close(store);  /* a refused LU leaves its store with us */

@@ -310,7 +310,11 @@ static bool shares_history(const vs_hello *h, const mc_vsan_engine *e)
  * wrote (or neither), the other gives up its view and rejoins as a behind server. */
 static void compare_histories(mc_vsan_engine *e, vs_peer *p)
 {
-    if (p->role != MC_VSAN_ROLE_SERVER || e->cfg.role != MC_VSAN_ROLE_SERVER || !p->hello.nhist || !e->nhist)
+    /* With a quorum, views are ordered by (term, seq) and every committed view holds a quorum:
+     * the server with the older one is behind, whatever generations each saw. Histories decide
+     * only without a quorum, where two views can grow apart. */
+    if (p->role != MC_VSAN_ROLE_SERVER || e->cfg.role != MC_VSAN_ROLE_SERVER || !p->hello.nhist || !e->nhist ||
+        e->cfg.quorum != MC_VSAN_QUORUM_OFF)
         return;
     uint64_t mine = e->hist[0], theirs = p->hello.hist[0];
     if (mine == theirs || vs_hist_has(e->hist, e->nhist, theirs) || vs_hist_has(p->hello.hist, p->hello.nhist, mine))
@@ -573,4 +577,33 @@ void mc_vsan_get_info(const mc_vsan_engine *e, mc_vsan_info *st)
         if (e->peers[i].split_brain)
             sb |= vs_bit(i);
     st->split_brain = sb | e->counters.split_brain;
+}
+
+void mc_vsan_dump(const mc_vsan_engine *e, FILE *out)
+{
+    fprintf(out, "server %u term %u view %u.%u members 0x%x syncing 0x%x coordinating %d pending-view %d "
+                 "reconciling %d ios %zu unconf %u\n",
+            (unsigned)e->cfg.id, (unsigned)e->term, (unsigned)e->last.term, (unsigned)e->last.seq,
+            (unsigned)e->last.members, (unsigned)e->last.syncing, e->coordinating, e->view_pending, e->reconciling,
+            e->nios, (unsigned)e->nunconf);
+    for (uint16_t i = 0; i <= MC_VSAN_ID_MAX; i++) {
+        const vs_job *j = e->jobs[i];
+        if (j)
+            fprintf(out, "  job %u: kind %d todo %u active %u retry_at %llu\n", (unsigned)i, (int)j->kind,
+                    (unsigned)vs_bits_count(&j->todo), (unsigned)j->active, (unsigned long long)j->retry_at);
+    }
+    for (uint32_t r = 0; r < e->nregions; r++) {
+        const vs_region *g = &e->reg[r];
+        if (g->holder || g->held_epoch || g->inflight || g->unconf_writer || e->copy_state[r] || g->asked ||
+            vs_bits_get(&e->stale, r) || vs_bits_get(&e->dirty_self, r))
+            fprintf(out, "  region %u: holder %u revoke_sent %d held %llx revoke_asked %d asked %d inflight %u "
+                         "unconf %u copy %u stale %d suspect %d\n",
+                    (unsigned)r, (unsigned)g->holder, g->revoke_sent, (unsigned long long)g->held_epoch,
+                    g->revoke_asked, g->asked, (unsigned)g->inflight, (unsigned)g->unconf_writer,
+                    (unsigned)e->copy_state[r], vs_bits_get(&e->stale, r), vs_bits_get(&e->dirty_self, r));
+    }
+    for (const vs_io *io = e->ios; io; io = io->next)
+        fprintf(out, "  io %s %llu+%zu state %d waiting 0x%x sync %d raw %d job %p\n", io->write ? "write" : "read",
+                (unsigned long long)io->off, io->len, (int)io->state, (unsigned)io->waiting, io->sync, io->raw,
+                (void *)io->job);
 }

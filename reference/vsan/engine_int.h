@@ -72,6 +72,7 @@ typedef struct vs_peer {
     bool suspected;              /* a member reported it unreachable: no more lease grants */
     bool reconciled;             /* answered RECONCILE for the current term */
     bool joining;                /* a behind server we are adding as syncing */
+    bool join_answered;          /* it answered our RECONCILE: ready to enter the view */
 } vs_peer;
 
 /* A request waiting for its answer. */
@@ -310,6 +311,7 @@ void vs_unconf_clear(mc_vsan_engine *e, uint32_t r);
 void vs_region_current(mc_vsan_engine *e, uint32_t r);
 bool vs_region_suspect(const mc_vsan_engine *e, uint32_t r);
 bool vs_other_full_member(const mc_vsan_engine *e);
+bool vs_region_range_stale(const mc_vsan_engine *e, uint32_t first, uint32_t last);
 int vs_store_read(mc_vsan_engine *e, uint64_t off, uint8_t *buf, size_t len);
 int vs_store_write(mc_vsan_engine *e, uint64_t off, const uint8_t *buf, size_t len);
 

@@ -57,6 +57,14 @@ bool vs_region_suspect(const mc_vsan_engine *e, uint32_t r)
     return vs_bits_get(&e->stale, r) || vs_bits_get(&e->dirty_self, r);
 }
 
+bool vs_region_range_stale(const mc_vsan_engine *e, uint32_t first, uint32_t last)
+{
+    for (uint32_t r = first; r <= last; r++)
+        if (vs_bits_get(&e->stale, r))
+            return true;
+    return false;
+}
+
 bool vs_other_full_member(const mc_vsan_engine *e)
 {
     for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++)
@@ -150,6 +158,25 @@ static void send_commits(mc_vsan_engine *e)
     }
 }
 
+/* A write of ours that our store took ended without its acknowledgement (refused, or our lease
+ * or view went): our store may hold bytes the others never get. No read is served from those
+ * regions until every store agrees again: as coordinator we repair them ourselves; a member
+ * stops renewing, is dropped, and its RECONCILE reports them for its resync (§8.3). */
+static void cut_short(mc_vsan_engine *e, vs_io *io)
+{
+    for (uint32_t r = io->first; r <= io->last; r++)
+        if (!e->reg[r].unconf_writer)
+            vs_unconf_set(e, r, e->cfg.id, 0);
+    if (!e->coordinating) {
+        e->must_rejoin = true;
+        return;
+    }
+    for (uint32_t r = io->first; r <= io->last; r++)
+        vs_bits_set(&e->repair_set, r);
+    vs_sync_start_repair(e, &e->repair_set);
+    vs_bits_zero(&e->repair_set);
+}
+
 static void write_done(mc_vsan_engine *e, vs_io *io, mc_vsan_io_status st)
 {
     /* An acknowledged write is on at least one store: with every store failing it fails. */
@@ -171,6 +198,8 @@ static void write_done(mc_vsan_engine *e, vs_io *io, mc_vsan_io_status st)
     } else if (io->local_failed) {
         mark_range(e, &e->dirty_self, io->first, io->last);  /* its outcome is unknown */
         vs_meta_save(e);
+    } else if (io->state == IO_MIRROR && !io->sync) {
+        cut_short(e, io);
     }
     finish(e, io, st);
     send_commits(e);
@@ -222,7 +251,7 @@ static void start_write(mc_vsan_engine *e, vs_io *io)
     }
     bool local = !io->sync || io->local_write;
     if (local && vs_store_write(e, io->off, io->data, io->len) == 0) {
-        io->stored++;
+        io->stored += vs_is_full(e, e->cfg.id) && !vs_region_range_stale(e, io->first, io->last);
         whole_regions_current(e, io->off, io->len);
     } else if (local) {
         /* §7.3: a failed store is not a failed server; the copies still mirror. What the
@@ -520,17 +549,7 @@ void vs_io_interrupt(mc_vsan_engine *e)
 {
     for (vs_io *io = e->ios; io; io = io->next) {
         if (io->state == IO_MIRROR) {
-            /* Our store may hold bytes the others never get: no read is served from these
-             * regions until a resync or repair has made every store agree (§8.3). */
-            for (uint32_t r = io->first; r <= io->last; r++) {
-                if (e->reg[r].inflight)
-                    e->reg[r].inflight--;
-                if (!io->sync && !e->reg[r].unconf_writer)
-                    vs_unconf_set(e, r, e->cfg.id, 0);
-            }
-            if (!io->sync)
-                e->must_rejoin = !e->coordinating;
-            finish(e, io, MC_VSAN_IO_ABORTED);
+            write_done(e, io, MC_VSAN_IO_ABORTED);
         } else if (io->state == IO_REMOTE_READ && !io->raw) {
             vs_io_detach(e, io);
             memset(io->pending, 0, sizeof io->pending);
@@ -561,7 +580,7 @@ void vs_io_view_changed(mc_vsan_engine *e)
 {
     for (vs_io *io = e->ios; io; io = io->next) {
         if (io->state == IO_MIRROR) {
-            uint32_t to = io->sync && io->sync_target ? vs_bit(io->sync_target) : e->last.members;
+            uint32_t to = io->sync && io->sync_target ? vs_bit(io->sync_target) & e->last.members : e->last.members;
             io->waiting &= to;
             if (!io->waiting)
                 write_done(e, io, io->sync && io->sync_target && !(e->last.members & vs_bit(io->sync_target)) ?
@@ -591,7 +610,8 @@ void vs_io_on_answer(mc_vsan_engine *e, vs_req *r, const mc_vsan_msg *m)
             write_done(e, io, MC_VSAN_IO_ABORTED);
             return;
         }
-        if (st == MC_VSAN_ST_OK && io->pending[r->peer] == 0) {
+        /* Only a full member's store is a complete copy to count on (§7.1 step 6). */
+        if (st == MC_VSAN_ST_OK && io->pending[r->peer] == 0 && vs_is_full(e, r->peer)) {
             io->stored++;
             io->storers |= vs_bit(r->peer);
         }

@@ -298,6 +298,12 @@ static bool may_stand(const mc_vsan_engine *e)
     if (e->yield_to && e->peers[e->yield_to].up)
         return false;  /* §8.4: the newer server coordinates and takes us back */
     const vs_view *k = known(e);
+    /* A server we reach that knows a newer view holds what we lack: we wait to be taken back
+     * rather than ask for votes no current voter can give (each try would only raise terms). */
+    for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++)
+        if (i != e->cfg.id && e->peers[i].up && e->peers[i].hello.known &&
+            view_newer(e->peers[i].hello.last.term, e->peers[i].hello.last.seq, k->term, k->seq))
+            return false;
     uint32_t eligible = k->term == 0 ? voters_all(e) : (k->members & ~k->syncing);
     if (!(eligible & vs_bit(e->cfg.id)))
         return false;
@@ -367,6 +373,7 @@ static void on_vote(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
 }
 
 static void begin_term(mc_vsan_engine *e);
+static void admit_joiners(mc_vsan_engine *e);
 
 static void won(mc_vsan_engine *e)
 {
@@ -486,12 +493,28 @@ static void on_reconcile_ok(mc_vsan_engine *e, vs_req *r, const mc_vsan_msg *m)
             reconcile_done(e);
         return;
     }
-    if (p->joining && !e->view_pending) {
-        /* A behind server answered: add it as syncing; its resync starts once committed. */
-        p->member_granted_ms = vs_now(e);  /* its lease runs from its admission */
-        vs_view v = next_view(e, e->last.members | vs_bit(r->peer), e->last.syncing | vs_bit(r->peer));
-        vs_view_commit(e, &v);
+    if (p->joining) {
+        p->join_answered = true;
+        admit_joiners(e);
     }
+}
+
+/* Behind servers that answered RECONCILE enter the view as syncing, all at once, as soon as no
+ * other view change is under way; their resync starts once it is committed. */
+static void admit_joiners(mc_vsan_engine *e)
+{
+    if (!e->coordinating || e->view_pending || e->reconciling)
+        return;
+    uint32_t add = 0;
+    for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++)
+        if (e->peers[i].joining && e->peers[i].join_answered && !(e->last.members & vs_bit(i))) {
+            e->peers[i].member_granted_ms = vs_now(e);  /* its lease runs from its admission */
+            add |= vs_bit(i);
+        }
+    if (!add)
+        return;
+    vs_view v = next_view(e, e->last.members | add, e->last.syncing | add);
+    vs_view_commit(e, &v);
 }
 
 /* --- membership changes ------------------------------------------------------------------- */
@@ -544,6 +567,7 @@ static void start_join(mc_vsan_engine *e, uint16_t peer)
 {
     vs_peer *p = &e->peers[peer];
     p->joining = true;
+    p->join_answered = false;
     vs_bits_zero(&e->seed[peer]);
     if (!p->hello.known || p->hello.nhist == 0 || !vs_hist_has(e->hist, e->nhist, p->hello.hist[0]))
         vs_bits_fill(&e->seed[peer]);  /* new, or its data is of no generation we know */
@@ -594,6 +618,7 @@ static void manage_view(mc_vsan_engine *e, uint64_t now)
         start_join(e, i);
         return;  /* one at a time */
     }
+    admit_joiners(e);
 }
 
 void vs_quorum_tick(mc_vsan_engine *e, uint64_t now)

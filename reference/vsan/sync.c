@@ -23,6 +23,17 @@ static size_t region_len(const mc_vsan_engine *e, uint32_t r)
     return (size_t)(volume - off < e->cfg.region_size ? volume - off : e->cfg.region_size);
 }
 
+/* A fresh epoch for a copy (§6.2). Our own later writes must not carry less than what the copy
+ * left on every store, so our write epoch rises with it (we are the coordinator: the grant is
+ * ours to make). */
+static uint64_t vs_copy_epoch(mc_vsan_engine *e)
+{
+    uint64_t epoch = ((uint64_t)e->term << 32) | ++e->next_epoch;
+    if (epoch > e->max_epoch)
+        e->max_epoch = epoch;
+    return epoch;
+}
+
 static vs_job *job_new(vs_job_kind kind, uint16_t target, uint32_t nregions)
 {
     vs_job *j = calloc(1, sizeof *j);
@@ -141,7 +152,7 @@ static void copy_region(mc_vsan_engine *e, vs_job *j, uint32_t r)
             vs_sync_copied(e, j, r, MC_VSAN_IO_OK);
             return;
         }
-        uint64_t epoch = ((uint64_t)e->term << 32) | ++e->next_epoch;
+        uint64_t epoch = vs_copy_epoch(e);
         vs_io *io = vs_io_sync(e, region_off(e, r), buf, len, epoch, j->target, j);
         if (!io)
             vs_sync_copied(e, j, r, MC_VSAN_IO_ABORTED);
@@ -169,7 +180,7 @@ void vs_sync_read_done(mc_vsan_engine *e, vs_job *j, uint32_t r, uint8_t *buf, m
         vs_sync_copied(e, j, r, rc == 0 ? MC_VSAN_IO_OK : MC_VSAN_IO_MEDIUM);
         return;
     }
-    uint64_t epoch = ((uint64_t)e->term << 32) | ++e->next_epoch;
+    uint64_t epoch = vs_copy_epoch(e);
     vs_io *io = vs_io_sync(e, region_off(e, r), buf, len, epoch, j->target, j);
     if (io)
         io->local_write = true;  /* our store gets the member's bytes too */

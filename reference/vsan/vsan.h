@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "link.h"
 #include "mutant.h"
@@ -133,5 +134,7 @@ typedef struct mc_vsan_info {
     uint64_t reads_failed_over, resync_received, answers_unmatched;
 } mc_vsan_info;
 void mc_vsan_get_info(const mc_vsan_engine *e, mc_vsan_info *st);
+/* Every job, every region in a state other than idle, every I/O: for diagnosis. */
+void mc_vsan_dump(const mc_vsan_engine *e, FILE *out);
 
 #endif

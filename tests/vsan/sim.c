@@ -479,6 +479,8 @@ void sim_kill(sim *s, unsigned id)
 {
     if (!sim_alive(s, id))
         return;
+    if (getenv("SIM_VERBOSE"))
+        fprintf(stderr, "# %8llu ms  FAULT kill %u\n", (unsigned long long)s->now, id);
     for (unsigned i = 0; i < SIM_MAX_CLIENTS; i++)
         if (s->c[i].busy && s->c[i].server == id)
             op_end(s, &s->c[i], -1);  /* its server died: the outcome is unknown */
@@ -489,18 +491,24 @@ void sim_kill(sim *s, unsigned id)
 
 void sim_restart(sim *s, unsigned id)
 {
+    if (getenv("SIM_VERBOSE") && id <= s->nn && !s->n[id].e)
+        fprintf(stderr, "# %8llu ms  FAULT restart %u\n", (unsigned long long)s->now, id);
     if (id <= s->nn && !s->n[id].e)
         start_engine(s, id);
 }
 
 void sim_cut(sim *s, unsigned a, unsigned b, bool cut)
 {
+    if (getenv("SIM_VERBOSE") && s->cut[a][b] != cut)
+        fprintf(stderr, "# %8llu ms  FAULT %s %u-%u\n", (unsigned long long)s->now, cut ? "cut" : "heal", a, b);
     s->cut[a][b] = s->cut[b][a] = cut;
     links(s);
 }
 
 void sim_fail_store(sim *s, unsigned id, bool fail)
 {
+    if (getenv("SIM_VERBOSE") && s->n[id].failed != fail)
+        fprintf(stderr, "# %8llu ms  FAULT store %u %s\n", (unsigned long long)s->now, id, fail ? "fails" : "heals");
     s->n[id].failed = fail;
     if (fail)
         mc_store_fail_all(s->n[id].store, MC_STORE_FAIL_BOTH);

@@ -535,6 +535,7 @@ void mc_vsan_tick(mc_vsan_engine *e)
     }
     vs_quorum_tick(e, now);
     vs_sync_tick(e, now);
+    vs_al_trim(e, now);
     after_event(e);
 }
 

@@ -23,6 +23,7 @@
 #define VS_MAX_REQS 4096u               /* requests in flight from this engine, all peers */
 #define VS_MAX_IOS 1024u                /* client I/Os in flight; more are refused as BUSY */
 #define VS_SYNC_WINDOW 8u               /* regions one resync or repair job copies at once */
+#define VS_AL_IDLE_MS 1000u             /* a settled region leaves the activity log after this long idle (§8.2) */
 
 static inline uint32_t vs_bit(uint16_t id) { return 1u << id; }
 
@@ -130,6 +131,7 @@ struct mc_vsan_io {
     bool local_failed;           /* write: our store refused it */
     uint32_t storers;            /* write: members that answered OK */
     uint32_t stored;             /* write: stores that hold it (ours, members answering OK) */
+    uint64_t suspect_at;         /* write: when members it still waits for are reported again */
     bool raw;                    /* job read: straight to a member, no lease or settle checks */
     uint16_t sync_target;        /* sync: the one member to write, 0 = every member */
     struct vs_job *job;          /* sync or job read: the job it serves */
@@ -145,6 +147,7 @@ typedef struct vs_region {
     uint16_t inflight;           /* our own writes on it not yet committed everywhere */
     uint16_t unconf_writer;      /* another writer's applied write without COMMIT; 0 = none */
     uint32_t unconf_tag;
+    uint64_t settled_ms;         /* when its last write was confirmed on every store; 0 = not since */
     /* coordinator only */
     uint16_t holder;             /* who holds write priority; 0 = free */
     bool revoke_sent;
@@ -236,6 +239,8 @@ struct mc_vsan_engine {
     bool kick_pending;           /* waiting I/Os should look again */
     uint32_t next_wseq;          /* our writes' sequence numbers (COMMIT) */
     uint32_t commit_sent;        /* the mark of the last COMMIT we sent */
+    uint32_t commit_hold;        /* lowest write of ours cut short: no COMMIT reaches it; 0 = none */
+    bool hold_dropped;           /* the view dropped us since: readmission releases the hold */
     uint32_t nunconf;            /* regions with another writer's unconfirmed write */
 
     mc_vsan_info counters;       /* the counters part of the status */
@@ -319,6 +324,10 @@ int vs_store_write(mc_vsan_engine *e, uint64_t off, const uint8_t *buf, size_t l
 void vs_sync_tick(mc_vsan_engine *e, uint64_t now);
 void vs_sync_start_resync(mc_vsan_engine *e, uint16_t target, const vs_bits *regions);
 void vs_sync_start_repair(mc_vsan_engine *e, const vs_bits *regions);
+void vs_sync_reserve(mc_vsan_engine *e, const vs_bits *regions);
+void vs_al_settled(mc_vsan_engine *e, uint32_t r);
+void vs_commit_release(mc_vsan_engine *e);
+void vs_al_trim(mc_vsan_engine *e, uint64_t now);
 void vs_sync_on_answer(mc_vsan_engine *e, vs_req *r, const mc_vsan_msg *m);
 void vs_sync_on_timeout(mc_vsan_engine *e, vs_req *r);
 void vs_sync_stop(mc_vsan_engine *e);

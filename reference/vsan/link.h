@@ -33,6 +33,7 @@
 #define MC_VSAN_WRITE_SYNC 1u                /* WRITE body flags: resync or repair data (§8) */
 #define MC_VSAN_HELLO_WROTE 1u               /* HELLO header flag: the sender wrote what the receiver missed (§3.1) */
 #define MC_VSAN_VIEW_COMMITTED 1u            /* VIEW header flag: a quorum persisted it; act on it (§5.2) */
+#define MC_VSAN_READ_COPY 1u                 /* READ header flag: the coordinator copies the region to repair it (§8.3) */
 
 /* The header fields of §2: X(name, byte offset, width in bytes). */
 #define MC_VSAN_HDR_FIELDS(X) \

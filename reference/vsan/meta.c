@@ -241,3 +241,29 @@ int vs_meta_load(mc_vsan_engine *e, char *err, size_t errlen)
     free(p);
     return 1;
 }
+
+/* §8.2: a region's last write is on every store that should hold it. */
+void vs_al_settled(mc_vsan_engine *e, uint32_t r)
+{
+    if (!e->reg[r].inflight && !e->reg[r].unconf_writer)
+        e->reg[r].settled_ms = vs_now(e);
+}
+
+/* Settled regions idle for VS_AL_IDLE_MS leave the activity log, all in one save: a region
+ * written often stays in it and costs no save per write. */
+void vs_al_trim(mc_vsan_engine *e, uint64_t now)
+{
+    bool any = false;
+    for (uint32_t r = vs_bits_next(&e->al, 0); r != UINT32_MAX; r = vs_bits_next(&e->al, r + 1u)) {
+        const vs_region *g = &e->reg[r];
+        if (g->settled_ms && now >= g->settled_ms + VS_AL_IDLE_MS && !g->inflight && !g->unconf_writer &&
+            e->copy_state[r] == 0) {
+            vs_bits_clear(&e->al, r);
+            any = true;
+        }
+    }
+    if (any) {
+        e->meta_dirty = true;
+        vs_meta_save(e);
+    }
+}

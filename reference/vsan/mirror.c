@@ -91,6 +91,10 @@ static void whole_regions_current(mc_vsan_engine *e, uint64_t off, size_t len)
  * wait for the writer's COMMIT, or for a repair. */
 void vs_unconf_set(mc_vsan_engine *e, uint32_t r, uint16_t writer, uint32_t wseq)
 {
+    /* Another writer's unconfirmed write stays the region's until a repair settles it: the new
+     * writer's COMMIT must not release it (a writer that died never sends its own). */
+    if (e->reg[r].unconf_writer && e->reg[r].unconf_writer != writer)
+        return;
     if (!e->reg[r].unconf_writer)
         e->nunconf++;
     e->reg[r].unconf_writer = writer;
@@ -101,6 +105,8 @@ void vs_unconf_clear(mc_vsan_engine *e, uint32_t r)
 {
     if (e->reg[r].unconf_writer && e->nunconf)
         e->nunconf--;
+    if (e->reg[r].unconf_writer)
+        vs_log(e, 3, "region %u: the write of server %u settled", (unsigned)r, (unsigned)e->reg[r].unconf_writer);
     e->reg[r].unconf_writer = 0;
 }
 
@@ -133,11 +139,18 @@ static void finish(mc_vsan_engine *e, vs_io *io, mc_vsan_io_status st)
 /* The highest write sequence number below which all our writes are complete everywhere. */
 static uint32_t commit_mark(const mc_vsan_engine *e)
 {
-    uint32_t low = e->next_wseq + 1u;
+    /* A write cut short is never confirmed by us: a repair settles its regions (§8.3). */
+    uint32_t low = e->commit_hold ? e->commit_hold : e->next_wseq + 1u;
     for (const vs_io *io = e->ios; io; io = io->next)
         if (io->write && io->state == IO_MIRROR && io->wseq < low)
             low = io->wseq;
     return low - 1u;
+}
+
+void vs_commit_release(mc_vsan_engine *e)
+{
+    e->commit_hold = 0;
+    e->hold_dropped = false;
 }
 
 static void send_commits(mc_vsan_engine *e)
@@ -164,6 +177,8 @@ static void send_commits(mc_vsan_engine *e)
  * stops renewing, is dropped, and its RECONCILE reports them for its resync (§8.3). */
 static void cut_short(mc_vsan_engine *e, vs_io *io)
 {
+    if (!e->commit_hold || io->wseq < e->commit_hold)
+        e->commit_hold = io->wseq;
     for (uint32_t r = io->first; r <= io->last; r++)
         if (!e->reg[r].unconf_writer)
             vs_unconf_set(e, r, e->cfg.id, 0);
@@ -188,6 +203,9 @@ static void write_done(mc_vsan_engine *e, vs_io *io, mc_vsan_io_status st)
     if (st == MC_VSAN_IO_OK) {
         /* §8.1: recorded (and persisted) before the client hears of it. */
         vs_mark_dirty_absent(e, io->first, io->last);
+        if (!io->sync)
+            for (uint32_t r = io->first; r <= io->last; r++)
+                vs_al_settled(e, r);
         if (io->local_failed) {
             vs_log(e, 2, "regions %u-%u stale here, held by 0x%x", (unsigned)io->first, (unsigned)io->last,
                    (unsigned)io->storers);
@@ -243,6 +261,8 @@ static void start_write(mc_vsan_engine *e, vs_io *io)
             e->reg[r].seen_epoch = io->epoch;
     }
     if (!io->sync) {
+        for (uint32_t r = io->first; r <= io->last; r++)
+            e->reg[r].settled_ms = 0;
         mark_range(e, &e->al, io->first, io->last);
         if (vs_meta_save(e) != 0) {
             write_done(e, io, MC_VSAN_IO_ABORTED);
@@ -321,6 +341,8 @@ static void read_remote(mc_vsan_engine *e, vs_io *io)
             size_t n = io->len - off < VS_MAX_DATA ? io->len - off : VS_MAX_DATA;
             mc_vsan_msg m;
             mc_vsan_msg_init(&m, MC_VSAN_T_READ);
+            if (io->raw)
+                m.h.flags = MC_VSAN_READ_COPY;  /* a copy job of ours: settled by that copy */
             mc_vsan_set(&m, MC_VSAN_F_READ_OFFSET, io->off + off);
             mc_vsan_set(&m, MC_VSAN_F_READ_LENGTH, n);
             vs_req *r = vs_request(e, i, REQ_READ, &m, VS_WRITE_MS);
@@ -367,6 +389,15 @@ void vs_io_kick(mc_vsan_engine *e)
 {
     uint64_t now = vs_now(e);
     for (vs_io *io = e->ios; io; io = io->next) {
+        if (io->state == IO_MIRROR && now >= io->suspect_at) {
+            /* A member whose requests are gone (timed out, or its link dropped) but which we
+             * still wait for is reported again every beat: a report lost with a link must not
+             * leave the write waiting for ever (§5.2). */
+            io->suspect_at = now + VS_BEAT_MS;
+            for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++)
+                if ((io->waiting & vs_bit(i)) && io->pending[i] == 0 && io->started_ms + VS_WRITE_MS <= now)
+                    vs_suspect(e, i);
+        }
         if (io->state != IO_WAIT_GRANT && io->state != IO_WAIT_READS)
             continue;
         bool late = now >= io->started_ms + io_patience(e);
@@ -685,6 +716,15 @@ void vs_on_write(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
             e->counters.stale_refused++;
         }
     }
+    if (st == MC_VSAN_ST_OK && !sync) {
+        /* The log records what our store takes before it is confirmed everywhere, and is on disk
+         * before the bytes are: a restart cannot forget that these regions may differ (§8.2). */
+        for (uint32_t r = first; r <= last; r++)
+            e->reg[r].settled_ms = 0;
+        mark_range(e, &e->al, first, last);
+        if (vs_meta_save(e) != 0)
+            st = MC_VSAN_ST_BUSY;
+    }
     if (st == MC_VSAN_ST_OK) {
         if (vs_store_write(e, off, m->data, m->data_len) != 0) {
             /* Delivered, not stored (§7.1 step 5): the writer and the other full members hold it. */
@@ -722,6 +762,7 @@ void vs_on_commit(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
             /* The writer completed it without the servers outside its view: they miss it. */
             mark_absent(e, members, r, r);
             vs_unconf_clear(e, r);
+            vs_al_settled(e, r);
         }
         vs_meta_save(e);
         e->kick_pending = true;
@@ -739,11 +780,12 @@ void vs_on_read(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
     if (st == MC_VSAN_ST_OK && (!vs_is_member(e, peer) || !vs_serving(e) || !vs_is_full(e, e->cfg.id)))
         st = MC_VSAN_ST_NOT_MEMBER;
     uint8_t *buf = NULL;
+    bool copy = (m->h.flags & MC_VSAN_READ_COPY) != 0;
     if (st == MC_VSAN_ST_OK) {
         uint32_t first = vs_region_of(e, off), last = vs_region_of(e, off + len - 1u);
         for (uint32_t r = first; r <= last && st == MC_VSAN_ST_OK; r++)
-            if (e->reg[r].inflight || e->reg[r].unconf_writer)
-                st = MC_VSAN_ST_BUSY;  /* not yet settled here (§7.2) */
+            if ((e->reg[r].inflight || e->reg[r].unconf_writer) && !(copy && peer == e->coordinator))
+                st = MC_VSAN_ST_BUSY;  /* not yet settled here (§7.2); the coordinator's repair settles it */
             else if (vs_region_suspect(e, r))
                 st = MC_VSAN_ST_STORE_FAILED;
         buf = st == MC_VSAN_ST_OK ? malloc(len) : NULL;

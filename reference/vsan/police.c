@@ -177,7 +177,6 @@ void vs_police_drop_holder(mc_vsan_engine *e, uint16_t peer, vs_bits *held_out)
         e->ngrants--;
         free(w);
     }
-    settle_queue(e);
 }
 
 void vs_police_reset(mc_vsan_engine *e)

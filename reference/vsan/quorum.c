@@ -68,6 +68,8 @@ static void step_down(mc_vsan_engine *e, const char *why)
     vs_police_reset(e);
     vs_police_forget(e);
     vs_io_interrupt(e);
+    if (e->commit_hold)
+        e->must_rejoin = true;  /* its repair is the next coordinator's, after it drops us */
 }
 
 void vs_adopt_term(mc_vsan_engine *e, uint32_t term)
@@ -111,8 +113,12 @@ void vs_view_adopt(mc_vsan_engine *e, const vs_view *v)
     for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++)
         if ((v->members & vs_bit(i)) && !(v->syncing & vs_bit(i)) && e->dirty[i].b)
             vs_bits_zero(&e->dirty[i]);
-    if (!(v->members & vs_bit(e->cfg.id)))
+    if (!(v->members & vs_bit(e->cfg.id))) {
         e->must_rejoin = false;  /* dropped: the next admission reconciles us */
+        e->hold_dropped = e->commit_hold != 0;
+    } else if (full && e->hold_dropped) {
+        vs_commit_release(e);  /* readmitted: what we cut short was repaired on the way */
+    }
     if (!(v->members & vs_bit(e->cfg.id)) && e->cfg.role == MC_VSAN_ROLE_SERVER) {
         e->lease_until = 0;
         vs_io_interrupt(e);
@@ -405,6 +411,7 @@ static void on_vote_ok(mc_vsan_engine *e, vs_req *r, const mc_vsan_msg *m)
 static void reconcile_done(mc_vsan_engine *e)
 {
     e->reconciling = false;
+    vs_sync_reserve(e, &e->repair_set);  /* nothing is granted on them before their repair */
     uint32_t members = vs_bit(e->cfg.id), syncing = 0;
     for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++) {
         if (i == e->cfg.id || !(e->last.members & vs_bit(i)) || !e->peers[i].reconciled)
@@ -601,6 +608,8 @@ static void manage_view(mc_vsan_engine *e, uint64_t now)
             if (leave & vs_bit(i)) {
                 /* What it held, it may have written in part: repaired once it is out. */
                 vs_police_drop_holder(e, i, &e->repair_set);
+                vs_sync_reserve(e, &e->repair_set);
+                vs_police_kick(e);  /* the rest of what it held goes to the next in line */
                 vs_sync_stop_target(e, i);
                 e->peers[i].joining = false;
                 e->peers[i].suspected = false;

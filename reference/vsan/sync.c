@@ -85,6 +85,15 @@ void vs_sync_start_resync(mc_vsan_engine *e, uint16_t target, const vs_bits *reg
     vs_log(e, 1, "resync of server %u: %u regions", (unsigned)target, (unsigned)vs_bits_count(&(*slot)->todo));
 }
 
+/* Regions that may differ between stores are held from the moment that is known: no grant and no
+ * write of ours starts on them until their repair copied them (§8.3). */
+void vs_sync_reserve(mc_vsan_engine *e, const vs_bits *regions)
+{
+    for (uint32_t r = vs_bits_next(regions, 0); r != UINT32_MAX; r = vs_bits_next(regions, r + 1u))
+        if (e->copy_state[r] == COPY_NONE)
+            e->copy_state[r] = COPY_WANTED;
+}
+
 void vs_sync_start_repair(mc_vsan_engine *e, const vs_bits *regions)
 {
     vs_job **slot = slot_of(e, JOB_REPAIR, 0);
@@ -92,6 +101,7 @@ void vs_sync_start_repair(mc_vsan_engine *e, const vs_bits *regions)
         *slot = job_new(JOB_REPAIR, 0, e->nregions);
     if (*slot)
         vs_bits_or(&(*slot)->todo, regions);
+    vs_sync_reserve(e, regions);
 }
 
 void vs_sync_stop_target(mc_vsan_engine *e, uint16_t target)
@@ -260,6 +270,7 @@ void vs_sync_tick(mc_vsan_engine *e, uint64_t now)
                 job_free(e, rep);
                 e->jobs[0] = NULL;
                 vs_meta_save(e);
+                vs_commit_release(e);  /* every write we cut short is repaired */
             }
         }
         for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++) {

@@ -48,6 +48,26 @@ static bool same_stores(sim *s, unsigned a, unsigned b)
     return same;
 }
 
+/* Names the blocks two stores disagree on: the place to start a SIM_WATCH replay. */
+static void diag_differing(sim *s, unsigned a, unsigned b)
+{
+    uint64_t la, lb;
+    const uint8_t *pa = sim_store_bytes(s, a, &la);
+    uint8_t *copy = pa ? malloc(la) : NULL;
+    if (!copy)
+        return;
+    memcpy(copy, pa, la);
+    const uint8_t *pb = sim_store_bytes(s, b, &lb);
+    unsigned shown = 0;
+    for (uint64_t off = 0; pb && off + SIM_BLOCK <= la && off + SIM_BLOCK <= lb && shown < 8; off += SIM_BLOCK)
+        if (memcmp(copy + off, pb + off, SIM_BLOCK) != 0) {
+            tap_diag("stores %u and %u differ at block %" PRIu64 " (region %" PRIu64 ")", a, b,
+                     off / SIM_BLOCK, off / REGION);
+            shown++;
+        }
+    free(copy);
+}
+
 static void check_history(sim *s, const char *what)
 {
     mc_history_result r;
@@ -292,6 +312,8 @@ static void chaos(uint64_t seed, unsigned servers, size_t *ops, size_t *faults)
     bool same = settled;
     for (unsigned i = 2; same && i <= servers; i++)
         same = same_stores(s, 1, i);
+    for (unsigned i = 2; settled && !same && i <= servers; i++)
+        diag_differing(s, 1, i);
     mc_history_result r;
     int rc = sim_check(s, &r);
     tap_ok(settled && same && rc == 0 && r.verdict == MC_HISTORY_LINEARIZABLE,

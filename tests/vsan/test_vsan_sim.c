@@ -94,6 +94,25 @@ static void mirrored_both_ways(void)
     sim_free(s);
 }
 
+/* 004:16-17: writers through every server contend for one region with no fault at all; write
+ * priority passes back and forth and every write is acknowledged. */
+static void contention(void)
+{
+    sim *s = world(2, true, MC_VSAN_QUORUM_MAJORITY, 19);
+    sim_clients(s, 4, REGION / SIM_BLOCK, 100);
+    sim_run(s, 3000);
+    sim_clients_stop(s);
+    sim_run(s, 100);
+    size_t n, ok = 0, other = 0;
+    const mc_hop *h = sim_history(s, &n);
+    for (size_t i = 0; i < n; i++)
+        h[i].outcome == MC_HOP_OK ? ok++ : other++;
+    tap_ok(ok > 0 && other == 0, "004:16 four writers on one region through both servers: %zu acknowledged, %zu not",
+           ok, other);
+    check_history(s, "contention");
+    sim_free(s);
+}
+
 static void member_killed(void)
 {
     sim *s = world(2, true, MC_VSAN_QUORUM_MAJORITY, 12);
@@ -334,6 +353,7 @@ int main(void)
 {
     tap_plan(0);
     mirrored_both_ways();
+    contention();
     member_killed();
     coordinator_killed();
     store_failed();

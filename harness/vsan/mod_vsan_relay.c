@@ -272,6 +272,7 @@ static int on_message(mv_relay *r, mv_conn *c, unsigned d, const uint8_t *frame,
             e->faults |= MV_F(HELD);
             st->held++;
             if (r->hold_withhold) {
+                e->out_seq = m->h.seq + (uint32_t)s->delta;   /* the number it would have had */
                 s->delta--;   /* what follows is renumbered: the receiver sees no gap */
                 e->faults |= MV_F(WITHHELD);
                 st->withheld++;

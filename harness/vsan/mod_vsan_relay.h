@@ -25,8 +25,8 @@
 /* Log entries kept per relay; when full the oldest is dropped and counted. */
 #define MV_RELAY_LOG_MAX 8192u
 /* Bytes queued in one direction of a connection before the relay stops reading its source: the
- * sender's own output bound then holds it back, as a slow link would. */
-#define MV_RELAY_QUEUE_MAX (16u << 20)
+ * sender's own output bound (the reference server's is 8 MiB too, §2) then holds it back. */
+#define MV_RELAY_QUEUE_MAX (8u << 20)
 /* A connect to the real endpoint: the link's FRAME_MS (docs/vsan-link.md §2). */
 #define MV_RELAY_CONNECT_MS 2000u
 /* The poll loop's wait when nothing is due (commands wake it at once). */

@@ -18,6 +18,7 @@
 #define MV_MAX_TIMEOUT_MS 600000
 #define MV_US_PER_MS 1000u
 #define MV_ADDR_TEXT_MAX 32u           /* "255.255.255.255:65535" and its NUL, rounded up */
+#define MV_ERR_MAX 256u                /* a message from a library call, before it becomes a Tcl error */
 
 typedef struct mv_hub mv_hub;          /* the relays of one interpreter and their thread */
 typedef struct mv_clients mv_clients;  /* the client slots, the pool and the history */

@@ -19,8 +19,11 @@
 #include "watchdog.h"
 
 #define MV_INITIATOR_PREFIX "iqn.2026-11.org.mirrorcert:vsan-client-"
-#define MV_ERR_MAX 256u
 #define MV_PERCENT 100u
+#define MV_POOL_CLIENTS 4u           /* `client start` defaults */
+#define MV_POOL_WRITE_PCT 50u
+#define MV_POOL_BLOCKS 64u
+#define MV_ASC_SHIFT 8u              /* lun.h's enum mc_asc holds (ASC << 8) | ASCQ */
 #define MV_RETRY_MS 100u             /* a pool client's pause after a portal it could not reach */
 #define MV_STOP_MARGIN_MS 1000u      /* stop waits an operation's timeout and this */
 #define MV_THINK_MAX_MS 60000
@@ -205,7 +208,7 @@ static uint8_t status_of(int rc, const mc_ini *ini, mv_op_res *res)
         return MV_ST_ABORTED;
     if (res->key == MC_SK_MEDIUM_ERROR)
         return MV_ST_MEDIUM;
-    if (res->key == MC_SK_ILLEGAL_REQUEST && ((unsigned)res->asc << 8 | res->ascq) == MC_ASC_LBA_OUT_OF_RANGE)
+    if (res->key == MC_SK_ILLEGAL_REQUEST && ((unsigned)res->asc << MV_ASC_SHIFT | res->ascq) == MC_ASC_LBA_OUT_OF_RANGE)
         return MV_ST_RANGE;
     return MV_ST_CHECK;
 }
@@ -319,7 +322,8 @@ static int cmd_start(Tcl_Interp *interp, mv_clients *cs, int objc, Tcl_Obj *cons
                               "?-first B? ?-write-pct P? ?-seed S? ?-think-ms MS? ?-timeout MS?";
     if (cs->running)
         return mc_tcl_error(interp, "USAGE", "the client pool is running: vsan client stop first");
-    mv_pool_cfg p = {.clients = 4, .write_pct = 50, .timeout_ms = MV_DEFAULT_TIMEOUT_MS, .blocks = 64};
+    mv_pool_cfg p = {.clients = MV_POOL_CLIENTS, .write_pct = MV_POOL_WRITE_PCT, .timeout_ms = MV_DEFAULT_TIMEOUT_MS,
+                     .blocks = MV_POOL_BLOCKS};
     p.seed = mv_vector_seed(interp);
     Tcl_WideInt v, lun = -1;
     Tcl_Obj *portals = NULL;

@@ -85,7 +85,7 @@ static int cmd_open(Tcl_Interp *interp, mv_mod *m, int objc, Tcl_Obj *const objv
         return mv_usage(interp, use);
     if (cfg.to.sin_port == 0)
         return mc_tcl_error(interp, "USAGE", "-to needs a port");
-    char err[256];
+    char err[MV_ERR_MAX];
     if (!m->hub && !(m->hub = mv_hub_new(err, sizeof err)))
         return mc_tcl_error(interp, "IO", "%s", err);
     cfg.pcap = mc_capture_for(interp);
@@ -170,7 +170,7 @@ static int cmd_fault(Tcl_Interp *interp, int sub, mv_hub *h, mv_relay *r, int ob
         rc = Tcl_GetBooleanFromObj(interp, withhold, &wh);
     if (rc != TCL_OK)
         return done(h, TCL_ERROR);
-    char err[256];
+    char err[MV_ERR_MAX];
     switch (sub) {
     case CUT: mv_relay_cut_locked(r); break;
     case REPLAY:

@@ -329,6 +329,26 @@ static void capture(rig *r)
            g21);
 }
 
+static void edges(rig *r)
+{
+    rig_eval(r, "vsan relay open -name r12 -listen 127.0.1.2:0 -to 127.0.1.2:1 -from 127.0.1.1");
+    tap_ok(r->rc == TCL_ERROR && strstr(rig_eval(r, "set ::errorCode"), "MIRRORCERT USAGE"), "a second relay named r12 is refused");
+    rig_eval(r, "vsan relay replay r12");
+    tap_ok(r->rc == TCL_ERROR && strstr(rig_eval(r, "set ::errorCode"), "MIRRORCERT STATE"), "replay with nothing held: STATE");
+    rig_eval(r, "vsan relay drop r12 1.5");
+    tap_is_int(r->rc, TCL_ERROR, "a probability above 1 is refused");
+    rig_eval(r, "vsan relay hold r12 NOSUCH");
+    tap_is_int(r->rc, TCL_ERROR, "an unknown message type is refused");
+    rig_eval(r, "set u [vsan client read 127.0.1.3:1 -target %s -lun 1 -block 0 -timeout 1000]", RIG_IQN);
+    tap_ok(strcmp(rig_get(r, "u", "status"), "unreachable") == 0 && strcmp(rig_get(r, "u", "index"), "-1") == 0,
+           "a portal nobody serves: unreachable, not recorded");
+    rig_eval(r, "vsan client start -portals {%s} -target %s -lun 1 -clients 2 -first 200; vsan client start "
+                "-portals {%s} -target %s -lun 1", r->portal[1], RIG_IQN, r->portal[1], RIG_IQN);
+    tap_is_int(r->rc, TCL_ERROR, "a second pool is refused while one runs (left running for the interpreter's end)");
+    rig_eval(r, "vsan client write %s -target %s -lun 1 -block 300 -client 0", r->portal[1], RIG_IQN);
+    tap_is_int(r->rc, TCL_ERROR, "a pool client's slot is not lent to a synchronous write");
+}
+
 static int capture_only(const char *path)
 {
     rig r;
@@ -362,6 +382,7 @@ int main(int argc, char **argv)
         cut(&r);
         pool(&r);
         capture(&r);
+        edges(&r);
     }
     handmade(&r);
     stores(&r);

@@ -4,7 +4,8 @@
  * changes no store; a dropped or corrupted message costs that link connection and the pair
  * recovers; a cut lets writes through server 1 go on after the view change and a heal makes the
  * stores identical again; the client pool's history checks linearizable, a hand-made stale read
- * does not; stores are read directly; the capture holds the link flows.
+ * does not; stores are read directly; the capture holds the link flows; a vector's time limit
+ * bounds a client's wait.
  *   test_vsan_mod                  the TAP test
  *   test_vsan_mod --capture FILE   only a few mirrored writes each way, captured into FILE
  * MC_VSAN_KEEP=1 keeps the servers' stores, logs and the capture (the directory is printed). */
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "block_value.h"
@@ -32,6 +35,12 @@
 #define IP_SRC_OFF 26u
 #define IP_DST_OFF 30u
 #define TCP_DPORT_OFF 36u
+#define WATCHDOG_LIMIT_MS 300u      /* the time limit left to the interpreter */
+#define WATCHDOG_OP_MS 10000u       /* the operation's own timeout, far above it */
+#define US_PER_MS 1000
+#define US_PER_S 1000000
+#define MS_PER_S 1000u
+#define NS_PER_MS 1000000u
 
 /* Tcl helpers: the first entry of a relay's log (after entry number `since`) whose values at
  * the given paths match, and polling a condition for a bounded time. */
@@ -66,6 +75,13 @@ static const char helpers[] =
     "  return $n"
     "}\n"
     "proc op {kind portal block} {vsan client $kind $portal -target " RIG_IQN " -lun 1 -block $block -timeout 3000}\n";
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * MS_PER_S + (uint64_t)ts.tv_nsec / NS_PER_MS;
+}
 
 static long long num(rig *r, const char *script)
 {
@@ -349,6 +365,38 @@ static void edges(rig *r)
     tap_is_int(r->rc, TCL_ERROR, "a pool client's slot is not lent to a synchronous write");
 }
 
+/* A vector's time limit bounds a client's wait: a portal that accepts and never answers costs
+ * the limit, not the operation's own timeout. */
+static void watchdog(rig *r)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t l = sizeof a;
+    inet_pton(AF_INET, "127.0.1.3", &a.sin_addr);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 1) != 0 ||
+        getsockname(s, (struct sockaddr *)&a, &l) != 0) {
+        tap_skip(1, "no silent listener");
+        if (s >= 0)
+            close(s);
+        return;
+    }
+    Tcl_Time limit;
+    Tcl_GetTime(&limit);
+    limit.usec += WATCHDOG_LIMIT_MS * US_PER_MS;
+    limit.sec += limit.usec / US_PER_S;
+    limit.usec %= US_PER_S;
+    Tcl_LimitSetTime(r->interp, &limit);
+    Tcl_LimitTypeSet(r->interp, TCL_LIMIT_TIME);
+    uint64_t t0 = now_ms();
+    rig_eval(r, "vsan client read 127.0.1.3:%u -target %s -lun 1 -block 0 -timeout %u", (unsigned)ntohs(a.sin_port),
+             RIG_IQN, WATCHDOG_OP_MS);
+    uint64_t took = now_ms() - t0;
+    Tcl_LimitTypeReset(r->interp, TCL_LIMIT_TIME);
+    close(s);
+    tap_ok(took < WATCHDOG_OP_MS / 2u, "a silent portal with a %u ms limit left returns in %llu ms, not %u", WATCHDOG_LIMIT_MS,
+           (unsigned long long)took, WATCHDOG_OP_MS);
+}
+
 static int capture_only(const char *path)
 {
     rig r;
@@ -383,6 +431,7 @@ int main(int argc, char **argv)
         pool(&r);
         capture(&r);
         edges(&r);
+        watchdog(&r);
     }
     handmade(&r);
     stores(&r);

@@ -41,7 +41,7 @@ bool mc_fault_matches(const mc_fault_plan *p, const mc_pdu *pdu)
     return true;
 }
 
-static bool roll(mc_fault_plan *p, uint32_t ppm)
+bool mc_fault_roll(mc_fault_plan *p, uint32_t ppm)
 {
     return mc_fault_next(p) % MC_FAULT_PPM < ppm;
 }
@@ -53,9 +53,9 @@ mc_fault_decision mc_fault_decide(mc_fault_plan *p, const mc_pdu *pdu, bool outb
         return d;
     p->seen++;
     /* Four draws per matching PDU, always, so one outcome never shifts the next decisions. */
-    bool drop = roll(p, p->drop_ppm);
-    bool dup = roll(p, p->dup_ppm);
-    bool corrupt = roll(p, p->corrupt_ppm);
+    bool drop = mc_fault_roll(p, p->drop_ppm);
+    bool dup = mc_fault_roll(p, p->dup_ppm);
+    bool corrupt = mc_fault_roll(p, p->corrupt_ppm);
     uint64_t where = mc_fault_next(p);
     if (p->once) {
         d.kinds = p->once;

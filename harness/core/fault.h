@@ -47,6 +47,8 @@ typedef struct mc_fault_decision {
 void mc_fault_init(mc_fault_plan *p, uint64_t seed);
 /* The next raw 64-bit PRNG value (splitmix64), advancing the state. */
 uint64_t mc_fault_next(mc_fault_plan *p);
+/* One draw: true with probability ppm / MC_FAULT_PPM. */
+bool mc_fault_roll(mc_fault_plan *p, uint32_t ppm);
 /* Converts a probability in [0,1] to parts per million; -1 when out of range. */
 int mc_fault_ppm(double probability, uint32_t *ppm);
 bool mc_fault_matches(const mc_fault_plan *p, const mc_pdu *pdu);

@@ -5,7 +5,7 @@
 
 #include <tcl.h>
 
-/* X(name): a module of harness/ (core/, iscsi/, mcast/, spi/, report/, each mod_<name>.c)
+/* X(name): a module of harness/ (core/, iscsi/, mcast/, spi/, vsan/, report/, each mod_<name>.c)
  * defines `int mc_mod_<name>_init(Tcl_Interp *)`, which creates the module's command ensemble
  * and returns TCL_OK or TCL_ERROR with the interpreter's result set. */
 #define MC_MODULES(X) \
@@ -14,7 +14,8 @@
     X(report)         \
     X(iscsi)          \
     X(spi)            \
-    X(mcast)
+    X(mcast)          \
+    X(vsan)
 
 #define MC_MODULE_DECLARE(name) int mc_mod_##name##_init(Tcl_Interp *interp);
 MC_MODULES(MC_MODULE_DECLARE)

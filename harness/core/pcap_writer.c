@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #define ISN_MIX 0x9e3779b9u           /* spreads the port numbers into an initial sequence number */
 
 struct mc_pcap {
+    pthread_mutex_t lock;         /* writers on several threads (the VSAN relays, clients) share one file */
     pcap_t *dead;
     pcap_dumper_t *dumper;
     unsigned refs;
@@ -57,25 +59,43 @@ mc_pcap *mc_pcap_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     p->refs = 1;
+    pthread_mutex_init(&p->lock, NULL);
     return p;
 }
 
 void mc_pcap_ref(mc_pcap *p)
 {
-    if (p)
-        p->refs++;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->refs++;
+    pthread_mutex_unlock(&p->lock);
 }
 
 void mc_pcap_unref(mc_pcap *p)
 {
-    if (!p || --p->refs > 0)
+    if (!p)
         return;
+    pthread_mutex_lock(&p->lock);
+    unsigned left = --p->refs;
+    pthread_mutex_unlock(&p->lock);
+    if (left > 0)
+        return;
+    pthread_mutex_destroy(&p->lock);
     pcap_dump_close(p->dumper);
     pcap_close(p->dead);
     free(p);
 }
 
-uint64_t mc_pcap_frames(const mc_pcap *p) { return p ? p->frames : 0; }
+uint64_t mc_pcap_frames(mc_pcap *p)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    uint64_t n = p->frames;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
 
 void mc_pcap_flow_init(mc_pcap_flow *f, const struct sockaddr_in *initiator,
                        const struct sockaddr_in *target)
@@ -184,11 +204,9 @@ static int handshake(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts)
     return 0;
 }
 
-int mc_pcap_write(mc_pcap *p, mc_pcap_flow *f, bool outbound, const uint8_t *bytes, size_t len,
-                  const struct timeval *ts)
+static int write_locked(mc_pcap *p, mc_pcap_flow *f, bool outbound, const uint8_t *bytes, size_t len,
+                        const struct timeval *ts)
 {
-    if (!p)
-        return 0;
     if (!f->opened)
         handshake(p, f, ts);
     const struct sockaddr_in *src = outbound ? &f->initiator : &f->target;
@@ -205,9 +223,9 @@ int mc_pcap_write(mc_pcap *p, mc_pcap_flow *f, bool outbound, const uint8_t *byt
     return pcap_dump_flush(p->dumper) == 0 ? 0 : -1;
 }
 
-int mc_pcap_flow_close(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts)
+static int flow_close_locked(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts)
 {
-    if (!p || !f->opened)
+    if (!f->opened)
         return 0;
     emit(p, &f->initiator, &f->target, f->seq_out, f->seq_in, TCP_FIN | TCP_ACK, NULL, 0, ts);
     f->seq_out++;
@@ -224,11 +242,9 @@ int mc_pcap_flow_close(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts)
 #define IPV4_MCAST_NET 0xe0000000u
 #define MCAST_MAC_LOW23 0x7fffffu     /* group MAC 01:00:5e + low 23 bits of the address (RFC 1112 6.4) */
 
-int mc_pcap_write_udp(mc_pcap *p, const struct sockaddr_in *src, const struct sockaddr_in *dst,
-                      const uint8_t *payload, size_t len, const struct timeval *ts)
+static int write_udp_locked(mc_pcap *p, const struct sockaddr_in *src, const struct sockaddr_in *dst,
+                            const uint8_t *payload, size_t len, const struct timeval *ts)
 {
-    if (!p)
-        return 0;
     if (len > UDP_MAX_PAYLOAD)
         len = UDP_MAX_PAYLOAD;
     uint8_t *eth = p->frame, *ip = eth + ETH_HDR_LEN, *udp = ip + IPV4_HDR_LEN;
@@ -275,4 +291,37 @@ int mc_pcap_write_udp(mc_pcap *p, const struct sockaddr_in *src, const struct so
     pcap_dump((u_char *)p->dumper, &h, p->frame);
     p->frames++;
     return pcap_dump_flush(p->dumper) == 0 ? 0 : -1;
+}
+
+/* The public writers: one frame sequence at a time, whatever thread writes. */
+int mc_pcap_write(mc_pcap *p, mc_pcap_flow *f, bool outbound, const uint8_t *bytes, size_t len,
+                  const struct timeval *ts)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    int rc = write_locked(p, f, outbound, bytes, len, ts);
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+int mc_pcap_flow_close(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    int rc = flow_close_locked(p, f, ts);
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+int mc_pcap_write_udp(mc_pcap *p, const struct sockaddr_in *src, const struct sockaddr_in *dst,
+                      const uint8_t *payload, size_t len, const struct timeval *ts)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    int rc = write_udp_locked(p, src, dst, payload, len, ts);
+    pthread_mutex_unlock(&p->lock);
+    return rc;
 }

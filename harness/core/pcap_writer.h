@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/time.h>
 
+/* Every call may come from any thread: the file is written one frame sequence at a time; a flow
+ * is its caller's and must not be written from two threads at once. */
 typedef struct mc_pcap mc_pcap;
 
 /* One TCP connection as written to the file: endpoints and each direction's next sequence number. */
@@ -41,6 +43,6 @@ int mc_pcap_flow_close(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts);
 int mc_pcap_write_udp(mc_pcap *p, const struct sockaddr_in *src, const struct sockaddr_in *dst,
                       const uint8_t *payload, size_t len, const struct timeval *ts);
 /* Frames written so far (for reports and tests). */
-uint64_t mc_pcap_frames(const mc_pcap *p);
+uint64_t mc_pcap_frames(mc_pcap *p);
 
 #endif

@@ -310,6 +310,12 @@ mc_vsan_res mc_vsan_encode(const mc_vsan_msg *m, const mc_vsan_opts *o, uint8_t 
  * length says: builds deliberately malformed messages that pass rules 2 and 4. -1 when
  * frame_len is below a header. */
 int mc_vsan_seal(uint8_t *frame, size_t frame_len);
+/* The size of a frame whose header says length (header, payload and its CRC when length > 0). */
+size_t mc_vsan_frame_len(uint32_t length);
+/* Gives a whole frame of frame_len bytes another seq and reseals it (mc_vsan_seal): a relay that
+ * removes or inserts messages keeps each direction numbered as rule 5 wants. -1 when frame_len is
+ * not the size the frame's header says. */
+int mc_vsan_reseq(uint8_t *frame, size_t frame_len, uint32_t seq);
 
 /* Decodes the frame at the start of buf[0..len).
  * R_NEED_MORE: *used is the total the decoder needs to get further (32 for a header, then the

@@ -249,9 +249,9 @@ static mc_vsan_res check_body(const mc_vsan_type_desc *t, const uint8_t *pl, siz
     return MC_VSAN_R_OK;
 }
 
-static size_t frame_len_for(uint32_t length)
+size_t mc_vsan_frame_len(uint32_t length)
 {
-    return MC_VSAN_HDR_LEN + length + (length > 0 ? MC_VSAN_PCRC_LEN : 0u);
+    return MC_VSAN_HDR_LEN + (size_t)length + (length > 0 ? MC_VSAN_PCRC_LEN : 0u);
 }
 
 static uint32_t header_crc(const uint8_t *frame)
@@ -284,7 +284,7 @@ mc_vsan_res mc_vsan_decode(const uint8_t *buf, size_t len, const mc_vsan_opts *o
     /* Rule 3 before the length is used for anything. */
     if (m->h.length > MC_VSAN_MAX_PAYLOAD)
         return MC_VSAN_R_TOO_LONG;
-    size_t frame = frame_len_for(m->h.length);
+    size_t frame = mc_vsan_frame_len(m->h.length);
     if (len < frame) {
         *used = frame;
         return MC_VSAN_R_NEED_MORE;
@@ -327,7 +327,7 @@ static mc_vsan_res payload_len(const mc_vsan_msg *m, uint32_t *len)
 size_t mc_vsan_encoded_len(const mc_vsan_msg *m, const mc_vsan_opts *o)
 {
     uint32_t pl = 0;
-    return payload_len(m, &pl) == MC_VSAN_R_OK ? frame_len_for(pl) : 0;
+    return payload_len(m, &pl) == MC_VSAN_R_OK ? mc_vsan_frame_len(pl) : 0;
 }
 
 int mc_vsan_seal(uint8_t *frame, size_t frame_len)
@@ -335,11 +335,22 @@ int mc_vsan_seal(uint8_t *frame, size_t frame_len)
     if (frame_len < MC_VSAN_HDR_LEN)
         return -1;
     uint32_t length = (uint32_t)get_be(frame + MC_VSAN_HDR_OFF_length, MC_VSAN_HDR_WIDTH_length);
-    if (length > 0 && length <= MC_VSAN_MAX_PAYLOAD && frame_len >= frame_len_for(length))
+    if (length > 0 && length <= MC_VSAN_MAX_PAYLOAD && frame_len >= mc_vsan_frame_len(length))
         put_be(frame + MC_VSAN_HDR_LEN + length, MC_VSAN_PCRC_LEN,
                mc_crc32c(0, frame + MC_VSAN_HDR_LEN, length));
     put_be(frame + MC_VSAN_HDR_OFF_hcrc, MC_VSAN_HDR_WIDTH_hcrc, header_crc(frame));
     return 0;
+}
+
+int mc_vsan_reseq(uint8_t *frame, size_t frame_len, uint32_t seq)
+{
+    if (frame_len < MC_VSAN_HDR_LEN)
+        return -1;
+    uint32_t length = (uint32_t)get_be(frame + MC_VSAN_HDR_OFF_length, MC_VSAN_HDR_WIDTH_length);
+    if (length > MC_VSAN_MAX_PAYLOAD || frame_len != mc_vsan_frame_len(length))
+        return -1;
+    put_be(frame + MC_VSAN_HDR_OFF_seq, MC_VSAN_HDR_WIDTH_seq, seq);
+    return mc_vsan_seal(frame, frame_len);
 }
 
 mc_vsan_res mc_vsan_encode(const mc_vsan_msg *m, const mc_vsan_opts *o, uint8_t *out, size_t cap,
@@ -352,7 +363,7 @@ mc_vsan_res mc_vsan_encode(const mc_vsan_msg *m, const mc_vsan_opts *o, uint8_t 
     mc_vsan_res r = payload_len(m, &pl);
     if (r != MC_VSAN_R_OK)
         return r;
-    size_t frame = frame_len_for(pl);
+    size_t frame = mc_vsan_frame_len(pl);
     if (cap < frame)
         return MC_VSAN_R_NO_ROOM;
     mc_vsan_hdr h = m->h;
@@ -398,7 +409,7 @@ mc_vsan_res mc_vsan_encode_buf(const mc_vsan_msg *m, const mc_vsan_opts *o, mc_v
     mc_vsan_res r = payload_len(m, &pl);
     if (r != MC_VSAN_R_OK)
         return r;
-    size_t frame = frame_len_for(pl);
+    size_t frame = mc_vsan_frame_len(pl);
     if (b->cap - b->len < frame) {
         size_t cap = b->cap ? b->cap : MC_VSAN_HDR_LEN;
         while (cap - b->len < frame)

@@ -305,7 +305,9 @@ local function dissect_body(td, pl, plen, tree, msg)
             return " [short body]"
         end
         if fd.kind == "array" then
-            local arr = body:add(pl(fd.offset, math.max(width, 1)), string.format("%s (%d)", fd.name, count))
+            -- an empty list (a new server's HELLO history) may end the payload: no bytes to point at
+            local label = string.format("%s (%d)", fd.name, count)
+            local arr = width > 0 and body:add(pl(fd.offset, width), label) or body:add(label)
             for i = 0, count - 1 do
                 arr:add(body_field(fd), pl(fd.offset + i * fd.width, fd.width))
             end

@@ -349,6 +349,9 @@ static void test_sense(void)
         rc = mc_ini_read(ini, 1, 0, 1, BLOCK, buf, mc_ini_deadline(T_DEADLINE_MS), err, sizeof err);
     tap_is_int(rc, MC_INI_REFUSED, "the convenience read turns sense into an error");
     tap_ok(strstr(err, "sense key 0x5") && strstr(err, "0x21/0x00"), "naming key and ASC/ASCQ: %s", err);
+    uint8_t key, asc, ascq;
+    mc_ini_last_sense(ini, &key, &asc, &ascq);
+    tap_ok(key == SENSE_ILLEGAL_REQUEST && asc == ASC_LBA_OUT_OF_RANGE && ascq == 0, "and kept for the caller: key 0x%x, ASC/ASCQ 0x%02x/0x%02x", key, asc, ascq);
     report_peer(&p, "sense (convenience)");
     mc_ini_free(ini);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block_value.h"
 #include "link.h"
 #include "store.h"
 
@@ -222,26 +223,6 @@ static void links(sim *s)
 
 /* --- clients ---------------------------------------------------------------------------------------- */
 
-static void value_block(uint64_t v, uint8_t *b)
-{
-    for (unsigned i = 0; i < SIM_BLOCK; i++)
-        b[i] = i < 8 ? (uint8_t)(v >> (56u - 8u * i)) : (uint8_t)(v * 31u + i);
-}
-
-static uint64_t block_value(const uint8_t *b)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < 8; i++)
-        v = (v << 8) | b[i];
-    uint8_t want[SIM_BLOCK];
-    if (v == 0) {
-        memset(want, 0, sizeof want);
-    } else {
-        value_block(v, want);
-    }
-    return memcmp(want, b, SIM_BLOCK) == 0 ? v : MC_HISTORY_VALUE_FOREIGN;
-}
-
 static size_t hist_add(sim *s, const mc_hop *h)
 {
     if (s->nhist == s->caphist) {
@@ -267,7 +248,7 @@ static void op_end(sim *s, client *c, int status)
     if (status == MC_VSAN_IO_OK) {
         h->outcome = MC_HOP_OK;
         if (h->kind == MC_HOP_READ)
-            h->value = block_value(c->buf);
+            h->value = mc_block_value_decode(c->buf, SIM_BLOCK);
     } else {
         h->outcome = h->kind == MC_HOP_WRITE ? MC_HOP_UNKNOWN : MC_HOP_FAIL;
     }
@@ -300,7 +281,7 @@ static bool op_start(sim *s, unsigned ci, unsigned server, bool write, uint64_t 
     dctx[ci] = (done_ctx){s, ci};
     if (write) {
         h.value = ((uint64_t)(ci + 1u) << SIM_VALUE_CLIENT_SHIFT) | ++s->counter;
-        value_block(h.value, c->buf);
+        mc_block_value_fill(h.value, c->buf, SIM_BLOCK);
         c->io = mc_vsan_write(n->e, block * SIM_BLOCK, c->buf, SIM_BLOCK, op_done, &dctx[ci]);
     } else {
         c->io = mc_vsan_read(n->e, block * SIM_BLOCK, c->buf, SIM_BLOCK, op_done, &dctx[ci]);
@@ -416,7 +397,7 @@ static void watch(sim *s)
         uint8_t b[SIM_BLOCK];
         if (mc_store_read(s->n[i].inner, b, SIM_BLOCK, blk * SIM_BLOCK) != 0)
             continue;
-        uint64_t v = block_value(b);
+        uint64_t v = mc_block_value_decode(b, SIM_BLOCK);
         if (v != seen[i])
             fprintf(stderr, "# %8llu ms  store %u: block %llu now %llu\n", (unsigned long long)s->now, i,
                     (unsigned long long)blk, (unsigned long long)v);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block_value.h"
 #include "history.h"
 #include "history_gen.h"
 #include "tap.h"
@@ -457,6 +458,33 @@ static void test_random_large(uint64_t *rng)
     free(c);
 }
 
+/* The block marking clients record values by (block_value.h): every id reads back as itself, an
+ * all-zero block as the initial value, and a block with one byte changed, or too short to hold an
+ * id, as foreign. */
+static void test_block_value(void)
+{
+    enum { BLOCK_LEN = 512 };
+    uint8_t b[BLOCK_LEN];
+    static const uint64_t ids[] = {1u, 0x0102030405060708ull, MC_HISTORY_VALUE_FOREIGN - 1u};
+    bool back = true, flipped = true;
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+        mc_block_value_fill(ids[k], b, sizeof b);
+        back = back && mc_block_value_decode(b, sizeof b) == ids[k];
+        for (size_t i = 0; i < sizeof b; i += MC_BLOCK_VALUE_ID_LEN - 1u) {
+            b[i] ^= 1u;
+            flipped = flipped && mc_block_value_decode(b, sizeof b) != ids[k];
+            b[i] ^= 1u;
+        }
+    }
+    tap_ok(back, "marked blocks read back as their ids");
+    tap_ok(flipped, "a block with one byte changed is not read as its id");
+    memset(b, 0, sizeof b);
+    tap_is_int((long long)mc_block_value_decode(b, sizeof b), MC_HISTORY_VALUE_INITIAL, "a zero block is the initial value");
+    b[BLOCK_LEN - 1] = 1u;
+    tap_ok(mc_block_value_decode(b, sizeof b) == MC_HISTORY_VALUE_FOREIGN, "zero but one byte: foreign");
+    tap_ok(mc_block_value_decode(b, MC_BLOCK_VALUE_ID_LEN - 1u) == MC_HISTORY_VALUE_FOREIGN, "too short for an id: foreign");
+}
+
 int main(void)
 {
     const char *env = getenv("MC_HISTORY_SEED");
@@ -476,5 +504,6 @@ int main(void)
     test_bound();
     test_random_small(&rng);
     test_random_large(&rng);
+    test_block_value();
     return tap_done();
 }

@@ -618,6 +618,30 @@ static void test_stream(unsigned seed)
     free(st);
 }
 
+/* mc_vsan_frame_len and mc_vsan_reseq: a frame renumbered decodes with the new seq and the same
+ * body and data; a length that is not the frame's is refused and changes nothing. */
+static void test_reseq(void)
+{
+    store s = {0};
+    mc_vsan_msg m, d;
+    size_t len = valid_frame(MC_VSAN_T_WRITE, CLS_ONE, &s, &m);
+    tap_is_int((long long)mc_vsan_frame_len(0), MC_VSAN_HDR_LEN, "an empty payload has no CRC");
+    const uint32_t seq = 77u;
+    tap_is_int(mc_vsan_reseq(frame_buf, len, seq), 0, "reseq of a whole frame");
+    size_t used = 0;
+    tap_is_int(mc_vsan_decode(frame_buf, len, &any_dir, &d, &used), MC_VSAN_R_OK, "it still passes rules 2-4 and 8");
+    tap_is_int((long long)mc_vsan_frame_len(d.h.length), (long long)len, "frame_len of its header's length is its size");
+    tap_ok(d.h.seq == seq && d.h.tag == m.h.tag && d.h.type == MC_VSAN_T_WRITE &&
+               mc_vsan_get(&d, MC_VSAN_F_WRITE_EPOCH) == mc_vsan_get(&m, MC_VSAN_F_WRITE_EPOCH) &&
+               d.data_len == m.data_len && memcmp(d.data, m.data, m.data_len) == 0,
+           "seq %u, the rest unchanged", (unsigned)d.h.seq);
+    memcpy(frame_buf2, frame_buf, len);
+    tap_is_int(mc_vsan_reseq(frame_buf, len - 1, seq + 1), -1, "a length short of the frame is refused");
+    tap_is_int(mc_vsan_reseq(frame_buf, MC_VSAN_HDR_LEN - 1, seq + 1), -1, "less than a header is refused");
+    tap_ok(memcmp(frame_buf, frame_buf2, len) == 0, "a refused reseq writes nothing");
+    store_free(&s);
+}
+
 int main(void)
 {
     const char *env = getenv("MC_SEED");
@@ -631,6 +655,7 @@ int main(void)
     test_framing_errors();
     test_body_errors();
     test_stream(seed);
+    test_reseq();
     free(frame_buf);
     free(frame_buf2);
     return tap_done();

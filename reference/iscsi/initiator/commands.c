@@ -65,6 +65,7 @@ static void sense_parts(const mc_ini_cmd *c, unsigned *key, unsigned *asc, unsig
 /* Runs c, retrying past UNIT ATTENTION (SAM-5 5.14: reported once per condition). */
 static int run(mc_ini *ini, mc_ini_cmd *c, const char *what, uint64_t deadline, char *err, size_t errlen)
 {
+    ini->sense_key = ini->sense_asc = ini->sense_ascq = 0;
     for (int attempt = 0;; attempt++) {
         int rc = mc_ini_scsi(ini, c, deadline, err, errlen);
         if (rc != MC_INI_OK)
@@ -73,6 +74,11 @@ static int run(mc_ini *ini, mc_ini_cmd *c, const char *what, uint64_t deadline, 
             return MC_INI_OK;
         unsigned key, asc, ascq;
         sense_parts(c, &key, &asc, &ascq);
+        if (c->status == MC_SAM_CHECK_CONDITION) {
+            ini->sense_key = (uint8_t)key;
+            ini->sense_asc = (uint8_t)asc;
+            ini->sense_ascq = (uint8_t)ascq;
+        }
         if (c->status == MC_SAM_CHECK_CONDITION && key == MC_SK_UNIT_ATTENTION && attempt < UA_RETRIES)
             continue;
         if (c->status == MC_SAM_CHECK_CONDITION)
@@ -188,4 +194,11 @@ int mc_ini_report_luns(mc_ini *ini, uint16_t *luns, size_t cap, size_t *count, u
     }
     free(buf);
     return rc;
+}
+
+void mc_ini_last_sense(const mc_ini *ini, uint8_t *key, uint8_t *asc, uint8_t *ascq)
+{
+    *key = ini->sense_key;
+    *asc = ini->sense_asc;
+    *ascq = ini->sense_ascq;
 }

@@ -140,6 +140,9 @@ int mc_ini_read(mc_ini *ini, uint16_t lun, uint64_t lba, uint32_t nblocks, uint3
                 uint8_t *buf, uint64_t deadline, char *err, size_t errlen);
 int mc_ini_write(mc_ini *ini, uint16_t lun, uint64_t lba, uint32_t nblocks, uint32_t block_size,
                  const uint8_t *buf, uint64_t deadline, char *err, size_t errlen);
+/* The sense key and ASC/ASCQ of the CHECK CONDITION that ended the last convenience command
+ * (all 0 when it ended otherwise), for callers that act on the sense rather than the message. */
+void mc_ini_last_sense(const mc_ini *ini, uint8_t *key, uint8_t *asc, uint8_t *ascq);
 /* LUN numbers from REPORT LUNS (single-level); *count is how many the target listed. */
 int mc_ini_report_luns(mc_ini *ini, uint16_t *luns, size_t cap, size_t *count, uint64_t deadline,
                        char *err, size_t errlen);

@@ -27,6 +27,7 @@ struct mc_ini {
     bool statsn_known, full_feature;
     mc_ini_negotiated neg;
     uint8_t login_class, login_detail;
+    uint8_t sense_key, sense_asc, sense_ascq;  /* the last CHECK CONDITION a convenience command met */
     mc_ini_send_hook send_hook;
     mc_ini_recv_hook recv_hook;
     void *hook_ctx;

@@ -70,16 +70,40 @@ static void kill_all(void)
     }
 }
 
-static void on_fatal_signal(int sig)
+/* The run directory's files, as full paths made when it was created (stores and their state
+ * files first, then the logs), so that every exit path, a signal handler too, can remove them. */
+#define RUN_FILES_MAX 16u
+static char run_dir[VB_PATH_MAX];
+static char run_files[RUN_FILES_MAX][VB_PATH_MAX];
+static volatile sig_atomic_t run_nfiles, run_nstores;
+
+static void remove_run(bool keep_logs)
+{
+    for (sig_atomic_t i = 0; i < run_nfiles; i++)
+        if (i < run_nstores || !keep_logs)
+            unlink(run_files[i]);
+    if (!keep_logs && run_dir[0])
+        rmdir(run_dir);
+    run_nfiles = run_nstores = 0;
+    run_dir[0] = '\0';
+}
+
+static void at_exit(void)
 {
     kill_all();
+    remove_run(false);
+}
+
+static void on_fatal_signal(int sig)
+{
+    at_exit();
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
 void vb_proc_guard(void)
 {
-    atexit(kill_all);
+    atexit(at_exit);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_fatal_signal;
@@ -361,6 +385,26 @@ static int plain_start(vb_cluster *c, char *err, size_t errlen)
     return path_in(c, "plain", ".log", log, sizeof log) != 0 ? -1 : proc_start(&c->plain, a.v, log, err, errlen);
 }
 
+/* Makes run_files' paths for c's directory (the names vb_server_start and the servers use). */
+static int register_run(const vb_cluster *c)
+{
+    static const char *const stores[] = {"plain.img", "server1.img", "server1.img.meta", "server1.img.meta.tmp",
+                                         "server2.img", "server2.img.meta", "server2.img.meta.tmp"};
+    static const char *const logs[] = {"plain.log", "witness.log", "server1.log", "server2.log"};
+    _Static_assert(sizeof stores / sizeof stores[0] + sizeof logs / sizeof logs[0] <= RUN_FILES_MAX, "room");
+    sig_atomic_t n = 0;
+    for (size_t i = 0; i < sizeof stores / sizeof stores[0]; i++)
+        if (path_in(c, stores[i], "", run_files[n++], VB_PATH_MAX) != 0)
+            return -1;
+    run_nstores = n;
+    for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++)
+        if (path_in(c, logs[i], "", run_files[n++], VB_PATH_MAX) != 0)
+            return -1;
+    snprintf(run_dir, sizeof run_dir, "%s", c->dir);
+    run_nfiles = n;
+    return 0;
+}
+
 int vb_cluster_start(vb_cluster *c, const char *prog, const char *base, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -370,6 +414,10 @@ int vb_cluster_start(vb_cluster *c, const char *prog, const char *base, char *er
     if (n < 0 || (size_t)n >= sizeof c->dir || !mkdtemp(c->dir)) {
         snprintf(err, errlen, "mkdtemp %s: %s", c->dir, strerror(errno));
         c->dir[0] = '\0';
+        return -1;
+    }
+    if (register_run(c) != 0) {
+        snprintf(err, errlen, "%s: path too long", c->dir);
         return -1;
     }
     if (path_in(c, "plain", ".img", c->plain_store, sizeof c->plain_store) != 0) {
@@ -395,13 +443,6 @@ int vb_cluster_start(vb_cluster *c, const char *prog, const char *base, char *er
     return vb_wait_in_sync(c, &coord, VB_HEALTHY_TIMEOUT_MS / MS_PER_S, err, errlen);
 }
 
-static void unlink_in(const vb_cluster *c, const char *name)
-{
-    char p[VB_PATH_MAX];
-    if (path_in(c, name, "", p, sizeof p) == 0)
-        unlink(p);
-}
-
 void vb_cluster_stop(vb_cluster *c, bool keep_logs)
 {
     for (unsigned id = 1; id <= VB_SERVERS; id++) {
@@ -414,17 +455,8 @@ void vb_cluster_stop(vb_cluster *c, bool keep_logs)
     }
     vb_proc_stop(&c->witness, SIGTERM);
     vb_proc_stop(&c->plain, SIGTERM);
-    if (!c->dir[0])
-        return;
-    static const char *const files[] = {"plain.img", "server1.img", "server1.img.meta", "server1.img.meta.tmp",
-                                        "server2.img", "server2.img.meta", "server2.img.meta.tmp"};
-    static const char *const logs[] = {"plain.log", "witness.log", "server1.log", "server2.log"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        unlink_in(c, files[i]);
-    for (size_t i = 0; !keep_logs && i < sizeof logs / sizeof logs[0]; i++)
-        unlink_in(c, logs[i]);
-    if (!keep_logs && rmdir(c->dir) != 0)
-        fprintf(stderr, "vsan_bench: %s left behind: %s\n", c->dir, strerror(errno));
+    if (c->dir[0] && strcmp(c->dir, run_dir) == 0)
+        remove_run(keep_logs);
 }
 
 /* --- sessions and status ------------------------------------------------------------------------ */

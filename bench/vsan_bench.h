@@ -112,17 +112,17 @@ vb_pingpong *vb_pingpong_open(struct in_addr a, struct in_addr b, size_t len, ch
 int vb_pingpong_run(vb_pingpong *p, unsigned count, double *median_us, char *err, size_t errlen);
 void vb_pingpong_close(vb_pingpong *p);
 
-/* Failover: from t0 (the kill) a reader and a writer, each on its own session to a survivor,
- * retry one block-sized command (at read_off, at write_off) every VB_POLL_MS until deadline_s after t0. Times in ms from t0;
- * negative when it never happened. */
+/* Failover: from t0 (the kill) a reader (at read_off) and a writer (at write_off), each on its own
+ * session to a survivor, send one block-sized command every VB_POLL_MS; the writer stops at its
+ * first success, the reader SETTLE_LEASES leases later, both at deadline_s after t0 at the latest.
+ * Times in ms from t0; negative when it never happened. */
 typedef struct vb_failover {
     double first_read, first_write;
     double read_gap;                  /* the longest time without a read completing, from the kill to the end */
     unsigned refused_reads, refused_writes;   /* CHECK CONDITION answers (not ready, aborted) */
 } vb_failover;
 int vb_failover_probe(vb_sess *reader, vb_sess *writer, uint64_t read_off, uint64_t write_off, double t0,
-                      double deadline_s,
-                      vb_failover *out, char *err, size_t errlen);
+                      double deadline_s, vb_failover *out, char *err, size_t errlen);
 
 /* min / median / max of n values (sorts v). */
 typedef struct vb_mmm {

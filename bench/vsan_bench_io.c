@@ -362,8 +362,7 @@ static void *probe_loop(void *arg)
 }
 
 int vb_failover_probe(vb_sess *reader, vb_sess *writer, uint64_t read_off, uint64_t write_off, double t0,
-                      double deadline_s,
-                      vb_failover *out, char *err, size_t errlen)
+                      double deadline_s, vb_failover *out, char *err, size_t errlen)
 {
     atomic_bool stop_reader = false, stop_writer = false;
     probe r = {.s = reader, .write = false, .off = read_off, .t0 = t0, .end = t0 + deadline_s, .stop = &stop_reader};

@@ -144,6 +144,7 @@ typedef struct vs_region {
     uint64_t held_epoch;         /* our write priority on it; 0 = not held */
     bool revoke_asked;           /* the coordinator wants it back */
     bool asked;                  /* our GRANT covering it is out */
+    bool revoke_early;           /* asked back before our GRANT's answer arrived (§6.1) */
     uint16_t inflight;           /* our own writes on it not yet committed everywhere */
     uint16_t unconf_writer;      /* another writer's applied write without COMMIT; 0 = none */
     uint32_t unconf_tag;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,9 @@ static void node_log(const mc_vsan_node *n, int level, const char *fmt, ...)
     FILE *out = n->cfg.log ? n->cfg.log : stderr;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(out, "vsan %u: ", (unsigned)n->cfg.engine.id);
+    /* Monotonic seconds: the servers of one machine share the clock, so their logs interleave. */
+    uint64_t now = mc_vsan_node_now();
+    fprintf(out, "vsan %u [%" PRIu64 ".%03u]: ", (unsigned)n->cfg.engine.id, now / 1000u, (unsigned)(now % 1000u));
     vfprintf(out, fmt, ap);
     fputc('\n', out);
     fflush(out);

@@ -93,6 +93,8 @@ static void settle_once(mc_vsan_engine *e)
                     end++;
                 for (uint32_t k = r; k <= end; k++)
                     e->reg[k].revoke_sent = true;
+                vs_log(e, 3, "regions %u-%u asked back from server %u for server %u", (unsigned)r, (unsigned)end,
+                       (unsigned)g->holder, (unsigned)w->peer);
                 vs_police_revoke(e, g->holder, r, end);
             }
         }
@@ -110,6 +112,8 @@ static void settle_once(mc_vsan_engine *e)
         }
         *pp = w->next;
         e->ngrants--;
+        vs_log(e, 3, "regions %u-%u granted to server %u (epoch %u.%u)", (unsigned)w->first, (unsigned)last,
+               (unsigned)w->peer, (unsigned)(epoch >> 32), (unsigned)(uint32_t)epoch);
         answer_grant(e, w, MC_VSAN_ST_OK, epoch);
         free(w);
     }
@@ -149,6 +153,7 @@ void vs_police_release(mc_vsan_engine *e, uint16_t peer, uint32_t first, uint32_
 {
     if (!e->coordinating || first >= e->nregions || count > e->nregions - first)
         return;
+    vs_log(e, 3, "regions %u-%u released by server %u", (unsigned)first, (unsigned)(first + count - 1u), (unsigned)peer);
     for (uint32_t r = first; count && r <= last_of(first, count); r++)
         if (e->reg[r].holder == peer) {
             e->reg[r].holder = 0;
@@ -228,6 +233,7 @@ void vs_police_need(mc_vsan_engine *e, uint32_t first, uint32_t last)
     mc_vsan_set(&m, MC_VSAN_F_RANGE_FIRST, first);
     mc_vsan_set(&m, MC_VSAN_F_RANGE_COUNT, count);
     /* A grant may wait behind others: its answer is awaited as long as a client is (§6.1). */
+    vs_log(e, 3, "regions %u-%u asked for", (unsigned)first, (unsigned)last);
     vs_req *q = e->coordinator ? vs_request(e, e->coordinator, REQ_GRANT, &m, 2u * e->cfg.lease_ms + VS_WRITE_MS) : NULL;
     if (q) {
         q->region = first;
@@ -241,8 +247,10 @@ void vs_police_grant_failed(mc_vsan_engine *e, uint32_t first, uint32_t count)
 {
     if (count == 0 || first >= e->nregions || count > e->nregions - first)
         return;
-    for (uint32_t r = first; r <= last_of(first, count); r++)
+    for (uint32_t r = first; r <= last_of(first, count); r++) {
         e->reg[r].asked = false;
+        e->reg[r].revoke_early = false;
+    }
 }
 
 void vs_police_on_grant(mc_vsan_engine *e, const mc_vsan_msg *m)
@@ -253,16 +261,28 @@ void vs_police_on_grant(mc_vsan_engine *e, const mc_vsan_msg *m)
     uint64_t epoch = mc_vsan_get(m, MC_VSAN_F_GRANT_OK_EPOCH);
     if (count == 0 || first >= e->nregions || count > e->nregions - first)
         return;
+    bool ok = status == MC_VSAN_ST_OK && (epoch >> 32) == e->term, early = false;
     for (uint32_t r = first; r <= last_of(first, count); r++) {
         e->reg[r].asked = false;
-        if (status == MC_VSAN_ST_OK && (epoch >> 32) == e->term) {
+        if (ok) {
             e->reg[r].held_epoch = epoch;
             e->reg[r].revoke_asked = false;
         }
+        early |= e->reg[r].revoke_early;
     }
-    if (status == MC_VSAN_ST_OK && (epoch >> 32) == e->term && epoch > e->max_epoch)
+    if (ok && epoch > e->max_epoch)
         e->max_epoch = epoch;
     vs_io_kick(e);
+    if (!early)
+        return;
+    /* The REVOKE overtook this answer: the writes that waited for it have started; the regions
+     * go back as soon as they finish. */
+    for (uint32_t r = first; r <= last_of(first, count); r++) {
+        if (e->reg[r].revoke_early && e->reg[r].held_epoch)
+            e->reg[r].revoke_asked = true;
+        e->reg[r].revoke_early = false;
+    }
+    vs_police_settle(e);
 }
 
 void vs_police_on_revoke(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
@@ -276,6 +296,9 @@ void vs_police_on_revoke(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
         for (uint32_t r = first; r <= last_of(first, count); r++)
             if (e->reg[r].held_epoch)
                 e->reg[r].revoke_asked = true;
+            else if (e->reg[r].asked)
+                e->reg[r].revoke_early = true;  /* a REVOKE travels on another connection than our grant */
+    vs_log(e, 3, "regions %u-%u asked back (status %u)", (unsigned)first, (unsigned)(first + count - 1u), (unsigned)st);
     vs_answer_status(e, peer, m, MC_VSAN_T_OK, st);
     vs_police_settle(e);
 }
@@ -328,6 +351,7 @@ void vs_police_forget(mc_vsan_engine *e)
         e->reg[r].held_epoch = 0;
         e->reg[r].revoke_asked = false;
         e->reg[r].asked = false;
+        e->reg[r].revoke_early = false;
     }
     e->max_epoch = 0;
 }

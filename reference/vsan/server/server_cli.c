@@ -20,7 +20,7 @@
 #define DEFAULT_IQN "iqn.2026-11.org.mirrorcert:vsan"
 #define DEFAULT_LUN 1u
 #define BLOCK_SIZE 512u                 /* the LUN core's block (target_loop.c SIZE_UNIT) */
-#define LOG_LEVEL_MAX 2u
+#define LOG_LEVEL_MAX 3u
 #define META_SUFFIX ".meta"
 #define PATH_TEXT_MAX 4096u
 #define WITNESS_POLL_MAX 64u
@@ -47,13 +47,13 @@ static void usage(FILE *out, bool witness)
     if (witness) {
         fprintf(out, "usage: mirrorcert serve vsan-witness --id N --link ADDR:PORT --peer ID=ADDR:PORT ...\n"
                      "       [--state PATH] [--cluster NAME] [--region-size BYTES] [--lease-ms MS]\n"
-                     "       [--quorum majority|off] [--log-level 0-2]\n");
+                     "       [--quorum majority|off] [--log-level 0-3]\n");
         return;
     }
     fprintf(out, "usage: mirrorcert serve vsan-server --id N --store mem|PATH|file:PATH --portal ADDR:PORT\n"
                  "       --link ADDR:PORT --peer ID=ADDR:PORT ... [--witness ID=ADDR:PORT] [--size BYTES]\n"
                  "       [--cluster NAME] [--iqn IQN] [--lun N] [--region-size BYTES] [--lease-ms MS]\n"
-                 "       [--quorum majority|off] [--discard-store] [--mutant NAME|list] [--log-level 0-2]\n"
+                 "       [--quorum majority|off] [--discard-store] [--mutant NAME|list] [--log-level 0-3]\n"
                  "  A file store keeps the engine's state in PATH.meta; a memory store returns as a new server.\n"
                  "  Control lines on stdin: store fail read|write|both [OFFSET LENGTH], store heal, status.\n");
 }

@@ -250,7 +250,7 @@ static void write_chunks(mc_vsan_engine *e, vs_io *io, uint16_t peer)
     }
 }
 
-/* Our store first, then the copy to every member (§7.1 steps 2-4). */
+/* The copy to every member, then our store (§7.1 steps 2-4). */
 static void start_write(mc_vsan_engine *e, vs_io *io)
 {
     io->epoch = io->sync ? io->epoch : e->max_epoch;
@@ -269,15 +269,6 @@ static void start_write(mc_vsan_engine *e, vs_io *io)
             return;
         }
     }
-    bool local = !io->sync || io->local_write;
-    if (local && vs_store_write(e, io->off, io->data, io->len) == 0) {
-        io->stored += vs_is_full(e, e->cfg.id) && !vs_region_range_stale(e, io->first, io->last);
-        whole_regions_current(e, io->off, io->len);
-    } else if (local) {
-        /* §7.3: a failed store is not a failed server; the copies still mirror. What the
-         * failure cost our store is known once the members have answered (write_done). */
-        io->local_failed = true;
-    }
     io->state = IO_MIRROR;
     io->waiting = 0;
     uint32_t to = io->sync && io->sync_target ? vs_bit(io->sync_target) : e->last.members;
@@ -290,6 +281,17 @@ static void start_write(mc_vsan_engine *e, vs_io *io)
         if (vs_mutant(e, MC_VSAN_MUT_NO_MIRROR_BACK) && e->cfg.id != 1 && !io->sync)
             continue;  /* the mutant's second server does not mirror its own writes */
         write_chunks(e, io, i);
+    }
+    /* Our store takes it while the copies travel and the members store theirs (§7.1 steps
+     * 2-4 overlap; the client hears only after all of them). */
+    bool local = !io->sync || io->local_write;
+    if (local && vs_store_write(e, io->off, io->data, io->len) == 0) {
+        io->stored += vs_is_full(e, e->cfg.id) && !vs_region_range_stale(e, io->first, io->last);
+        whole_regions_current(e, io->off, io->len);
+    } else if (local) {
+        /* §7.3: a failed store is not a failed server; the copies still mirror. What the
+         * failure cost our store is known once the members have answered (write_done). */
+        io->local_failed = true;
     }
     e->counters.writes_mirrored++;
     if (!io->waiting || ack_early)

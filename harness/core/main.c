@@ -11,6 +11,7 @@
 #include "mirror.h"
 #include "modules.h"
 #include "server.h"
+#include "soak.h"
 
 /* The exit status of a usage or environment error (README.md, "Running a suite"); the others
  * come from harness/tcl/main.tcl. */
@@ -121,5 +122,7 @@ int main(int argc, char **argv)
         return mc_initiator_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "merge-junit") == 0)
         return merge_junit(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "soak") == 0)
+        return mc_vsan_soak_main(argc - 1, argv + 1);
     return harness(argc, argv);
 }

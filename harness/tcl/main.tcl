@@ -38,6 +38,9 @@ usage: mirrorcert COMMAND [options]
                       merge the JUnit files of a sharded run into one; exit 2 on an
                       unreadable or malformed input or a testcase in two inputs
   serve iscsi-target --portal ADDR:PORT ...   run the reference iSCSI target
+  serve vsan-server|vsan-witness ...           run a virtual SAN server or witness
+  soak [--runs N] [--seed S] [--servers 2|3]   seeded chaos runs of the virtual SAN's mirror
+                      engine in a simulated cluster; a seed replays exactly (soak --help)
   initiator ...       the reference iSCSI initiator
   version             print the program version
   help                print this text

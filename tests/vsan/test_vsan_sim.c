@@ -1,22 +1,20 @@
 /* The mirror engine in the simulated network (sim.h): every claim behaviour and invariant it can
  * show on its own, then seeded chaos with concurrent clients, each run checked for
- * linearizability (harness/vsan/history.h) and identical stores. MC_VSAN_SIM_SEED replays a seed;
- * MC_VSAN_SIM_RUNS sets how many chaos runs. */
+ * linearizability (harness/vsan/history.h) and identical stores: a sample of `mirrorcert soak`
+ * (MC_VSAN_SIM_RUNS runs, default CHAOS_RUNS_DEFAULT; `mirrorcert soak --seed S --runs 1` replays one). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim.h"
+#include "soak.h"
 #include "tap.h"
 
 #define BLOCKS 256u                /* 128 KiB volumes: 32 regions of 4 KiB */
 #define REGION (8u * SIM_BLOCK)
 #define SETTLE_MS 20000u
 #define CHAOS_RUNS_DEFAULT 20u
-#define CHAOS_MS 6000u
-#define CHAOS_BLOCKS 24u
-#define CHAOS_SEED_BASE 1000u
 
 static const char *tmpdir(void)
 {
@@ -34,39 +32,7 @@ static sim *world(unsigned servers, bool witness, mc_vsan_quorum q, uint64_t see
     return s;
 }
 
-static bool same_stores(sim *s, unsigned a, unsigned b)
-{
-    uint64_t la, lb;
-    const uint8_t *pa = sim_store_bytes(s, a, &la);
-    uint8_t *copy = pa ? malloc(la) : NULL;
-    if (!copy)
-        return false;
-    memcpy(copy, pa, la);
-    const uint8_t *pb = sim_store_bytes(s, b, &lb);
-    bool same = pb && la == lb && memcmp(copy, pb, la) == 0;
-    free(copy);
-    return same;
-}
-
-/* Names the blocks two stores disagree on: the place to start a SIM_WATCH replay. */
-static void diag_differing(sim *s, unsigned a, unsigned b)
-{
-    uint64_t la, lb;
-    const uint8_t *pa = sim_store_bytes(s, a, &la);
-    uint8_t *copy = pa ? malloc(la) : NULL;
-    if (!copy)
-        return;
-    memcpy(copy, pa, la);
-    const uint8_t *pb = sim_store_bytes(s, b, &lb);
-    unsigned shown = 0;
-    for (uint64_t off = 0; pb && off + SIM_BLOCK <= la && off + SIM_BLOCK <= lb && shown < 8; off += SIM_BLOCK)
-        if (memcmp(copy + off, pb + off, SIM_BLOCK) != 0) {
-            tap_diag("stores %u and %u differ at block %" PRIu64 " (region %" PRIu64 ")", a, b,
-                     off / SIM_BLOCK, off / REGION);
-            shown++;
-        }
-    free(copy);
-}
+static bool same_stores(sim *s, unsigned a, unsigned b) { return sim_same_stores(s, a, b, stdout); }
 
 static void check_history(sim *s, const char *what)
 {
@@ -247,108 +213,19 @@ static void third_server(void)
     sim_free(s);
 }
 
-static bool any_store_suspect(sim *s, unsigned servers)
+/* One seeded chaos run (harness/vsan/sim/soak.h, what `mirrorcert soak` runs). */
+static void chaos(uint64_t seed, size_t *ops, size_t *faults)
 {
-    for (unsigned i = 1; i <= servers; i++) {
-        mc_vsan_info st;
-        if (!sim_engine(s, i))
-            continue;
-        mc_vsan_get_info(sim_engine(s, i), &st);
-        if (!st.store_ok || sim_store_failed(s, i))
-            return true;
-    }
-    return false;
-}
-
-/* Random kills, restarts, store failures and link cuts while clients write and read on every
- * server; then everything heals, every block is read through every server, and the run must
- * be linearizable with identical stores. */
-static void chaos(uint64_t seed, unsigned servers, size_t *ops, size_t *faults)
-{
-    sim_opts o = {.servers = servers, .witness = servers == 2, .blocks = BLOCKS, .region_size = REGION,
-                  .seed = seed, .persist = true, .latency_ms = 1};
-    sim *s = sim_new(&o, tmpdir());
-    if (!sim_settle(s, SETTLE_MS)) {
-        tap_ok(0, "chaos seed %" PRIu64 ": the world settled", seed);
-        sim_free(s);
-        return;
-    }
-    uint64_t rng = seed * 2654435761u + 7u;
-    sim_clients(s, 4, CHAOS_BLOCKS, 50);
-    uint64_t end = sim_now(s) + CHAOS_MS;
-    size_t nf = 0;
-    while (sim_now(s) < end) {
-        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-        unsigned pick = (unsigned)(rng >> 33) % 5u, a = 1u + (unsigned)(rng >> 40) % servers;
-        unsigned b = 1u + (a % servers);
-        /* The fault model: kills, restarts and link cuts in any mix; a store failure only while
-         * every server is up and connected and no store misses anything, and no kill or cut
-         * while a store is failed or still healing. Two stores each missing writes the other
-         * holds (or a store missing writes only a dead server holds) leave a region with no
-         * complete copy: the engine then refuses it rather than serve stale bytes, and the run
-         * could not end with identical stores. */
-        bool store_trouble = any_store_suspect(s, servers);
-        switch (pick) {
-        case 0:
-            if (!store_trouble)
-                sim_kill(s, a);
-            break;
-        case 1: sim_restart(s, a); break;
-        case 2:
-            if (!store_trouble)
-                sim_cut(s, a, b, true);
-            break;
-        case 3:
-            if (!store_trouble && sim_all_up(s))
-                sim_fail_store(s, a, true);
-            break;
-        default: sim_cut(s, a, b, false); sim_fail_store(s, a, false); break;
-        }
-        nf++;
-        sim_run(s, 200u + (unsigned)((rng >> 20) % 600u));
-    }
-    sim_clients_stop(s);
-    for (unsigned i = 1; i <= servers; i++) {
-        sim_restart(s, i);
-        sim_fail_store(s, i, false);
-        for (unsigned k = i + 1u; k <= servers + (o.witness ? 1u : 0u); k++)
-            sim_cut(s, i, k, false);
-    }
-    bool settled = sim_settle(s, SETTLE_MS * 3u);
-    for (unsigned i = 1; !settled && i <= servers; i++) {
-        mc_vsan_info st;
-        if (!sim_engine(s, i))
-            continue;
-        mc_vsan_get_info(sim_engine(s, i), &st);
-        tap_diag("server %u: %s term %u view %u members 0x%x syncing 0x%x lease %d dirty-self %u dirty %u/%u/%u",
-                 i, st.role, st.term, st.view_seq, st.members, st.syncing, st.lease, st.dirty_self,
-                 st.dirty[1], st.dirty[2], st.dirty[3]);
-        if (getenv("SIM_VERBOSE"))
-            mc_vsan_dump(sim_engine(s, i), stderr);
-    }
-    for (unsigned i = 1; settled && i <= servers; i++)
-        for (uint64_t blk = 0; blk < CHAOS_BLOCKS; blk++)
-            sim_read(s, 0, i, blk, NULL);
-    bool same = settled;
-    for (unsigned i = 2; same && i <= servers; i++)
-        same = same_stores(s, 1, i);
-    for (unsigned i = 2; settled && !same && i <= servers; i++)
-        diag_differing(s, 1, i);
-    mc_history_result r;
-    int rc = sim_check(s, &r);
-    tap_ok(settled && same && rc == 0 && r.verdict == MC_HISTORY_LINEARIZABLE,
-           "chaos seed %" PRIu64 " (%u servers): %zu faults, %zu operations (%zu writes acknowledged), "
-           "settled %d, stores identical %d, %s%s",
-           seed, servers, nf, r.ops, sim_acked_writes(s), settled, same,
-           rc == 0 && r.verdict == MC_HISTORY_LINEARIZABLE ? "linearizable" : "NOT linearizable: ",
-           rc == 0 && r.verdict == MC_HISTORY_LINEARIZABLE ? "" : r.explanation);
+    mc_vsan_soak_opts o = {.log = stdout};
+    mc_vsan_soak_result r;
+    int rc = mc_vsan_soak_run(&o, seed, &r);
+    tap_ok(rc == 0, "chaos seed %" PRIu64 " (%u servers): %zu faults, %zu operations (%zu writes acknowledged), "
+           "formed %d, settled %d, stores identical %d, %s%s",
+           seed, r.servers, r.faults, r.ops, r.acked_writes, r.started, r.settled, r.identical,
+           r.linearizable ? "linearizable" : "NOT linearizable: ", r.linearizable ? "" : r.explanation);
     *ops += r.ops;
-    *faults += nf;
-    sim_free(s);
+    *faults += r.faults;
 }
-
-/* Seeds alternate between a pair with a witness and a trio, so a seed replays as it ran. */
-static unsigned chaos_servers(uint64_t seed) { return (seed - CHAOS_SEED_BASE) % 2u ? 3u : 2u; }
 
 int main(void)
 {
@@ -361,17 +238,12 @@ int main(void)
     link_cut();
     split_brain();
     third_server();
-    const char *one = getenv("MC_VSAN_SIM_SEED");
+    /* A sample of the soak (`mirrorcert soak` runs any number of seeds and replays one). */
     const char *runs_env = getenv("MC_VSAN_SIM_RUNS");
     unsigned runs = runs_env ? (unsigned)strtoul(runs_env, NULL, 10) : CHAOS_RUNS_DEFAULT;
     size_t ops = 0, faults = 0;
-    if (one) {
-        uint64_t seed = strtoull(one, NULL, 10);
-        chaos(seed, chaos_servers(seed), &ops, &faults);
-    } else {
-        for (unsigned i = 0; i < runs; i++)
-            chaos(CHAOS_SEED_BASE + i, chaos_servers(CHAOS_SEED_BASE + i), &ops, &faults);
-    }
-    tap_diag("chaos: %u runs, %zu faults, %zu operations checked", one ? 1u : runs, faults, ops);
+    for (unsigned i = 0; i < runs; i++)
+        chaos(MC_VSAN_SOAK_SEED_BASE + i, &ops, &faults);
+    tap_diag("chaos: %u runs, %zu faults, %zu operations checked", runs, faults, ops);
     return tap_done();
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "history.h"
 #include "vsan.h"
@@ -30,7 +31,13 @@ typedef struct sim_opts {
     uint64_t seed;
     bool persist;              /* state files (a restarted server keeps what it knew) */
     unsigned latency_ms;       /* one way; a jitter of up to the same is added */
+    int verbose;               /* log: 0 none (a watched block only), SIM_LOG_FAULTS, SIM_LOG_CLIENTS, 3 all engine logs */
+    uint64_t watch;            /* block + 1 whose every change in any store is logged; 0 none */
+    FILE *log;                 /* where the log goes; NULL = stderr */
 } sim_opts;
+
+#define SIM_LOG_FAULTS 1       /* faults and the engines' level-1 events (terms, views, resyncs) */
+#define SIM_LOG_CLIENTS 2      /* every client operation's start and end, engine level 2 */
 
 sim *sim_new(const sim_opts *o, const char *tmpdir);
 void sim_free(sim *s);
@@ -60,6 +67,9 @@ int sim_read(sim *s, unsigned client, unsigned server, uint64_t block, uint64_t 
 void sim_clients(sim *s, unsigned n, uint64_t blocks, unsigned write_pct);
 void sim_clients_stop(sim *s);
 
+/* Whether the stores of servers a and b hold the same bytes; when they differ and show is not
+ * NULL, the first blocks that differ are named there. */
+bool sim_same_stores(sim *s, unsigned a, unsigned b, FILE *show);
 /* The byte contents of a server's store, and the engine (NULL when killed). */
 const uint8_t *sim_store_bytes(sim *s, unsigned id, uint64_t *len);
 mc_vsan_engine *sim_engine(sim *s, unsigned id);

@@ -1,6 +1,8 @@
 /* The simulated virtual SAN (sim.h). */
 #include "sim.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,11 @@ struct sim {
     unsigned write_pct;
     uint64_t sent[MC_VSAN_T_MAX + 1];
     uint64_t sync_bytes;
+    struct env_ctx {
+        struct sim *s;
+        unsigned id;
+    } ctx[SIM_MAX_NODES + 1];     /* each engine's environment context */
+    uint64_t watch_seen[SIM_MAX_NODES + 1];
 };
 
 static uint64_t rnd(sim *s)
@@ -78,11 +85,22 @@ uint64_t sim_now(const sim *s) { return s->now; }
 
 /* --- the engines' environment ------------------------------------------------------------------ */
 
-typedef struct env_ctx {
-    sim *s;
-    unsigned id;
-} env_ctx;
-static env_ctx ctxs[SIM_MAX_NODES + 1];
+typedef struct env_ctx env_ctx;
+
+/* One line of the run's log at a verbosity level (sim_opts.verbose), stamped with virtual time. */
+static void say(const sim *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(const sim *s, int level, const char *fmt, ...)
+{
+    if (level > s->o.verbose)
+        return;
+    FILE *out = s->o.log ? s->o.log : stderr;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(out, "# %8llu ms  ", (unsigned long long)s->now);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
+    va_end(ap);
+}
 
 static uint64_t env_now(void *ctx) { return ((env_ctx *)ctx)->s->now; }
 static uint64_t env_rand(void *ctx) { return rnd(((env_ctx *)ctx)->s); }
@@ -90,9 +108,7 @@ static uint64_t env_rand(void *ctx) { return rnd(((env_ctx *)ctx)->s); }
 static void env_log(void *ctx, int level, const char *msg)
 {
     env_ctx *c = ctx;
-    const char *v = getenv("SIM_VERBOSE");
-    if (v && level <= atoi(v))
-        fprintf(stderr, "# %8llu ms  server %u: %s\n", (unsigned long long)c->s->now, c->id, msg);
+    say(c->s, level, "server %u: %s", c->id, msg);
 }
 
 static int env_send(void *ctx, uint16_t peer, const mc_vsan_msg *m)
@@ -140,8 +156,8 @@ static void start_engine(sim *s, unsigned id)
     snprintf(cfg.cluster, sizeof cfg.cluster, "sim");
     for (unsigned i = 1; i <= s->nn; i++)
         cfg.roles[i] = s->n[i].role;
-    ctxs[id] = (env_ctx){.s = s, .id = id};
-    mc_vsan_env env = {.ctx = &ctxs[id], .now_ms = env_now, .rand64 = env_rand, .send = env_send, .log = env_log};
+    s->ctx[id] = (env_ctx){.s = s, .id = id};
+    mc_vsan_env env = {.ctx = &s->ctx[id], .now_ms = env_now, .rand64 = env_rand, .send = env_send, .log = env_log};
     char err[256];
     if (mc_vsan_engine_new(&n->e, &cfg, &env, n->store, err, sizeof err) != 0) {
         fprintf(stderr, "# engine %u: %s\n", id, err);
@@ -240,10 +256,8 @@ static size_t hist_add(sim *s, const mc_hop *h)
 static void op_end(sim *s, client *c, int status)
 {
     mc_hop *h = &s->hist[c->hop];
-    if (getenv("SIM_VERBOSE"))
-        fprintf(stderr, "# %8llu ms  client %u: %s block %llu on server %u ends %d\n", (unsigned long long)s->now,
-                (unsigned)(c - s->c), h->kind == MC_HOP_WRITE ? "write" : "read", (unsigned long long)h->key,
-                c->server, status);
+    say(s, SIM_LOG_CLIENTS, "client %u: %s block %llu on server %u ends %d", (unsigned)(c - s->c),
+        h->kind == MC_HOP_WRITE ? "write" : "read", (unsigned long long)h->key, c->server, status);
     h->completed = s->now * 1000u + 1u;
     if (status == MC_VSAN_IO_OK) {
         h->outcome = MC_HOP_OK;
@@ -289,9 +303,8 @@ static bool op_start(sim *s, unsigned ci, unsigned server, bool write, uint64_t 
     if (!c->io)
         return false;
     c->hop = hist_add(s, &h);
-    if (getenv("SIM_VERBOSE"))
-        fprintf(stderr, "# %8llu ms  client %u: %s block %llu on server %u value %llu\n", (unsigned long long)s->now, ci,
-                write ? "write" : "read", (unsigned long long)block, server, (unsigned long long)h.value);
+    say(s, SIM_LOG_CLIENTS, "client %u: %s block %llu on server %u value %llu", ci, write ? "write" : "read",
+        (unsigned long long)block, server, (unsigned long long)h.value);
     c->busy = true;
     c->server = server;
     c->deadline = s->now + SIM_OP_TIMEOUT_MS;
@@ -385,23 +398,20 @@ static uint64_t next_time(sim *s, uint64_t until)
     return t < s->now ? s->now : t;
 }
 
-/* SIM_WATCH=BLOCK (with SIM_VERBOSE): every change of that block in any store is printed. */
+/* sim_opts.watch: every change of that block in any store is logged. */
 static void watch(sim *s)
 {
-    static uint64_t seen[SIM_MAX_NODES + 1];
-    const char *w = getenv("SIM_WATCH");
-    if (!w)
+    if (!s->o.watch)
         return;
-    uint64_t blk = strtoull(w, NULL, 10);
+    uint64_t blk = s->o.watch - 1u;
     for (unsigned i = 1; i <= s->o.servers; i++) {
         uint8_t b[SIM_BLOCK];
         if (mc_store_read(s->n[i].inner, b, SIM_BLOCK, blk * SIM_BLOCK) != 0)
             continue;
         uint64_t v = mc_block_value_decode(b, SIM_BLOCK);
-        if (v != seen[i])
-            fprintf(stderr, "# %8llu ms  store %u: block %llu now %llu\n", (unsigned long long)s->now, i,
-                    (unsigned long long)blk, (unsigned long long)v);
-        seen[i] = v;
+        if (v != s->watch_seen[i])
+            say(s, 0, "store %u: block %llu now %llu", i, (unsigned long long)blk, (unsigned long long)v);
+        s->watch_seen[i] = v;
     }
 }
 
@@ -460,8 +470,7 @@ void sim_kill(sim *s, unsigned id)
 {
     if (!sim_alive(s, id))
         return;
-    if (getenv("SIM_VERBOSE"))
-        fprintf(stderr, "# %8llu ms  FAULT kill %u\n", (unsigned long long)s->now, id);
+    say(s, SIM_LOG_FAULTS, "FAULT kill %u", id);
     for (unsigned i = 0; i < SIM_MAX_CLIENTS; i++)
         if (s->c[i].busy && s->c[i].server == id)
             op_end(s, &s->c[i], -1);  /* its server died: the outcome is unknown */
@@ -472,24 +481,24 @@ void sim_kill(sim *s, unsigned id)
 
 void sim_restart(sim *s, unsigned id)
 {
-    if (getenv("SIM_VERBOSE") && id <= s->nn && !s->n[id].e)
-        fprintf(stderr, "# %8llu ms  FAULT restart %u\n", (unsigned long long)s->now, id);
+    if (id <= s->nn && !s->n[id].e)
+        say(s, SIM_LOG_FAULTS, "FAULT restart %u", id);
     if (id <= s->nn && !s->n[id].e)
         start_engine(s, id);
 }
 
 void sim_cut(sim *s, unsigned a, unsigned b, bool cut)
 {
-    if (getenv("SIM_VERBOSE") && s->cut[a][b] != cut)
-        fprintf(stderr, "# %8llu ms  FAULT %s %u-%u\n", (unsigned long long)s->now, cut ? "cut" : "heal", a, b);
+    if (s->cut[a][b] != cut)
+        say(s, SIM_LOG_FAULTS, "FAULT %s %u-%u", cut ? "cut" : "heal", a, b);
     s->cut[a][b] = s->cut[b][a] = cut;
     links(s);
 }
 
 void sim_fail_store(sim *s, unsigned id, bool fail)
 {
-    if (getenv("SIM_VERBOSE") && s->n[id].failed != fail)
-        fprintf(stderr, "# %8llu ms  FAULT store %u %s\n", (unsigned long long)s->now, id, fail ? "fails" : "heals");
+    if (s->n[id].failed != fail)
+        say(s, SIM_LOG_FAULTS, "FAULT store %u %s", id, fail ? "fails" : "heals");
     s->n[id].failed = fail;
     if (fail)
         mc_store_fail_all(s->n[id].store, MC_STORE_FAIL_BOTH);
@@ -598,4 +607,30 @@ bool sim_all_up(const sim *s)
                 return false;
     }
     return true;
+}
+
+#define SIM_SHOW_DIFFERING 8u   /* differing blocks named per store pair */
+
+/* Whether stores a and b hold the same bytes; with show, names the first blocks that differ. */
+bool sim_same_stores(sim *s, unsigned a, unsigned b, FILE *show)
+{
+    uint64_t la, lb;
+    const uint8_t *pa = sim_store_bytes(s, a, &la);
+    uint8_t *copy = pa ? malloc(la) : NULL;
+    if (!copy)
+        return false;
+    memcpy(copy, pa, la);  /* the next call may reuse the buffer */
+    const uint8_t *pb = sim_store_bytes(s, b, &lb);
+    bool same = pb && la == lb && memcmp(copy, pb, la) == 0;
+    unsigned shown = 0;
+    for (uint64_t off = 0; show && !same && pb && off + SIM_BLOCK <= la && off + SIM_BLOCK <= lb &&
+                           shown < SIM_SHOW_DIFFERING;
+         off += SIM_BLOCK)
+        if (memcmp(copy + off, pb + off, SIM_BLOCK) != 0) {
+            fprintf(show, "# stores %u and %u differ at block %" PRIu64 " (region %" PRIu64 ")\n", a, b,
+                    off / SIM_BLOCK, off / s->o.region_size);
+            shown++;
+        }
+    free(copy);
+    return same;
 }

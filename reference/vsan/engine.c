@@ -455,6 +455,8 @@ static void on_answer(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
         vs_io_on_answer(e, r, m);
         break;
     case REQ_REVOKE:
+        vs_police_revoke_done(e, r, m);
+        break;
     case REQ_RELEASE:
     case REQ_COMMIT:
     case REQ_VIEW_DONE:
@@ -509,6 +511,9 @@ static void timed_out(mc_vsan_engine *e, vs_req *r)
     case REQ_GRANT:
         vs_police_grant_failed(e, r->region, (uint32_t)r->offset);
         break;
+    case REQ_REVOKE:
+        vs_police_revoke_done(e, r, NULL);
+        break;
     default:
         vs_quorum_on_timeout(e, r);
         break;
@@ -532,7 +537,11 @@ void mc_vsan_tick(mc_vsan_engine *e)
             if (e->reqs[i].kind != REQ_FREE && now >= e->reqs[i].deadline_ms)
                 timed_out(e, &e->reqs[i]);
         e->kick_pending = true;  /* waiting I/Os look at their patience */
+        if (e->coordinating && e->grants)
+            vs_police_kick(e);   /* a REVOKE that could not be sent is sent again */
     }
+    if (e->commit_pending)
+        vs_send_commits(e);
     vs_quorum_tick(e, now);
     vs_sync_tick(e, now);
     vs_al_trim(e, now);
@@ -541,7 +550,7 @@ void mc_vsan_tick(mc_vsan_engine *e)
 
 uint64_t mc_vsan_next_deadline(const mc_vsan_engine *e)
 {
-    if (e->done_pending || e->kick_pending)
+    if (e->done_pending || e->kick_pending || e->commit_pending)
         return vs_now(e);
     uint64_t d = e->next_beat < e->next_expiry ? e->next_beat : e->next_expiry;
     if ((vs_bits_any(&e->dirty_self) || vs_bits_any(&e->stale)) && e->next_heal < d)
@@ -569,6 +578,7 @@ void mc_vsan_get_info(const mc_vsan_engine *e, mc_vsan_info *st)
     st->syncing = e->last.syncing;
     st->quorum = e->coordinating || (e->coordinator && vs_serving(e));
     st->lease = vs_serving(e);
+    st->rejoining = e->must_rejoin;
     st->store_ok = !vs_bits_any(&e->dirty_self) && !vs_bits_any(&e->stale);
     st->dirty_self = vs_bits_count(&e->dirty_self) + vs_bits_count(&e->stale);
     for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++)

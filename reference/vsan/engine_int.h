@@ -93,8 +93,9 @@ typedef struct vs_req {
     uint64_t sent_ms, deadline_ms;
     struct mc_vsan_io *io;       /* the client I/O it serves, if any */
     struct vs_job *job;          /* the resync/repair/heal job it serves, if any */
-    uint32_t region;             /* VIEW: the proposal's seq */
-    uint64_t offset;             /* READ: the chunk's offset */
+    uint32_t region;             /* VIEW: the proposal's seq; GRANT, REVOKE: the first region */
+    uint64_t offset;             /* READ: the chunk's offset; GRANT, REVOKE: the region count */
+    uint64_t epoch;              /* REVOKE: the term's grant count when it was sent */
 } vs_req;
 
 /* A client I/O, or an internal copy (resync, repair, heal) using the same path. */
@@ -151,6 +152,7 @@ typedef struct vs_region {
     uint64_t settled_ms;         /* when its last write was confirmed on every store; 0 = not since */
     /* coordinator only */
     uint16_t holder;             /* who holds write priority; 0 = free */
+    uint64_t grant_epoch;        /* the epoch it was granted with */
     bool revoke_sent;
 } vs_region;
 
@@ -240,6 +242,7 @@ struct mc_vsan_engine {
     bool kick_pending;           /* waiting I/Os should look again */
     uint32_t next_wseq;          /* our writes' sequence numbers (COMMIT) */
     uint32_t commit_sent;        /* the mark of the last COMMIT we sent */
+    bool commit_pending;         /* a write completed: COMMIT goes out at the next tick */
     uint32_t commit_hold;        /* lowest write of ours cut short: no COMMIT reaches it; 0 = none */
     bool hold_dropped;           /* the view dropped us since: readmission releases the hold */
     uint32_t nunconf;            /* regions with another writer's unconfirmed write */
@@ -290,7 +293,8 @@ void vs_police_on_grant(mc_vsan_engine *e, const mc_vsan_msg *m);
 void vs_police_on_revoke(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m);
 void vs_police_settle(mc_vsan_engine *e);                   /* give back what was asked for */
 void vs_police_forget(mc_vsan_engine *e);                   /* our grants ended */
-void vs_police_kick(mc_vsan_engine *e);                     /* a copied region is free again */
+void vs_police_kick(mc_vsan_engine *e);
+void vs_police_revoke_done(mc_vsan_engine *e, const vs_req *q, const mc_vsan_msg *answer);                     /* a copied region is free again */
 void vs_police_revoke(mc_vsan_engine *e, uint16_t holder, uint32_t first, uint32_t last);
 void vs_police_grant_failed(mc_vsan_engine *e, uint32_t first, uint32_t count);
 
@@ -328,6 +332,7 @@ void vs_sync_start_repair(mc_vsan_engine *e, const vs_bits *regions);
 void vs_sync_reserve(mc_vsan_engine *e, const vs_bits *regions);
 void vs_al_settled(mc_vsan_engine *e, uint32_t r);
 void vs_commit_release(mc_vsan_engine *e);
+void vs_send_commits(mc_vsan_engine *e);
 void vs_al_trim(mc_vsan_engine *e, uint64_t now);
 void vs_sync_on_answer(mc_vsan_engine *e, vs_req *r, const mc_vsan_msg *m);
 void vs_sync_on_timeout(mc_vsan_engine *e, vs_req *r);

@@ -57,13 +57,13 @@ typedef struct mc_vsan_hdr {
 #define MC_VSAN_STATUSES(X) \
     X(OK, 0) X(MALFORMED, 1) X(STALE_TERM, 2) X(NOT_MEMBER, 3) X(STALE_EPOCH, 4) \
     X(OUT_OF_RANGE, 5) X(STORE_FAILED, 6) X(NOT_COORDINATOR, 7) X(NO_QUORUM, 8) X(BUSY, 9) \
-    X(SPLIT_BRAIN, 10) X(UNKNOWN_TYPE, 11)
+    X(SPLIT_BRAIN, 10) X(UNKNOWN_TYPE, 11) X(NOT_HELD, 12)
 enum mc_vsan_status {
 #define MC_VSAN_STATUS_ENUM(id, v) MC_VSAN_ST_##id = v,
     MC_VSAN_STATUSES(MC_VSAN_STATUS_ENUM)
 #undef MC_VSAN_STATUS_ENUM
 };
-#define MC_VSAN_ST_MAX MC_VSAN_ST_UNKNOWN_TYPE
+#define MC_VSAN_ST_MAX MC_VSAN_ST_NOT_HELD
 
 /* Field kinds. U: unsigned big-endian integer of 1-8 bytes, valid within [lo, hi]. COUNT: a U
  * counting the elements of the ARRAY field that follows it (at most hi). ARRAY: COUNT elements of

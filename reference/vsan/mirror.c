@@ -153,8 +153,11 @@ void vs_commit_release(mc_vsan_engine *e)
     e->hold_dropped = false;
 }
 
-static void send_commits(mc_vsan_engine *e)
+/* Sent from the next tick, after the clients heard of their writes: COMMIT is off the
+ * acknowledgement's path, and one COMMIT covers every write completed meanwhile. */
+void vs_send_commits(mc_vsan_engine *e)
 {
+    e->commit_pending = false;
     uint32_t mark = commit_mark(e);
     if (mark == e->commit_sent)
         return;
@@ -220,7 +223,7 @@ static void write_done(mc_vsan_engine *e, vs_io *io, mc_vsan_io_status st)
         cut_short(e, io);
     }
     finish(e, io, st);
-    send_commits(e);
+    e->commit_pending = true;
     vs_police_settle(e);
 }
 

@@ -8,6 +8,8 @@
 #define POLICE_WAIT_MAX VS_MAX_REQS   /* queued GRANT requests at the coordinator */
 
 static uint32_t last_of(uint32_t first, uint32_t count) { return first + count - 1u; }
+static void settle_queue(mc_vsan_engine *e);
+static void settle_once(mc_vsan_engine *e);
 
 /* --- the coordinator's table ---------------------------------------------------------------- */
 
@@ -48,13 +50,45 @@ void vs_police_revoke(mc_vsan_engine *e, uint16_t holder, uint32_t first, uint32
     mc_vsan_msg_init(&m, MC_VSAN_T_REVOKE);
     mc_vsan_set(&m, MC_VSAN_F_RANGE_FIRST, first);
     mc_vsan_set(&m, MC_VSAN_F_RANGE_COUNT, last - first + 1u);
-    vs_request(e, holder, REQ_REVOKE, &m, VS_WRITE_MS);
+    vs_req *q = vs_request(e, holder, REQ_REVOKE, &m, VS_WRITE_MS);
+    if (q) {
+        q->region = first;
+        q->offset = last - first + 1u;
+        q->epoch = e->next_epoch;  /* grants made after it are not what it asks back */
+        return;
+    }
+    for (uint32_t r = first; r <= last; r++)
+        e->reg[r].revoke_sent = false;  /* asked again at the next beat */
+}
+
+/* The REVOKE's answer, or none (answer NULL: lost, or its connection dropped). NOT_HELD frees
+ * the regions still held by that server under a grant older than the REVOKE (§6.1); no answer
+ * lets the next beat ask again. */
+void vs_police_revoke_done(mc_vsan_engine *e, const vs_req *q, const mc_vsan_msg *answer)
+{
+    if (!e->coordinating || q->term != e->term || q->offset == 0 || q->region >= e->nregions ||
+        q->offset > e->nregions - q->region)
+        return;
+    bool not_held = answer && mc_vsan_get(answer, MC_VSAN_F_STATUS) == MC_VSAN_ST_NOT_HELD;
+    if (answer && !not_held)
+        return;
+    for (uint32_t r = q->region; r < q->region + (uint32_t)q->offset; r++) {
+        vs_region *g = &e->reg[r];
+        if (g->holder != q->peer || (g->grant_epoch & UINT32_MAX) > q->epoch)
+            continue;
+        g->revoke_sent = false;
+        if (not_held)
+            g->holder = 0;
+    }
+    if (not_held)
+        vs_log(e, 2, "regions %u-%u: server %u holds none of them", (unsigned)q->region,
+               (unsigned)(q->region + q->offset - 1u), (unsigned)q->peer);
+    settle_queue(e);
 }
 
 /* Grants every queued request it can, in arrival order per region: a request waits while any
  * of its regions is held by another server, being copied (§8.3), or wanted by an earlier request;
  * holders of what it needs are asked to give it back, once. */
-static void settle_once(mc_vsan_engine *e);
 
 /* A release during settling (our own regions, given back at once) asks for another pass rather
  * than nesting one that would free what the outer pass holds. */
@@ -108,6 +142,7 @@ static void settle_once(mc_vsan_engine *e)
         uint64_t epoch = ((uint64_t)e->term << 32) | ++e->next_epoch;
         for (uint32_t r = w->first; r <= last; r++) {
             e->reg[r].holder = w->peer;
+            e->reg[r].grant_epoch = epoch;
             e->reg[r].revoke_sent = false;
         }
         *pp = w->next;
@@ -290,14 +325,19 @@ void vs_police_on_revoke(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
     uint32_t first = (uint32_t)mc_vsan_get(m, MC_VSAN_F_RANGE_FIRST);
     uint32_t count = (uint32_t)mc_vsan_get(m, MC_VSAN_F_RANGE_COUNT);
     uint32_t st = MC_VSAN_ST_OK;
+    bool any = false;
     if (count == 0 || first >= e->nregions || count > e->nregions - first)
         st = MC_VSAN_ST_OUT_OF_RANGE;
     else
-        for (uint32_t r = first; r <= last_of(first, count); r++)
+        for (uint32_t r = first; r <= last_of(first, count); r++) {
             if (e->reg[r].held_epoch)
                 e->reg[r].revoke_asked = true;
             else if (e->reg[r].asked)
                 e->reg[r].revoke_early = true;  /* a REVOKE travels on another connection than our grant */
+            any |= e->reg[r].held_epoch || e->reg[r].asked;
+        }
+    if (st == MC_VSAN_ST_OK && !any)
+        st = MC_VSAN_ST_NOT_HELD;  /* its grant or our RELEASE was lost: nothing to give back */
     vs_log(e, 3, "regions %u-%u asked back (status %u)", (unsigned)first, (unsigned)(first + count - 1u), (unsigned)st);
     vs_answer_status(e, peer, m, MC_VSAN_T_OK, st);
     vs_police_settle(e);

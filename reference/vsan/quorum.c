@@ -386,12 +386,20 @@ static void won(mc_vsan_engine *e)
     e->candidate = false;
     e->coordinating = true;
     e->coordinator = e->cfg.id;
+    e->must_rejoin = false;  /* what we cut short is in our reconcile: this term repairs it */
     e->term_started_ms = vs_now(e);
     vs_log(e, 1, "term %u: coordinator", (unsigned)e->term);
     vs_police_reset(e);
     vs_police_forget(e);
     vs_io_interrupt(e);
     authority_update(e, vs_now(e));
+    /* A view a quorum may have committed without our hearing of it is where the term starts:
+     * we stood on it (may_stand reads the newest view we know), and the voters who elected us
+     * knew none newer (§4.1). */
+    if (view_newer(e->prepared.term, e->prepared.seq, e->last.term, e->last.seq)) {
+        vs_view p = e->prepared;
+        vs_view_adopt(e, &p);
+    }
     begin_term(e);
 }
 

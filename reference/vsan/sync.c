@@ -270,9 +270,10 @@ void vs_sync_tick(mc_vsan_engine *e, uint64_t now)
                 job_free(e, rep);
                 e->jobs[0] = NULL;
                 vs_meta_save(e);
-                vs_commit_release(e);  /* every write we cut short is repaired */
             }
         }
+        if (!e->jobs[0] && e->commit_hold)
+            vs_commit_release(e);  /* every write we cut short is repaired */
         for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++) {
             vs_job *j = e->jobs[i];
             if (!j)

@@ -159,6 +159,7 @@ local statuses = {
     [9] = "BUSY",
     [10] = "SPLIT_BRAIN",
     [11] = "UNKNOWN_TYPE",
+    [12] = "NOT_HELD",
 }
 -- END GENERATED
 

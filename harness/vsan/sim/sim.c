@@ -108,7 +108,7 @@ static uint64_t env_rand(void *ctx) { return rnd(((env_ctx *)ctx)->s); }
 static void env_log(void *ctx, int level, const char *msg)
 {
     env_ctx *c = ctx;
-    say(c->s, level, "server %u: %s", c->id, msg);
+    say(c->s, level < SIM_LOG_FAULTS ? SIM_LOG_FAULTS : level, "server %u: %s", c->id, msg);
 }
 
 static int env_send(void *ctx, uint16_t peer, const mc_vsan_msg *m)
@@ -438,25 +438,34 @@ void sim_run(sim *s, uint64_t ms)
     abort();
 }
 
+bool sim_settled(sim *s)
+{
+    uint32_t want = 0;
+    for (unsigned i = 1; i <= s->o.servers; i++)
+        want |= 1u << i;
+    for (unsigned i = 1; i <= s->o.servers; i++) {
+        mc_vsan_info st;
+        if (!s->n[i].e)
+            return false;
+        mc_vsan_get_info(s->n[i].e, &st);
+        if (st.members != want || st.syncing || !st.lease || st.rejoining || st.dirty_self)
+            return false;
+        for (unsigned k = 1; k <= s->o.servers; k++)
+            if (st.dirty[k])
+                return false;
+    }
+    return true;
+}
+
 bool sim_settle(sim *s, uint64_t ms)
 {
     uint64_t until = s->now + ms;
     while (s->now < until) {
         sim_run(s, 50);
-        uint32_t want = 0;
         for (unsigned i = 1; i <= s->o.servers; i++)
-            want |= 1u << i;
-        bool ok = true;
-        for (unsigned i = 1; i <= s->o.servers && ok; i++) {
-            mc_vsan_info st;
             if (!s->n[i].e)
-                return false;
-            mc_vsan_get_info(s->n[i].e, &st);
-            ok = st.members == want && st.syncing == 0 && st.lease && st.dirty_self == 0;
-            for (unsigned k = 1; k <= s->o.servers && ok; k++)
-                ok = st.dirty[k] == 0;
-        }
-        if (ok)
+                return false;  /* a killed server never settles */
+        if (sim_settled(s))
             return true;
     }
     return false;

@@ -47,6 +47,9 @@ void sim_run(sim *s, uint64_t ms);
 /* Runs until every server is a full member of one view with no copy left, or ms passed;
  * returns whether it converged. */
 bool sim_settle(sim *s, uint64_t ms);
+/* Whether it is so now: every server running, a full member with a lease of one view, none
+ * rejoining, nothing dirty anywhere. */
+bool sim_settled(sim *s);
 
 /* Faults. */
 void sim_kill(sim *s, unsigned id);        /* crash: the engine is gone, store and state stay */

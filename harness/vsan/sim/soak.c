@@ -35,7 +35,8 @@ static bool any_store_trouble(sim *s, unsigned servers)
 }
 
 /* The fault model: kills, restarts and link cuts in any mix; a store failure only while every
- * server is up and connected and no store misses anything, and no kill or cut while a store is
+ * server is up and connected and the cluster settled (one view of full members, none
+ * rejoining, nothing dirty, no store missing anything), and no kill or cut while a store is
  * failed or still healing. Two stores each missing writes the other holds (or a store missing
  * writes only a dead server holds) leave a region with no complete copy: the engine then refuses
  * it rather than serve stale bytes, and the run could not end with identical stores. */
@@ -60,7 +61,7 @@ static size_t chaos(sim *s, unsigned servers, uint64_t seed, uint64_t ms)
                 sim_cut(s, a, b, true);
             break;
         case 3:
-            if (!trouble && sim_all_up(s))
+            if (!trouble && sim_all_up(s) && sim_settled(s))
                 sim_fail_store(s, a, true);
             break;
         default: sim_cut(s, a, b, false); sim_fail_store(s, a, false); break;
@@ -79,8 +80,8 @@ static void diagnose(sim *s, unsigned servers, const mc_vsan_soak_opts *o)
         if (!sim_engine(s, i))
             continue;
         mc_vsan_get_info(sim_engine(s, i), &st);
-        fprintf(log_of(o), "# server %u: %s term %u view %u members 0x%x syncing 0x%x lease %d dirty-self %u dirty %u/%u/%u\n",
-                i, st.role, st.term, st.view_seq, st.members, st.syncing, st.lease, st.dirty_self, st.dirty[1],
+        fprintf(log_of(o), "# server %u: %s term %u view %u members 0x%x syncing 0x%x lease %d rejoining %d dirty-self %u dirty %u/%u/%u\n",
+                i, st.role, st.term, st.view_seq, st.members, st.syncing, st.lease, st.rejoining, st.dirty_self, st.dirty[1],
                 st.dirty[2], st.dirty[3]);
         if (o->verbose)
             mc_vsan_dump(sim_engine(s, i), log_of(o));

@@ -242,6 +242,11 @@ int mc_vsan_engine_new(mc_vsan_engine **out, const mc_vsan_config *cfg, const mc
     }
     uint64_t now = vs_now(e);
     e->vote_block_until = now + cfg->lease_ms;  /* a restarted voter remembers no promise (§4.1) */
+    /* A restarted member may hold writes no other store has (cut short by the crash) and lacks
+     * what was mirrored while it was down: it serves nothing until the view drops and readmits
+     * it, with a resync of its log's regions and what it missed (§8.3). */
+    if (cfg->role == MC_VSAN_ROLE_SERVER && (e->last.members & vs_bit(cfg->id)))
+        e->must_rejoin = true;
     e->no_lease_since = now;
     e->next_beat = now;
     e->next_heal = now + VS_HEAL_MS;
@@ -605,12 +610,12 @@ void mc_vsan_dump(const mc_vsan_engine *e, FILE *out)
     }
     for (uint32_t r = 0; r < e->nregions; r++) {
         const vs_region *g = &e->reg[r];
-        if (g->holder || g->held_epoch || g->inflight || g->unconf_writer || e->copy_state[r] || g->asked ||
+        if (g->holder || g->held_epoch || g->inflight || g->unconf_writer || g->cut || e->copy_state[r] || g->asked ||
             vs_bits_get(&e->stale, r) || vs_bits_get(&e->dirty_self, r))
             fprintf(out, "  region %u: holder %u revoke_sent %d held %llx revoke_asked %d asked %d inflight %u "
-                         "unconf %u copy %u stale %d suspect %d\n",
+                         "unconf %u cut %d copy %u stale %d suspect %d\n",
                     (unsigned)r, (unsigned)g->holder, g->revoke_sent, (unsigned long long)g->held_epoch,
-                    g->revoke_asked, g->asked, (unsigned)g->inflight, (unsigned)g->unconf_writer,
+                    g->revoke_asked, g->asked, (unsigned)g->inflight, (unsigned)g->unconf_writer, g->cut,
                     (unsigned)e->copy_state[r], vs_bits_get(&e->stale, r), vs_bits_get(&e->dirty_self, r));
     }
     for (const vs_io *io = e->ios; io; io = io->next)

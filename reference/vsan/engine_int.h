@@ -149,6 +149,7 @@ typedef struct vs_region {
     uint16_t inflight;           /* our own writes on it not yet committed everywhere */
     uint16_t unconf_writer;      /* another writer's applied write without COMMIT; 0 = none */
     uint32_t unconf_tag;
+    bool cut;                    /* a write of ours on it was cut short: only a repair settles it */
     uint64_t settled_ms;         /* when its last write was confirmed on every store; 0 = not since */
     /* coordinator only */
     uint16_t holder;             /* who holds write priority; 0 = free */
@@ -318,6 +319,7 @@ void vs_mark_dirty_absent(mc_vsan_engine *e, uint32_t first, uint32_t last);
 void vs_mark_stale(mc_vsan_engine *e, uint32_t first, uint32_t last);
 void vs_unconf_set(mc_vsan_engine *e, uint32_t r, uint16_t writer, uint32_t wseq);
 void vs_unconf_clear(mc_vsan_engine *e, uint32_t r);
+void vs_region_repaired(mc_vsan_engine *e, uint32_t r);
 void vs_region_current(mc_vsan_engine *e, uint32_t r);
 bool vs_region_suspect(const mc_vsan_engine *e, uint32_t r);
 bool vs_other_full_member(const mc_vsan_engine *e);

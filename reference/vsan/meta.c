@@ -245,7 +245,7 @@ int vs_meta_load(mc_vsan_engine *e, char *err, size_t errlen)
 /* §8.2: a region's last write is on every store that should hold it. */
 void vs_al_settled(mc_vsan_engine *e, uint32_t r)
 {
-    if (!e->reg[r].inflight && !e->reg[r].unconf_writer)
+    if (!e->reg[r].inflight && !e->reg[r].unconf_writer && !e->reg[r].cut)
         e->reg[r].settled_ms = vs_now(e);
 }
 
@@ -256,7 +256,7 @@ void vs_al_trim(mc_vsan_engine *e, uint64_t now)
     bool any = false;
     for (uint32_t r = vs_bits_next(&e->al, 0); r != UINT32_MAX; r = vs_bits_next(&e->al, r + 1u)) {
         const vs_region *g = &e->reg[r];
-        if (g->settled_ms && now >= g->settled_ms + VS_AL_IDLE_MS && !g->inflight && !g->unconf_writer &&
+        if (g->settled_ms && now >= g->settled_ms + VS_AL_IDLE_MS && !g->inflight && !g->unconf_writer && !g->cut &&
             e->copy_state[r] == 0) {
             vs_bits_clear(&e->al, r);
             any = true;

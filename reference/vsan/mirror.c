@@ -101,6 +101,13 @@ void vs_unconf_set(mc_vsan_engine *e, uint32_t r, uint16_t writer, uint32_t wseq
     e->reg[r].unconf_tag = wseq;
 }
 
+/* A repair's or resync's copy reached our store: it holds what every store holds. */
+void vs_region_repaired(mc_vsan_engine *e, uint32_t r)
+{
+    vs_unconf_clear(e, r);
+    e->reg[r].cut = false;
+}
+
 void vs_unconf_clear(mc_vsan_engine *e, uint32_t r)
 {
     if (e->reg[r].unconf_writer && e->nunconf)
@@ -180,6 +187,9 @@ void vs_send_commits(mc_vsan_engine *e)
  * stops renewing, is dropped, and its RECONCILE reports them for its resync (§8.3). */
 static void cut_short(mc_vsan_engine *e, vs_io *io)
 {
+    /* Our store may hold these bytes alone: another writer's COMMIT must not make them readable. */
+    for (uint32_t r = io->first; r <= io->last; r++)
+        e->reg[r].cut = true;
     if (!e->commit_hold || io->wseq < e->commit_hold)
         e->commit_hold = io->wseq;
     for (uint32_t r = io->first; r <= io->last; r++)
@@ -306,7 +316,7 @@ static void start_write(mc_vsan_engine *e, vs_io *io)
 static bool regions_settled(const mc_vsan_engine *e, const vs_io *io)
 {
     for (uint32_t r = io->first; r <= io->last; r++)
-        if (e->reg[r].inflight || e->reg[r].unconf_writer)
+        if (e->reg[r].inflight || e->reg[r].unconf_writer || e->reg[r].cut)
             return false;
     return true;
 }
@@ -742,7 +752,7 @@ void vs_on_write(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
             if (epoch > e->reg[r].seen_epoch)
                 e->reg[r].seen_epoch = epoch;
             if (sync)
-                vs_unconf_clear(e, r);
+                vs_region_repaired(e, r);
             else
                 vs_unconf_set(e, r, peer, (uint32_t)mc_vsan_get(m, MC_VSAN_F_WRITE_WSEQ));
         }
@@ -789,7 +799,7 @@ void vs_on_read(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
     if (st == MC_VSAN_ST_OK) {
         uint32_t first = vs_region_of(e, off), last = vs_region_of(e, off + len - 1u);
         for (uint32_t r = first; r <= last && st == MC_VSAN_ST_OK; r++)
-            if ((e->reg[r].inflight || e->reg[r].unconf_writer) && !(copy && peer == e->coordinator))
+            if ((e->reg[r].inflight || e->reg[r].unconf_writer || e->reg[r].cut) && !(copy && peer == e->coordinator))
                 st = MC_VSAN_ST_BUSY;  /* not yet settled here (§7.2); the coordinator's repair settles it */
             else if (vs_region_suspect(e, r))
                 st = MC_VSAN_ST_STORE_FAILED;

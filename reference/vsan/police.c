@@ -169,6 +169,20 @@ void vs_police_request(mc_vsan_engine *e, uint16_t peer, uint32_t tag, uint32_t 
         answer_grant(e, &probe, MC_VSAN_ST_NOT_MEMBER, 0);
         return;
     }
+    /* It asks for what it already holds: our answer, or its RELEASE, was lost with a connection.
+     * Nobody else can have those regions, so it gets them again at once, not behind others. */
+    bool holds_all = peer != e->cfg.id;
+    for (uint32_t r = first; holds_all && r < first + count; r++)
+        holds_all = e->reg[r].holder == peer;
+    if (holds_all) {
+        uint64_t epoch = ((uint64_t)e->term << 32) | ++e->next_epoch;
+        for (uint32_t r = first; r < first + count; r++)
+            e->reg[r].grant_epoch = epoch;
+        vs_log(e, 3, "regions %u-%u granted again to server %u, their holder (epoch %u.%u)", (unsigned)first,
+               (unsigned)(first + count - 1u), (unsigned)peer, (unsigned)(epoch >> 32), (unsigned)(uint32_t)epoch);
+        answer_grant(e, &probe, MC_VSAN_ST_OK, epoch);
+        return;
+    }
     vs_grant_wait *w = e->ngrants < POLICE_WAIT_MAX ? malloc(sizeof *w) : NULL;
     if (!w) {
         answer_grant(e, &probe, MC_VSAN_ST_BUSY, 0);
@@ -247,13 +261,18 @@ bool vs_holds(const mc_vsan_engine *e, uint32_t first, uint32_t last)
 }
 
 /* Asks for the whole range at once (so two writers never each hold part of what the other
- * needs), unless a request covering what is missing is already out. */
+ * needs), unless a request covering what is missing is already out. Regions asked back are
+ * given back first and asked for after: the coordinator sees the RELEASE before the GRANT (one
+ * connection), so a GRANT for what it has granted to the asker means an answer was lost. */
 void vs_police_need(mc_vsan_engine *e, uint32_t first, uint32_t last)
 {
     bool missing = false;
-    for (uint32_t r = first; r <= last; r++)
-        if ((!e->reg[r].held_epoch || e->reg[r].revoke_asked) && !e->reg[r].asked)
+    for (uint32_t r = first; r <= last; r++) {
+        if (e->reg[r].held_epoch && e->reg[r].revoke_asked)
+            return;  /* asked again once given back (release_run kicks the waiting writes) */
+        if (!e->reg[r].held_epoch && !e->reg[r].asked)
             missing = true;
+    }
     if (!missing)
         return;
     for (uint32_t r = first; r <= last; r++)
@@ -349,6 +368,7 @@ static void release_run(mc_vsan_engine *e, uint32_t first, uint32_t last, uint64
         e->reg[r].held_epoch = 0;
         e->reg[r].revoke_asked = false;
     }
+    e->kick_pending = true;  /* writes waiting for these regions ask for them again */
     if (e->coordinating) {
         vs_police_release(e, e->cfg.id, first, last - first + 1u);
         return;

@@ -451,7 +451,7 @@ static void begin_term(mc_vsan_engine *e)
     /* What we ourselves may hold differently from the others: our log, our unconfirmed. */
     vs_bits_or(&e->repair_set, &e->al);
     for (uint32_t r = 0; r < e->nregions; r++)
-        if (e->reg[r].unconf_writer || e->reg[r].inflight)
+        if (e->reg[r].unconf_writer || e->reg[r].inflight || e->reg[r].cut)
             vs_bits_set(&e->repair_set, r);
     bool waiting = false;
     for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++) {
@@ -478,7 +478,7 @@ static void on_reconcile(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
     static uint8_t arr[MC_VSAN_MAX_REGIONS * MC_VSAN_REGION_NUM_LEN];
     size_t n = 0;
     for (uint32_t r = 0; r < e->nregions; r++)
-        if (e->reg[r].unconf_writer || e->reg[r].inflight || vs_bits_get(&e->al, r) ||
+        if (e->reg[r].unconf_writer || e->reg[r].inflight || e->reg[r].cut || vs_bits_get(&e->al, r) ||
             vs_bits_get(&e->dirty_self, r) || vs_bits_get(&e->stale, r))
             mc_vsan_elem_put(arr, MC_VSAN_F_RECONCILE_OK_REGIONS, n++, r);
     mc_vsan_msg a;

@@ -213,7 +213,7 @@ void vs_sync_copied(mc_vsan_engine *e, vs_job *j, uint32_t r, mc_vsan_io_status 
             e->counters.resync_bytes += len;
             break;
         case JOB_REPAIR:
-            vs_unconf_clear(e, r);
+            vs_region_repaired(e, r);
             vs_bits_clear(&e->al, r);
             e->counters.repair_bytes += len;
             break;

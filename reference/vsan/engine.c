@@ -584,6 +584,10 @@ void mc_vsan_get_info(const mc_vsan_engine *e, mc_vsan_info *st)
     st->quorum = e->coordinating || (e->coordinator && vs_serving(e));
     st->lease = vs_serving(e);
     st->rejoining = e->must_rejoin;
+    st->suspected = 0;
+    for (uint16_t i = 1; e->coordinating && i <= MC_VSAN_ID_MAX; i++)
+        if (e->peers[i].suspected)
+            st->suspected |= vs_bit(i);
     st->store_ok = !vs_bits_any(&e->dirty_self) && !vs_bits_any(&e->stale);
     st->dirty_self = vs_bits_count(&e->dirty_self) + vs_bits_count(&e->stale);
     for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++)

@@ -418,6 +418,15 @@ static void on_vote_ok(mc_vsan_engine *e, vs_req *r, const mc_vsan_msg *m)
 
 static void reconcile_done(mc_vsan_engine *e)
 {
+    /* A member we could not reconcile may still hold a lease the last coordinator granted, and
+     * serve reads, until LEASE_MS after that coordinator stopped granting (it voted for us
+     * first): a view without it waits that long (§4.2). */
+    uint64_t now = vs_now(e), leases_out = e->term_started_ms + e->cfg.lease_ms;
+    for (uint16_t i = 1; i <= MC_VSAN_ID_MAX && now < leases_out; i++)
+        if (i != e->cfg.id && (e->last.members & vs_bit(i)) && !e->peers[i].reconciled) {
+            e->reconcile_until = leases_out;
+            return;
+        }
     e->reconciling = false;
     vs_sync_reserve(e, &e->repair_set);  /* nothing is granted on them before their repair */
     uint32_t members = vs_bit(e->cfg.id), syncing = 0;

@@ -128,6 +128,7 @@ typedef struct mc_vsan_info {
     uint32_t members, syncing;        /* bit i = server i */
     bool quorum, lease, store_ok;
     bool rejoining;                   /* a write of ours was cut short: no renewal until dropped and readmitted */
+    uint32_t suspected;               /* coordinator: members reported unreachable, leaving once their lease ends */
     uint32_t split_brain;             /* bit i = split brain detected with server i */
     uint32_t dirty[MC_VSAN_ID_MAX + 1];   /* regions dirty per server */
     uint32_t dirty_self;

@@ -448,7 +448,7 @@ bool sim_settled(sim *s)
         if (!s->n[i].e)
             return false;
         mc_vsan_get_info(s->n[i].e, &st);
-        if (st.members != want || st.syncing || !st.lease || st.rejoining || st.dirty_self)
+        if (st.members != want || st.syncing || !st.lease || st.rejoining || st.suspected || st.dirty_self)
             return false;
         for (unsigned k = 1; k <= s->o.servers; k++)
             if (st.dirty[k])

@@ -48,7 +48,7 @@ void sim_run(sim *s, uint64_t ms);
  * returns whether it converged. */
 bool sim_settle(sim *s, uint64_t ms);
 /* Whether it is so now: every server running, a full member with a lease of one view, none
- * rejoining, nothing dirty anywhere. */
+ * rejoining or suspected, nothing dirty anywhere. */
 bool sim_settled(sim *s);
 
 /* Faults. */

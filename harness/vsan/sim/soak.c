@@ -15,6 +15,7 @@
 #define SOAK_SETTLE_MS 20000u          /* forming the cluster; three times that after the chaos */
 #define SOAK_GAP_MIN_MS 200u           /* between two faults: 200..799 ms */
 #define SOAK_GAP_SPAN_MS 600u
+#define SOAK_QUIET_MS 1500u            /* settled this long (a write's timeout and a lease) before a store fails */
 
 unsigned mc_vsan_soak_servers(uint64_t seed) { return seed % 2u ? 3u : 2u; }
 
@@ -35,17 +36,23 @@ static bool any_store_trouble(sim *s, unsigned servers)
 }
 
 /* The fault model: kills, restarts and link cuts in any mix; a store failure only while every
- * server is up and connected and the cluster settled (one view of full members, none
- * rejoining, nothing dirty, no store missing anything), and no kill or cut while a store is
+ * server is up and connected and the cluster has been settled for SOAK_QUIET_MS (one view of
+ * full members, none rejoining or suspected, nothing dirty, no store missing anything: a second
+ * fault only once the first is repaired), and no kill or cut while a store is
  * failed or still healing. Two stores each missing writes the other holds (or a store missing
  * writes only a dead server holds) leave a region with no complete copy: the engine then refuses
  * it rather than serve stale bytes, and the run could not end with identical stores. */
 static size_t chaos(sim *s, unsigned servers, uint64_t seed, uint64_t ms)
 {
     uint64_t rng = seed * 2654435761u + 7u;
-    uint64_t end = sim_now(s) + ms;
+    uint64_t end = sim_now(s) + ms, settled_since = 0;
     size_t nf = 0;
     while (sim_now(s) < end) {
+        bool settled = sim_settled(s);
+        if (!settled)
+            settled_since = 0;
+        else if (!settled_since)
+            settled_since = sim_now(s);
         rng = rng * 6364136223846793005ull + 1442695040888963407ull;  /* Knuth's MMIX LCG */
         unsigned pick = (unsigned)(rng >> 33) % 5u, a = 1u + (unsigned)(rng >> 40) % servers;
         unsigned b = 1u + (a % servers);
@@ -61,7 +68,7 @@ static size_t chaos(sim *s, unsigned servers, uint64_t seed, uint64_t ms)
                 sim_cut(s, a, b, true);
             break;
         case 3:
-            if (!trouble && sim_all_up(s) && sim_settled(s))
+            if (!trouble && sim_all_up(s) && settled && sim_now(s) >= settled_since + SOAK_QUIET_MS)
                 sim_fail_store(s, a, true);
             break;
         default: sim_cut(s, a, b, false); sim_fail_store(s, a, false); break;

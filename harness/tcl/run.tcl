@@ -85,6 +85,18 @@ proc ::mc::run_suite {suite picked o multi} {
     pics_setup [dict get $suite pics] [dict get $device_def pics] [dict get $o pics]
     pixit_setup [dict get $device_def pixit] [dict get $o pixit]
     lassign [output_paths $o $suite $multi] junit report
+    # The folders of the reports asked for are made before the vectors run, so one that cannot
+    # be made stops the run at once instead of after it.
+    try {
+        if {$junit ne ""} {
+            file mkdir [file dirname $junit]
+        }
+        if {[dict get $o report] ne ""} {
+            file mkdir $report
+        }
+    } on error msg {
+        usage_error "cannot create the folder of a report: $msg"
+    }
 
     set workdir [make_workdir]
     set device_ctx [dict create workdir $workdir mutant [dict get $o mutant] seed [dict get $o seed]]

@@ -29,18 +29,19 @@ echo "TAP version 13"
 run "$work/all" run --suite selftest --device selftest --seed 7 --tap \
     --junit "$work/all.xml" --report "$work/report"
 point "$(is "$(rc "$work/all")" 1)" "a run with failures exits 1"
-point "$(has "$work/all.out" '^1\.\.16$')" "TAP plan counts the 16 vectors"
+point "$(has "$work/all.out" '^1\.\.18$')" "TAP plan counts the 18 vectors"
 for v in pass device-restart device-sever claim-cite; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^ok' ; echo $?)" "selftest.$v passes"
 done
-for v in fail caught-check step-deadline device-crash device-fault inconc error watchdog watchdog-sleep unknown-claim; do
+for v in fail caught-check step-deadline device-crash device-fault inconc error watchdog watchdog-sleep unknown-claim \
+         defer-order defer-broken; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^not ok' ; echo $?)" "selftest.$v is not ok"
 done
 verdict_of() { # the YAML verdict following vector $1's test line
     awk -v id="selftest.$1" '$0 ~ (" - " id "( |$)") {f=1; next} f && /verdict:/ {print $2; exit} /^(ok|not ok)/ {f=0}' "$work/all.out"
 }
 for pair in fail:fail caught-check:fail step-deadline:fail device-crash:error device-fault:fail inconc:inconc error:error watchdog:error \
-            watchdog-sleep:error unknown-claim:error deviation:fail; do
+            watchdog-sleep:error unknown-claim:error deviation:fail defer-order:error defer-broken:error; do
     v=${pair%%:*} want=${pair#*:}
     point "$(is "$(verdict_of "$v")" "$want")" "selftest.$v has verdict $want"
 done
@@ -52,10 +53,16 @@ point "$(has "$work/all.out" 'message: "device selftest (pid [0-9]*) stopped run
 point "$(has "$work/all.out" 'message: "device selftest (pid [0-9]*) stopped running during the vector without being asked to: killed by SIGSEGV"')" \
     "a device that crashes fails, naming the signal"
 point "$(has "$work/all.out" 'message: "watchdog: the vector was stopped after its timeout of 1 s"')" "the watchdog says so"
+defer_lines() { # the observations of selftest.defer-order, in order
+    awk '/ - selftest.defer-order$/ {f=1; next} f && /^(ok|not ok)/ {f=0} f && /deferred/ {print}' "$work/all.out"
+}
+point "$(is "$(defer_lines | sed 's/.*s deferred \([a-z]*\).*/\1/' | tr '\n' ' ')" "second first ")" \
+    "deferred scripts run after the watchdog stopped the body, last deferred first"
+point "$(has "$work/all.out" 'message: "deferred cleanup failed: cleanup broke"')" "a failing cleanup is an error naming it"
 point "$(tap_line "$work/all.out" selftest.na | grep -q '^ok .* # SKIP n/a' ; echo $?)" "n/a is reported as a TAP SKIP"
 point "$(tap_line "$work/all.out" selftest.deviation | grep -q '^not ok .* # TODO expected failure' ; echo $?)" \
     "a listed deviation is a TAP TODO"
-point "$(has "$work/all.out" '^# selftest on selftest: 16 vectors: 4 pass, 4 fail, 1 inconc, 5 error, 1 n/a, 1 expected failure')" \
+point "$(has "$work/all.out" '^# selftest on selftest: 18 vectors: 4 pass, 4 fail, 1 inconc, 7 error, 1 n/a, 1 expected failure')" \
     "the summary counts every outcome"
 
 # --- JUnit and the report folder ----------------------------------------------------------
@@ -66,8 +73,8 @@ else
     echo "ok $((n = n + 1)) # SKIP no schema at $xsd"
 fi
 attr() { xmllint --xpath "string(/testsuite/@$1)" "$work/all.xml"; }
-point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 16/5/5/2)" \
-    "JUnit counts: 16 tests, 5 failures (fail, inconc), 5 errors, 2 skipped (n/a, expected failure)"
+point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 18/5/7/2)" \
+    "JUnit counts: 18 tests, 5 failures (fail, inconc), 7 errors, 2 skipped (n/a, expected failure)"
 point "$(is "$(xmllint --xpath 'string(//property[@name="seed"]/@value)' "$work/all.xml")" 7)" "JUnit records the seed"
 for f in results.xml index.html certification.html report.css junit.xml; do
     point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
@@ -122,7 +129,7 @@ for k in 1 2 3; do
     grep -E '^(ok|not ok) ' "$work/shard$k.out" | sed 's/^.* - \([^ ]*\).*$/\1/' >>"$work/shard-ids"
 done
 point "$(is "$(sort "$work/shard-ids" | tr '\n' ' ')" "$(sort -u "$work/shard-ids" | tr '\n' ' ')")" "no vector runs in two shards"
-point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 14)" "every selected vector runs in some shard"
+point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 16)" "every selected vector runs in some shard"
 
 # --- merge-junit: two shards' JUnit files make the unsharded run's -------------------------
 for k in 1 2; do
@@ -139,7 +146,7 @@ fi
 counts() { xmllint --xpath "concat(/testsuite/@tests, '/', /testsuite/@failures, '/', /testsuite/@errors, '/', /testsuite/@skipped)" "$1"; }
 point "$(is "$(counts "$work/merged.xml")" "$(counts "$work/all.xml")")" \
     "the merged counts are the unsharded run's ($(counts "$work/merged.xml"))"
-point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 16)" "the merged file keeps all 16 testcases"
+point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 18)" "the merged file keeps all 18 testcases"
 run "$work/merge-dup" merge-junit -o "$work/dup.xml" "$work/half1.xml" "$work/half1.xml"
 point "$(is "$(rc "$work/merge-dup")" 2)" "a testcase in two inputs exits 2"
 point "$(has "$work/merge-dup.err" 'appears twice')" "and says which testcase"

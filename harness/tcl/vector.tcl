@@ -186,6 +186,8 @@ proc ::mc::run_vector {suite v run_seed} {
     interp limit $c time -seconds {}
     update idletasks
     run_cleanup $c
+    # Timers a stopped body left pending (an interrupted sleep) must not fire once it is gone.
+    catch {$c eval {foreach id [after info] {after cancel $id}}}
     if {[catch {interp delete $c} msg]} {
         observe "tearing down the vector's interpreter: $msg"
     }

@@ -19,15 +19,10 @@ variable ctx {}
 variable target_mutant {}
 variable ports {}
 
-# Mutant names a program lists with --mutant list (first word of each line).
-proc mutants_of {args} {
-    set names {}
-    if {![catch {exec [info nameofexecutable] {*}$args --mutant list 2>/dev/null} out]} {
-        foreach line [split $out \n] {
-            if {[llength $line]} { lappend names [lindex $line 0] }
-        }
-    }
-    return $names
+# The multicast mirroring mutants: the reference target's (named mcast-*; iscsi-core proves
+# the others on the reference profile) and every one of the mirroring initiator's.
+proc mutants {} {
+    return [concat [mutants_named [program_mutants serve iscsi-target] mcast-*] [program_mutants initiator console]]
 }
 
 # A member's iSCSI name: PIXIT target-iqn (as start found it) and the member's name.
@@ -60,12 +55,10 @@ proc start {c} {
     set mutant [dict get $ctx mutant]
     set imut {}
     if {$mutant ne ""} {
-        if {$mutant in [mutants_of serve iscsi-target]} {
+        if {$mutant in [lmap d [program_mutants serve iscsi-target] {dict get $d name}]} {
             set target_mutant [list --mutant $mutant]
-        } elseif {$mutant in [mutants_of initiator console]} {
-            set imut [list --mutant $mutant]
         } else {
-            return -code error "mutant \"$mutant\" is listed by neither the reference target nor the mirroring initiator"
+            set imut [list --mutant $mutant]
         }
     }
     set portals {}

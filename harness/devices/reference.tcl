@@ -24,6 +24,12 @@ proc start {ctx} {
     return [dict create portal [ready_portal $p]]
 }
 
+# The reference target's mutants but those of multicast mirroring (named mcast-*: the mcast
+# suite's, see mcast-reference).
+proc mutants {} {
+    return [mutants_named [program_mutants serve iscsi-target] mcast-* -not]
+}
+
 proc identity {} {
     return [dict create vendor mirrorcert product "reference iSCSI target" firmware $::mc::version]
 }

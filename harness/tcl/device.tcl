@@ -6,8 +6,10 @@
 # and, when lifecycle is 1, procs start CTX (returns runtime PIXIT, e.g. {portal 127.0.0.1:N}),
 # stop, kill, sever, alive (boolean). ended (optional) returns {pid P how TEXT outside 0|1}
 # once the process has stopped running. identity (optional) returns {vendor .. product ..
-# firmware ..}. The shared code of harness/devices/lib/process.tcl defines the lifecycle procs
-# for profiles whose device is one process or a process per member.
+# firmware ..}. mutants (optional) returns the device's mutants, each a dict {name .. roles ..
+# clause .. breaks ..} (the common format of reference/common/mutant.h); a --mutant the profile
+# does not list is a usage error. The shared code of harness/devices/lib/process.tcl defines
+# the lifecycle procs for profiles whose device is one process or a process per member.
 # A device may have members (the targets of a group, the servers of a virtual SAN): members
 # returns their names, and stop, kill, sever, alive and ended take an optional MEMBER;
 # start_member MEMBER starts one again (returning runtime PIXIT items that changed). The
@@ -67,6 +69,23 @@ proc ::mc::profile_call {op args} {
 proc ::mc::profile_has {op} {
     variable device
     return [llength [info commands ::mc::profile::${device}::$op]]
+}
+
+# The loaded profile's mutants ({} when it lists none): dicts {name roles clause breaks}.
+proc ::mc::device_mutants {} {
+    variable device
+    if {![profile_has mutants]} {
+        return {}
+    }
+    if {[catch {profile_call mutants} defs]} {
+        usage_error "device profile $device cannot list its mutants: $defs"
+    }
+    foreach d $defs {
+        if {![string is list $d] || [llength $d] % 2 || [llength [dict keys [dict filter $d key name roles clause breaks]]] != 4} {
+            usage_error "device profile $device lists a mutant that is not {name .. roles .. clause .. breaks ..}: $d"
+        }
+    }
+    return $defs
 }
 
 # The deviation reason for a vector id, or "" when the profile lists none.

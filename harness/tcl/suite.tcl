@@ -144,9 +144,9 @@ proc ::mc::fnv1a {s} {
     return $h
 }
 
-# Vectors selected by --filter (glob on the id) and --shard K/N (by the id's hash, so a vector
-# stays in its shard when others are added or removed).
-proc ::mc::select_vectors {vectors filter shard} {
+# Vectors selected by --filter (glob on the id), --role (a list of roles; empty: any) and
+# --shard K/N (by the id's hash, so a vector stays in its shard when others are added or removed).
+proc ::mc::select_vectors {vectors filter roles shard} {
     set picked {}
     if {$shard ne ""} {
         lassign [split $shard /] k n
@@ -154,6 +154,9 @@ proc ::mc::select_vectors {vectors filter shard} {
     foreach v $vectors {
         set id [dict get $v id]
         if {![string match $filter $id]} {
+            continue
+        }
+        if {[llength $roles] && [dict get $v role] ni $roles} {
             continue
         }
         if {$shard ne "" && [fnv1a $id] % $n != $k - 1} {

@@ -114,11 +114,20 @@ run "$work/xf" run --suite selftest --device selftest --filter 'selftest.deviati
 point "$(is "$(rc "$work/xf")" 0)" "an expected failure alone exits 0"
 run "$work/inc" run --suite selftest --device selftest --filter 'selftest.inconc'
 point "$(is "$(rc "$work/inc")" 1)" "inconc exits 1"
-for bad in "--bogus" "--suite nosuch" "--device nosuch" "--shard 3/2" "--seed x" "--filter nomatch*" "--pics /nonexistent"; do
+for bad in "--bogus" "--suite nosuch" "--device nosuch" "--shard 3/2" "--seed x" "--filter nomatch*" "--pics /nonexistent" \
+           "--mutant nosuch" "--role bus-host"; do
     # shellcheck disable=SC2086
     run "$work/usage" run --suite selftest --device selftest $bad
     point "$(is "$(rc "$work/usage")" 2)" "usage error ($bad) exits 2"
 done
+run "$work/role" run --suite selftest --device selftest --role 'initiator target' --filter 'selftest.pass'
+point "$(is "$(rc "$work/role")" 0)" "--role takes a list of roles"
+run "$work/mutants" mutants --suite spi
+point "$(is "$(rc "$work/mutants")" 0)" "mutants --suite spi exits 0"
+point "$(awk -F '\t' 'NF != 4 {bad = 1} END {exit bad || NR == 0}' "$work/mutants.out"; echo $?)" \
+    "mutants prints NAME, ROLES, CLAUSE, WHAT separated by tabs, one mutant a line"
+run "$work/nomutants" mutants --device selftest
+point "$(is "$(rc "$work/nomutants")/$(wc -c <"$work/nomutants.out" | tr -d ' ')" 0/0)" "a profile without mutants lists none"
 run "$work/none" frobnicate
 point "$(is "$(rc "$work/none")" 2)" "an unknown command exits 2"
 run "$work/ver" version

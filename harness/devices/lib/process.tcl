@@ -1,5 +1,5 @@
 # What device profiles share: the processes of a device and of its members, the reference
-# programs' ready line, a multicast group per run. A profile sources this file inside its own
+# programs' ready line and mutant lists, a multicast group per run. A profile sources this file inside its own
 # namespace (`source [file join $::mc::home harness devices lib process.tcl]`), which defines
 # there the lifecycle procs the runner calls (harness/tcl/device.tcl):
 #   stop ?MEMBER?, kill ?MEMBER?, sever ?MEMBER?, alive ?MEMBER?, ended ?MEMBER?, members
@@ -139,6 +139,37 @@ proc ended {{member ""}} {
         return [dict merge [dict create pid [dict get $procs $m pid]] [dict get $procs $m ended]]
     }
     return {}
+}
+
+# The mutants a reference program lists (`mirrorcert ARGS.. --mutant list`), one line each in
+# the common format of reference/common/mutant.h, NAME<TAB>ROLES<TAB>CLAUSE<TAB>WHAT, as dicts
+# {name .. roles .. clause .. breaks ..} (what the profile's mutants proc returns).
+proc program_mutants {args} {
+    set argv [list [info nameofexecutable] {*}$args --mutant list]
+    if {[catch {exec {*}$argv 2>@1} out]} {
+        return -code error "[join $argv] failed: $out"
+    }
+    set defs {}
+    foreach line [split [string trim $out \n] \n] {
+        set fields [split $line \t]
+        if {[llength $fields] != 4 || [lindex $fields 0] eq ""} {
+            return -code error "[join $argv] printed \"$line\", not NAME<TAB>ROLES<TAB>CLAUSE<TAB>WHAT"
+        }
+        lappend defs [dict create name [lindex $fields 0] roles [lindex $fields 1] clause [lindex $fields 2] \
+            breaks [lindex $fields 3]]
+    }
+    return $defs
+}
+
+# The mutants of defs named by the glob pattern; with -not, the others.
+proc mutants_named {defs pattern {not ""}} {
+    set keep {}
+    foreach d $defs {
+        if {[string match $pattern [dict get $d name]] == ($not ne "-not")} {
+            lappend keep $d
+        }
+    }
+    return $keep
 }
 
 # A multicast group address of its own per run (239/8 is administratively scoped, RFC 2365),

@@ -62,7 +62,8 @@ proc ::mc::run_command {args} {
 }
 
 # Where a suite's JUnit file and report folder go: as given, with the suite's name added when
-# several suites run; the report folder defaults to reports/out/SUITE in the source tree.
+# several suites run; the report folder defaults to reports/out/SUITE in the source tree
+# (reports/out/SUITE-shard-K-of-N for a shard, so shards run at once never share one).
 proc ::mc::output_paths {o suite multi} {
     set name [dict get $suite name]
     set junit [dict get $o junit]
@@ -71,7 +72,11 @@ proc ::mc::output_paths {o suite multi} {
     }
     set report [dict get $o report]
     if {$report eq ""} {
-        set report [file join $::mc::home reports out $name]
+        set folder $name
+        if {[dict get $o shard] ne ""} {
+            append folder -shard-[join [split [dict get $o shard] /] -of-]
+        }
+        set report [file join $::mc::home reports out $folder]
     } elseif {$multi} {
         set report [file join $report $name]
     }

@@ -106,9 +106,7 @@ vector mcast.recovery.lost-command-fence {
         check eq [dict get $r response] 0 -field "response (Function complete for a group tag not held)" -clause 000:13(i)
     }
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 1600 1 $bs]]
-    foreach c $conns {
-        check eq [silent $c [list itt $itt] 000:13(i)] 1 -field "R2T for a fenced group tag" -clause 000:13(i)
-    }
+    check eq [silent $conns [list itt $itt] 000:13(i)] 1 -field "R2T for a fenced group tag" -clause 000:13(i)
     mc-counted $conns $before no-task 1 000:13(i)
     set data [pattern $bs 43]
     foreach c $conns {

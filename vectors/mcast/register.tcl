@@ -87,9 +87,9 @@ vector mcast.register.replace {
     set w [mc-group-write $g $conns [mc-vlun] 50 $data]
     foreach c $conns {
         check eq [llength [dict get $w r2ts $c]] 1 -field "R2Ts for a one-burst WRITE" -clause 000:1(d)
-        set extra [silent $c [list opcode 0x21 itt [dict get $w itt]] 000:13(i)]
-        check eq $extra 1 -field "second SCSI Response for one group task" -clause 000:13(i)
     }
+    set extra [silent $conns [list opcode 0x21 itt [dict get $w itt]] 000:13(i)]
+    check eq $extra 1 -field "second SCSI Response for one group task" -clause 000:13(i)
 }
 
 vector mcast.register.bad-address {

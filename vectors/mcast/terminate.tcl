@@ -30,9 +30,7 @@ vector mcast.terminate.unmapped {
     set before [mc-all-counters $conns]
     set itt [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 800 1 $bs]]
-    foreach c $conns {
-        check eq [silent $c [list opcode 0x31 itt $itt] 000:3] 1 -field "R2T for a terminated vLUN" -clause 000:3
-    }
+    check eq [silent $conns [list opcode 0x31 itt $itt] 000:3] 1 -field "R2T for a terminated vLUN" -clause 000:3
     mc-counted $conns $before bad-lun 1 000:3
     foreach c $conns {
         same [mc-read $c 800 1] $old -field "real LUN after a WRITE to a terminated vLUN" -clause 000:3
@@ -87,9 +85,7 @@ vector mcast.terminate.no-group-traffic {
     set bs [block-size [lindex $conns 0] inconc]
     set itt [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 900 1 $bs]]
-    foreach c $conns {
-        check eq [silent $c [list opcode 0x31 itt $itt] 000:4] 1 -field "R2T after leaving the group" -clause 000:4
-    }
+    check eq [silent $conns [list opcode 0x31 itt $itt] 000:4] 1 -field "R2T after leaving the group" -clause 000:4
 }
 
 vector mcast.terminate.not-registered {

@@ -261,12 +261,24 @@ proc mc-counters {c} {
     return $d
 }
 
+# How often a counter still short of its count is read again, in milliseconds.
+set ::mc_counter_poll_ms 20
+
 # Checks that counter name of every connection grew by exactly n since before (a list of dicts).
+# A datagram travels apart from the Text exchange that reads the counters, so a count still
+# short is read again until the quiet time has passed; one beyond n fails at once.
 proc mc-counted {conns before name n clause} {
+    set until [expr {[clock milliseconds] + [quiet-ms]}]
     foreach c $conns b $before {
-        set a [mc-counters $c]
         set was [expr {[dict exists $b $name] ? [dict get $b $name] : 0}]
-        set now [expr {[dict exists $a $name] ? [dict get $a $name] : 0}]
+        while 1 {
+            set a [mc-counters $c]
+            set now [expr {[dict exists $a $name] ? [dict get $a $name] : 0}]
+            if {$now - $was >= $n || [clock milliseconds] >= $until} {
+                break
+            }
+            after $::mc_counter_poll_ms
+        }
         check eq [expr {$now - $was}] $n -field "counter $name" -clause $clause
     }
 }

@@ -82,9 +82,11 @@ while IFS= read -r cmd; do
         fi
         continue ;;
     esac
+    t0=$(date +%s)
     (cd "$work" && timeout -k 10 "$example_s" sh -c "$bare") >"$log" 2>&1 </dev/null
     rc=$?
-    point "$([ $rc -eq 0 ]; echo $?)" "$bare$([ $rc -eq 0 ] || echo " (exit $rc, see $log)")"
+    took=$(($(date +%s) - t0))
+    point "$([ $rc -eq 0 ]; echo $?)" "$bare ($took s$([ $rc -eq 0 ] || echo ", exit $rc, see $log"))"
 done <"$work/examples.txt"
 
 for s in $servers; do

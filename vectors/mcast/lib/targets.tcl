@@ -44,8 +44,9 @@ proc mc-itt {} {
     return [expr {0x40000000 + [incr ::mc_itt_next]}]
 }
 
-# Logs in to every target with the vector's ISID; returns the connections. A refused session is
-# a precondition that failed (inconc): the iscsi-core suite judges logins.
+# Logs in to every target with the vector's ISID, offering ErrorRecoveryLevel -erl N; returns the
+# connections. A refused session, or a level below N, is a precondition that failed (inconc):
+# the iscsi-core suite judges logins.
 proc mc-sessions {args} {
     set o [dict merge {-erl 0} $args]
     set conns {}
@@ -59,6 +60,9 @@ proc mc-sessions {args} {
             ImmediateData No InitialR2T Yes ErrorRecoveryLevel [dict get $o -erl]]
         if {[catch {iscsi login $c -isid [mc-isid] -keys $keys -timeout [wait-ms]} got]} {
             inconc "login to target $i ([mc-iqn $i]) failed: $got"
+        }
+        if {[mc-erl $c] < [dict get $o -erl]} {
+            inconc "ErrorRecoveryLevel [dict get $o -erl] was not negotiated with target $i ([mc-iqn $i])"
         }
         defer [list catch [list iscsi close $c]]
         lappend conns $c

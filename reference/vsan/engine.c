@@ -387,6 +387,7 @@ void mc_vsan_on_link_down(mc_vsan_engine *e, uint16_t peer)
     e->peers[peer].up = false;
     e->peers[peer].split_brain = false;
     e->peers[peer].hello.known = false;
+    e->peers[peer].claimed = false;
     if (e->yield_to == peer)
         e->yield_to = 0;
     expire_peer_reqs(e, peer);
@@ -601,10 +602,12 @@ void mc_vsan_get_info(const mc_vsan_engine *e, mc_vsan_info *st)
 
 void mc_vsan_dump(const mc_vsan_engine *e, FILE *out)
 {
-    fprintf(out, "server %u term %u view %u.%u members 0x%x syncing 0x%x coordinating %d pending-view %d "
-                 "reconciling %d ios %zu unconf %u\n",
+    fprintf(out, "server %u term %u view %u.%u members 0x%x syncing 0x%x prepared %u.%u members 0x%x syncing 0x%x "
+                 "voted %u for %u coordinating %d pending-view %d reconciling %d ios %zu unconf %u\n",
             (unsigned)e->cfg.id, (unsigned)e->term, (unsigned)e->last.term, (unsigned)e->last.seq,
-            (unsigned)e->last.members, (unsigned)e->last.syncing, e->coordinating, e->view_pending, e->reconciling,
+            (unsigned)e->last.members, (unsigned)e->last.syncing, (unsigned)e->prepared.term,
+            (unsigned)e->prepared.seq, (unsigned)e->prepared.members, (unsigned)e->prepared.syncing,
+            (unsigned)e->voted_term, (unsigned)e->voted_for, e->coordinating, e->view_pending, e->reconciling,
             e->nios, (unsigned)e->nunconf);
     for (uint16_t i = 0; i <= MC_VSAN_ID_MAX; i++) {
         const vs_job *j = e->jobs[i];

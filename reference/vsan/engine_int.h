@@ -67,6 +67,8 @@ typedef struct vs_peer {
     bool up;                     /* the link layer says both directions are admitted */
     vs_hello hello;
     bool split_brain;            /* §8.4: nothing but HELLO is exchanged */
+    bool claimed;                /* it told us the newest view it knows in a VOTE or VOTE_OK: */
+    uint32_t claimed_term, claimed_seq;  /* that view (prepared or committed) */
     /* as coordinator */
     uint64_t member_granted_ms;  /* when we last granted its membership lease, 0 = never */
     uint64_t auth_ok_sent_ms;    /* send time of its latest granted authority request */

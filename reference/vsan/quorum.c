@@ -297,9 +297,22 @@ static void on_lease_ok(mc_vsan_engine *e, vs_req *r, const mc_vsan_msg *m)
 
 /* Whether we may stand (§4.1): a server, a full member of our last view (or none exists yet),
  * and the lowest such server we can reach. */
+/* The newest view peer i told us it knows (its HELLO's committed view, or what its latest VOTE
+ * or VOTE_OK claimed), newer than ours. */
+static bool peer_knows_newer(const mc_vsan_engine *e, uint16_t i, const vs_view *k)
+{
+    const vs_peer *p = &e->peers[i];
+    if (p->hello.known && view_newer(p->hello.last.term, p->hello.last.seq, k->term, k->seq))
+        return true;
+    return p->claimed && view_newer(p->claimed_term, p->claimed_seq, k->term, k->seq);
+}
+
 static bool may_stand(const mc_vsan_engine *e)
 {
     if (e->cfg.role != MC_VSAN_ROLE_SERVER)
+        return false;
+    /* Our promise to a coordinator covers our own vote too (§4.2). */
+    if (vs_now(e) < e->promise_until && e->promised_to != e->cfg.id)
         return false;
     if (e->yield_to && e->peers[e->yield_to].up)
         return false;  /* §8.4: the newer server coordinates and takes us back */
@@ -307,16 +320,19 @@ static bool may_stand(const mc_vsan_engine *e)
     /* A server we reach that knows a newer view holds what we lack: we wait to be taken back
      * rather than ask for votes no current voter can give (each try would only raise terms). */
     for (uint16_t i = 1; i <= MC_VSAN_ID_MAX; i++)
-        if (i != e->cfg.id && e->peers[i].up && e->peers[i].hello.known &&
-            view_newer(e->peers[i].hello.last.term, e->peers[i].hello.last.seq, k->term, k->seq))
+        if (i != e->cfg.id && e->peers[i].up && peer_knows_newer(e, i, k))
             return false;
     uint32_t eligible = k->term == 0 ? voters_all(e) : (k->members & ~k->syncing);
     if (!(eligible & vs_bit(e->cfg.id)))
         return false;
-    for (uint16_t i = 1; i < e->cfg.id; i++)
-        if ((eligible & vs_bit(i)) && e->cfg.roles[i] == MC_VSAN_ROLE_SERVER && e->peers[i].up &&
-            !e->peers[i].split_brain)
+    /* A lower server stands first, unless it last stood on an older view than ours: voters who
+     * know ours refuse it, so it cannot win and waiting for it would wait for ever. */
+    for (uint16_t i = 1; i < e->cfg.id; i++) {
+        const vs_peer *p = &e->peers[i];
+        bool outranked = p->claimed && view_newer(k->term, k->seq, p->claimed_term, p->claimed_seq);
+        if ((eligible & vs_bit(i)) && e->cfg.roles[i] == MC_VSAN_ROLE_SERVER && p->up && !p->split_brain && !outranked)
             return false;
+    }
     return true;
 }
 
@@ -351,6 +367,9 @@ static void on_vote(mc_vsan_engine *e, uint16_t peer, const mc_vsan_msg *m)
     uint64_t now = vs_now(e);
     uint32_t lt = (uint32_t)mc_vsan_get(m, MC_VSAN_F_VOTE_LAST_TERM);
     uint32_t ls = (uint32_t)mc_vsan_get(m, MC_VSAN_F_VOTE_LAST_SEQ);
+    e->peers[peer].claimed = true;
+    e->peers[peer].claimed_term = lt;
+    e->peers[peer].claimed_seq = ls;
     const vs_view *k = known(e);
     bool fresh = !view_newer(k->term, k->seq, lt, ls);
     bool current = k->term == 0 || ((k->members & vs_bit(peer)) && !(k->syncing & vs_bit(peer)));
@@ -405,6 +424,9 @@ static void won(mc_vsan_engine *e)
 
 static void on_vote_ok(mc_vsan_engine *e, vs_req *r, const mc_vsan_msg *m)
 {
+    e->peers[r->peer].claimed = true;
+    e->peers[r->peer].claimed_term = (uint32_t)mc_vsan_get(m, MC_VSAN_F_VOTE_OK_LAST_TERM);
+    e->peers[r->peer].claimed_seq = (uint32_t)mc_vsan_get(m, MC_VSAN_F_VOTE_OK_LAST_SEQ);
     if (!e->candidate || r->term != e->term || !mc_vsan_get(m, MC_VSAN_F_VOTE_OK_GRANTED))
         return;
     e->votes |= vs_bit(r->peer);

@@ -249,14 +249,14 @@ void vs_al_settled(mc_vsan_engine *e, uint32_t r)
         e->reg[r].settled_ms = vs_now(e);
 }
 
-/* Settled regions idle for VS_AL_IDLE_MS leave the activity log, all in one save: a region
- * written often stays in it and costs no save per write. */
-void vs_al_trim(mc_vsan_engine *e, uint64_t now)
+/* Settled regions idle for idle_ms leave the activity log, all in one save: a region written
+ * often stays in it and costs no save per write. */
+static void al_trim_idle(mc_vsan_engine *e, uint64_t now, uint64_t idle_ms)
 {
     bool any = false;
     for (uint32_t r = vs_bits_next(&e->al, 0); r != UINT32_MAX; r = vs_bits_next(&e->al, r + 1u)) {
         const vs_region *g = &e->reg[r];
-        if (g->settled_ms && now >= g->settled_ms + VS_AL_IDLE_MS && !g->inflight && !g->unconf_writer && !g->cut &&
+        if (g->settled_ms && now >= g->settled_ms + idle_ms && !g->inflight && !g->unconf_writer && !g->cut &&
             e->copy_state[r] == 0) {
             vs_bits_clear(&e->al, r);
             any = true;
@@ -266,4 +266,13 @@ void vs_al_trim(mc_vsan_engine *e, uint64_t now)
         e->meta_dirty = true;
         vs_meta_save(e);
     }
+}
+
+void vs_al_trim(mc_vsan_engine *e, uint64_t now) { al_trim_idle(e, now, VS_AL_IDLE_MS); }
+
+/* A clean stop: every settled region leaves the log at once, so the next start resends none. */
+void mc_vsan_engine_shutdown(mc_vsan_engine *e)
+{
+    if (e)
+        al_trim_idle(e, vs_now(e), 0);
 }

@@ -106,6 +106,7 @@ void vs_region_repaired(mc_vsan_engine *e, uint32_t r)
 {
     vs_unconf_clear(e, r);
     e->reg[r].cut = false;
+    vs_al_settled(e, r);  /* a region the log held since a restart leaves it too */
 }
 
 void vs_unconf_clear(mc_vsan_engine *e, uint32_t r)

@@ -406,6 +406,7 @@ void mc_vsan_node_free(mc_vsan_node *n)
 {
     if (!n)
         return;
+    mc_vsan_engine_shutdown(n->e);  /* the node is freed on a clean stop only */
     mc_vsan_engine_free(n->e);
     for (uint16_t i = 0; i <= MC_VSAN_ID_MAX; i++) {
         drop_queue(n, &n->p[i]);

@@ -136,6 +136,9 @@ typedef struct mc_vsan_info {
     uint64_t reads_failed_over, resync_received, answers_unmatched;
 } mc_vsan_info;
 void mc_vsan_get_info(const mc_vsan_engine *e, mc_vsan_info *st);
+/* A clean stop (before mc_vsan_engine_free): the activity log keeps only regions whose last
+ * write is not yet confirmed everywhere, so the next start resends only those (§8.2). */
+void mc_vsan_engine_shutdown(mc_vsan_engine *e);
 /* Every job, every region in a state other than idle, every I/O: for diagnosis. */
 void mc_vsan_dump(const mc_vsan_engine *e, FILE *out);
 

@@ -18,7 +18,8 @@ command -v iscsi-test-cu >/dev/null || mc_die "iscsi-test-cu not installed (Debi
 # thousands of times, and the targets, not the host's disk, are under test.
 luns=$(mktemp -d "${MC_LUN_DIR:-/dev/shm}/cu-luns.XXXXXX" 2>/dev/null || mktemp -d "$MC_WORK/luns.XXXXXX") ||
     mc_die "cannot create a folder for the LUN files"
-trap 'mc_stop_ours 10; mc_stop_tgtd; rm -rf "$luns"' EXIT
+# Whatever ends the script ends the runs still going too (no client left retrying a dead target).
+trap 'kill $(jobs -p) 2>/dev/null; mc_stop_ours 10; mc_stop_tgtd; rm -rf "$luns"' EXIT
 
 # run_suite NAME URL: the verbose run (per-test result and skip notices) and the -x run (CUnit XML).
 run_suite() {
@@ -52,8 +53,8 @@ mc_start_tgtd "$port_tgtd" "$ctl_tgtd" "$iqn_tgtd" "$luns/tgtd-lun.img" "$MC_WOR
 targets="tgtd"
 if [ "$bin" != "-" ]; then
     [ -x "$bin" ] || mc_die "$bin is not executable"
-    port_ours=$(mc_free_port) || mc_die "no free port"
-    mc_start_ours "$bin" "$port_ours" "$iqn_ours" "$luns/ours-lun.img" "$MC_WORK/ours.log"
+    mc_start_ours "$bin" "$iqn_ours" "$luns/ours-lun.img" "$MC_WORK/ours.log"
+    port_ours=$MC_OURS_PORT
     targets="tgtd ours"
 fi
 

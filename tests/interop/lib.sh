@@ -56,12 +56,14 @@ mc_wait_port() {
     return 1
 }
 
-# mc_start_ours MIRRORCERT PORT IQN LUNFILE LOG [WRAPPER...]: starts the reference target in the
-# background (optionally under a wrapper such as valgrind), sets MC_OURS_PID, waits for "ready".
+# mc_start_ours MIRRORCERT IQN LUNFILE LOG [WRAPPER...]: starts the reference target in the
+# background (optionally under a wrapper such as valgrind) on a port the kernel picks, waits for
+# its ready line, and sets MC_OURS_PID and MC_OURS_PORT (the port the line names: no other
+# process can have taken it in between).
 mc_start_ours() {
-    local bin=$1 port=$2 iqn=$3 lunfile=$4 log=$5
-    shift 5
-    "$@" "$bin" serve iscsi-target --portal "127.0.0.1:$port" --iqn "$iqn" --lun "1=$lunfile" \
+    local bin=$1 iqn=$2 lunfile=$3 log=$4
+    shift 4
+    "$@" "$bin" serve iscsi-target --portal "127.0.0.1:0" --iqn "$iqn" --lun "1=$lunfile" \
         --size 64M >"$log" 2>&1 &
     MC_OURS_PID=$!
     if ! mc_wait_line "$log" ready "${MC_READY_SECONDS:-60}" "$MC_OURS_PID"; then
@@ -69,6 +71,8 @@ mc_start_ours() {
         kill -TERM "$MC_OURS_PID" 2>/dev/null
         mc_die "reference target did not print its ready line"
     fi
+    MC_OURS_PORT=$(sed -n 's/.* ready portal=127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$log" | head -n 1)
+    [ -n "$MC_OURS_PORT" ] || mc_die "no portal in the reference target's ready line (see $log)"
 }
 
 # mc_stop_ours SECONDS: SIGTERM, wait with a deadline, return the target's exit status.

@@ -39,9 +39,9 @@ run() {     # run LOG COMMAND...: the command under the step deadline, output ke
 has() { grep -q -- "$2" "$MC_WORK/$1"; }
 
 iqn=iqn.2026-11.org.mirrorcert:tools
-port=$(mc_free_port) || mc_die "no free port"
 rm -f "$MC_WORK/ours-lun.img"
-mc_start_ours "$bin" "$port" "$iqn" "$MC_WORK/ours-lun.img" "$MC_WORK/ours.log"
+mc_start_ours "$bin" "$iqn" "$MC_WORK/ours-lun.img" "$MC_WORK/ours.log"
+port=$MC_OURS_PORT
 url="iscsi://127.0.0.1:$port/$iqn/1"
 
 # libiscsi's tools against the reference target.

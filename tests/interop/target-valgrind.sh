@@ -19,13 +19,13 @@ command -v iscsi-test-cu >/dev/null || mc_die "iscsi-test-cu not installed (Debi
 trap 'mc_stop_ours 10' EXIT
 
 iqn=iqn.2026-11.org.mirrorcert:valgrind
-port=$(mc_free_port) || mc_die "no free port"
 vglog="$MC_WORK/valgrind.log"
 rm -f "$MC_WORK/lun.img" "$vglog"
 start=$(date +%s)
-MC_READY_SECONDS=180 mc_start_ours "$bin" "$port" "$iqn" "$MC_WORK/lun.img" "$MC_WORK/target.log" \
+MC_READY_SECONDS=180 mc_start_ours "$bin" "$iqn" "$MC_WORK/lun.img" "$MC_WORK/target.log" \
     valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect --track-fds=no --log-file="$vglog"
+port=$MC_OURS_PORT
 (cd "$MC_WORK" && timeout -k 10 "$suite_seconds" iscsi-test-cu -d -t "$tests" \
     "iscsi://127.0.0.1:$port/$iqn/1" >"$MC_WORK/suite.log" 2>&1)
 suite_rc=$?

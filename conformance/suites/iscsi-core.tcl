@@ -4,6 +4,7 @@ suite iscsi-core {
     summary "RFC 7143 target behaviour: login, text, data transfer, numbering, digests, TMF, logout, negative PDUs"
     version 1
     pics iscsi-core
+    device reference
     vectors {vectors/iscsi-core/*.tcl}
     helpers {vectors/iscsi-core/lib/*.tcl}
 }

@@ -6,6 +6,7 @@ suite mcast {
     summary "iSCSI multicast mirroring: registration, group WRITE, status, recovery (Figures 5-7), termination, acceptance rule"
     version 1
     pics mcast
+    device mcast-reference
     vectors {vectors/mcast/*.tcl}
     helpers {vectors/mcast/lib/*.tcl}
 }

@@ -10,15 +10,9 @@ profile {
     deviations {}
 }
 
-variable up 0
+source [file join $::mc::home harness devices lib process.tcl]
 
-# A group address of its own per run (239/8 is administratively scoped, RFC 2365), so runs in
-# parallel on one host never share a group.
-proc run_group {seed} {
-    # A multiplicative hash (Knuth) spreads neighbouring process ids over the whole range.
-    set x [expr {(([pid] * 2654435761) ^ $seed) & 0xffffff}]
-    return [format 239.%d.%d.%d [expr {($x >> 16) & 0xff}] [expr {($x >> 8) & 0xff}] [expr {1 + ($x & 0xff) % 254}]]
-}
+variable up 0
 
 proc start {ctx} {
     variable up

@@ -8,14 +8,11 @@ profile {
     deviations {}
 }
 
-# The target prints "ready ... ADDR:PORT" on stdout once its portal listens.
-variable ready_re {ready[^\r\n]*?([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+):([0-9]+)(?:[^0-9]|$)}
-variable start_timeout_s 10
+source [file join $::mc::home harness devices lib process.tcl]
 
 proc start {ctx} {
-    variable running
     variable ready_re
-    variable start_timeout_s
+    variable ready_timeout_s
     set dir [dict get $ctx workdir]
     set argv [list [info nameofexecutable] serve iscsi-target --portal 127.0.0.1:0 \
         --iqn [::mc::pixit_get target-iqn] --lun [::mc::pixit_get lun]=[file join $dir reference-lun.img] \
@@ -23,12 +20,15 @@ proc start {ctx} {
     if {[dict get $ctx mutant] ne ""} {
         lappend argv --mutant [dict get $ctx mutant]
     }
-    set running [::mc::spawn_ready $argv [file join $dir reference.log] $ready_re $start_timeout_s]
-    lassign [dict get $running match] host port
-    return [dict create portal $host:$port]
+    set p [spawn_device $argv [file join $dir reference.log] $ready_re $ready_timeout_s]
+    return [dict create portal [ready_portal $p]]
 }
 
-::mc::process_lifecycle
+# The reference target's mutants but those of multicast mirroring (named mcast-*: the mcast
+# suite's, see mcast-reference).
+proc mutants {} {
+    return [mutants_named [program_mutants serve iscsi-target] mcast-* -not]
+}
 
 proc identity {} {
     return [dict create vendor mirrorcert product "reference iSCSI target" firmware $::mc::version]

@@ -1,6 +1,7 @@
 # The simulated parallel SCSI bus inside the harness: the reference host adapter and disk
-# targets, or one of them replaced by a mutant (--mutant NAME, see `spi mutants`). Nothing runs
-# outside the harness: each vector builds its own bus with the `spi` ensemble.
+# targets, or one of them replaced by a mutant (--mutant NAME; `mirrorcert mutants --suite spi`
+# lists them). Nothing runs outside the harness: each vector builds its own bus with the `spi`
+# ensemble.
 profile {
     summary "mirrorcert SPI simulator: reference host adapter and disks, in-process"
     lifecycle 1
@@ -29,6 +30,11 @@ proc sever {} {}
 proc alive {} {
     variable up
     return $up
+}
+
+# The simulator's mutants (`spi mutants`), in the common format.
+proc mutants {} {
+    return [lmap d [spi mutants] {dict filter $d key name roles clause breaks}]
 }
 
 proc identity {} {

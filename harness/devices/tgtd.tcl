@@ -19,8 +19,9 @@ profile {
     }
 }
 
+source [file join $::mc::home harness devices lib process.tcl]
+
 variable control {}
-variable ready_timeout_s 10
 variable tgtadm_timeout_s 10
 # The one target this profile configures.
 variable tid 1
@@ -44,7 +45,6 @@ proc free_port {} {
 }
 
 proc start {ctx} {
-    variable running
     variable tid
     variable control
     variable ready_timeout_s
@@ -64,8 +64,8 @@ proc start {ctx} {
         }
         set control [expr {$control % $max_control + 1}]
     }
-    set running [::mc::spawn_ready [list [auto_execok tgtd] -f -C $control --iscsi portal=127.0.0.1:$port] \
-        [file join $dir tgtd.log] "" 0]
+    spawn_device [list [auto_execok tgtd] -f -C $control --iscsi portal=127.0.0.1:$port] \
+        [file join $dir tgtd.log] "" 0
     set until [expr {[clock milliseconds] + $ready_timeout_s * 1000}]
     while {[catch {tgtadm --op show --mode target} msg]} {
         if {![alive] || [clock milliseconds] > $until} {
@@ -84,20 +84,19 @@ proc start {ctx} {
     return [dict create portal 127.0.0.1:$port]
 }
 
-::mc::process_lifecycle
-
 # tgtd ignores SIGTERM while it has targets, and refuses to leave while it has any: remove the
 # target (with its sessions), then ask it to leave through its management channel; the generic
 # stop (SIGTERM, SIGKILL) follows, each step bounded.
 rename stop stop_process
 proc stop {} {
-    variable running
+    variable procs
     variable tid
-    if {[dict size $running] && [alive]} {
-        catch {sys kill [dict get $running pid] CONT}
+    if {[alive]} {
+        set pid [dict get $procs "" pid]
+        catch {sys kill $pid CONT}
         catch {tgtadm --op delete --mode target --tid $tid --force}
         catch {tgtadm --op delete --mode system}
-        ::mc::wait_gone [dict get $running pid] $::mc::stop_grace_s
+        ::mc::wait_gone $pid $::mc::stop_grace_s
     }
     stop_process
 }

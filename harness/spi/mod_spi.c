@@ -138,23 +138,25 @@ static int opt_int(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int firs
     return TCL_OK;
 }
 
-static int mutant_bits(Tcl_Interp *interp, Tcl_Obj *list, const char *side, unsigned *bits)
+static int mutant_bits(Tcl_Interp *interp, Tcl_Obj *list, int side, unsigned *bits)
 {
+    static const char *const side_names[] = {[MC_SPI_SIDE_TARGET] = "target", [MC_SPI_SIDE_HOST] = "host"};
     int n;
     Tcl_Obj **items;
     if (Tcl_ListObjGetElements(interp, list, &n, &items) != TCL_OK)
         return TCL_ERROR;
     for (int i = 0; i < n; i++) {
-        const mc_spi_mutant_info *mi = mc_spi_mutant_find(Tcl_GetString(items[i]));
-        if (!mi) {
+        int row = mc_mutant_lookup(mc_spi_mutants, mc_spi_nmutants, Tcl_GetString(items[i])) - 1;
+        if (row < 0) {
             Tcl_SetObjResult(interp, Tcl_ObjPrintf("unknown mutant \"%s\"", Tcl_GetString(items[i])));
             return TCL_ERROR;
         }
-        if (strcmp(mi->side, side) != 0) {
-            Tcl_SetObjResult(interp, Tcl_ObjPrintf("mutant %s belongs to the %s side", mi->name, mi->side));
+        if (mc_spi_mutant_side((size_t)row) != side) {
+            Tcl_SetObjResult(interp, Tcl_ObjPrintf("mutant %s belongs to the %s side", mc_spi_mutants[row].name,
+                                                   side_names[mc_spi_mutant_side((size_t)row)]));
             return TCL_ERROR;
         }
-        *bits |= mi->bit;
+        *bits |= mc_spi_mutant_bit((size_t)row);
     }
     return TCL_OK;
 }
@@ -177,7 +179,7 @@ static int cmd_new(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
     else
         return err_result(interp, "new", "-speed is u320, fast20 or async");
     unsigned tm = 0;
-    if (opt_find(objc, objv, 1, "-target-mutants", &o) && mutant_bits(interp, o, "target", &tm) != TCL_OK)
+    if (opt_find(objc, objv, 1, "-target-mutants", &o) && mutant_bits(interp, o, MC_SPI_SIDE_TARGET, &tm) != TCL_OK)
         return TCL_ERROR;
     mc_spi_sim *s = mc_spi_sim_new(interp, cd);
     if (!s)
@@ -233,7 +235,7 @@ static int cmd_host(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
         opt_int(interp, objc, objv, 2, "-raw", &raw, 0, 1) != TCL_OK ||
         opt_int(interp, objc, objv, 2, "-wait-ns", &wait, 0, MAX_WAIT_NS) != TCL_OK)
         return TCL_ERROR;
-    if (opt_find(objc, objv, 2, "-mutants", &o) && mutant_bits(interp, o, "host", &hc.mutants) != TCL_OK)
+    if (opt_find(objc, objv, 2, "-mutants", &o) && mutant_bits(interp, o, MC_SPI_SIDE_HOST, &hc.mutants) != TCL_OK)
         return TCL_ERROR;
     if (opt_find(objc, objv, 2, "-retransfer", &o) && (hc.retransfer = parse_retx(Tcl_GetString(o))) < 0)
         return err_result(interp, "host", "-retransfer is none, leader-last, regroup or plain");
@@ -267,7 +269,7 @@ static int cmd_disk(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
         opt_int(interp, objc, objv, 3, "-disconnect", &disc, 0, 1) != TCL_OK ||
         opt_int(interp, objc, objv, 3, "-blocks", &blocks, 1, MAX_DISK_BLOCKS) != TCL_OK)
         return TCL_ERROR;
-    if (opt_find(objc, objv, 3, "-mutants", &o) && mutant_bits(interp, o, "target", &dc.mutants) != TCL_OK)
+    if (opt_find(objc, objv, 3, "-mutants", &o) && mutant_bits(interp, o, MC_SPI_SIDE_TARGET, &dc.mutants) != TCL_OK)
         return TCL_ERROR;
     char err[256];
     mc_lun_config lc = {.size = (uint64_t)blocks * BLOCK};
@@ -557,18 +559,21 @@ static int cmd_now(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
     return TCL_OK;
 }
 
-/* spi mutants: {name side claims what caught_by} for every mutant switch. */
+/* spi mutants: a dict per mutant switch, the common format's {name roles clause breaks} and the
+ * simulator's side (host or target) and checker rule. */
 static int cmd_mutants(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     Tcl_Obj *l = Tcl_NewListObj(0, NULL);
-    for (size_t i = 0; i < mc_spi_mutant_count; i++) {
-        const mc_spi_mutant_info *m = &mc_spi_mutants[i];
+    for (size_t i = 0; i < mc_spi_nmutants; i++) {
+        const mc_mutant_def *m = &mc_spi_mutants[i];
         Tcl_Obj *d = Tcl_NewDictObj();
         Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("name", -1), Tcl_NewStringObj(m->name, -1));
-        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("side", -1), Tcl_NewStringObj(m->side, -1));
-        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("claims", -1), Tcl_NewStringObj(m->claims, -1));
-        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("what", -1), Tcl_NewStringObj(m->what, -1));
-        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("caught_by", -1), Tcl_NewStringObj(m->caught_by, -1));
+        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("roles", -1), Tcl_NewStringObj(m->roles, -1));
+        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("clause", -1), Tcl_NewStringObj(m->clause, -1));
+        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("breaks", -1), Tcl_NewStringObj(m->breaks, -1));
+        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("side", -1),
+                       Tcl_NewStringObj(mc_spi_mutant_side(i) == MC_SPI_SIDE_HOST ? "host" : "target", -1));
+        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("rule", -1), Tcl_NewStringObj(mc_spi_mutant_rule(i), -1));
         Tcl_ListObjAppendElement(NULL, l, d);
     }
     Tcl_SetObjResult(interp, l);

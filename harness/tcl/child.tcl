@@ -1,6 +1,7 @@
 # Framework commands of a vector's child interpreter (the check library is conformance/checks).
 # Set by the harness before this file: ::mc::vector (the definition), ::mc::seed,
-# ::mc::step_timeout; aliases pixit, pics, log, device, ::mc::step_begin, ::mc::step_end.
+# ::mc::step_timeout; aliases pixit, pics, log, device, process-state, ::mc::step_begin,
+# ::mc::step_end.
 
 # seed: this vector's seed, derived from the run's --seed and the vector id; rand() is seeded
 # with it too, so a vector's random choices replay exactly.
@@ -44,6 +45,31 @@ proc after {args} {
         return
     }
     return [uplevel 1 [list ::mc::tcl_after {*}$args]]
+}
+
+# defer SCRIPT: SCRIPT runs at global level once the vector's body has ended, whatever its
+# verdict (a check failed, the watchdog stopped it): the vector's cleanup, such as closing what
+# it opened. Deferred scripts run last first, each under the cleanup deadline; one that fails is
+# reported by the harness.
+namespace eval ::mc {
+    variable deferred {}
+}
+proc defer {script} {
+    lappend ::mc::deferred $script
+    return
+}
+
+# Runs the deferred scripts, last first, once; returns the messages of those that failed.
+proc ::mc::run_deferred {} {
+    set failed {}
+    set scripts [lreverse $::mc::deferred]
+    set ::mc::deferred {}
+    foreach script $scripts {
+        if {[catch {uplevel #0 $script} msg]} {
+            lappend failed $msg
+        }
+    }
+    return $failed
 }
 
 # Evaluates the vector file again here (its helper procs), then the selected vector's body in a

@@ -53,6 +53,11 @@ proc ::mc::pixit_set_runtime {values} {
     lset pixit_layers end $values
 }
 
+proc ::mc::pixit_runtime {} {
+    variable pixit_layers
+    return [lindex $pixit_layers end]
+}
+
 proc ::mc::pixit_all {} {
     variable pixit_layers
     return [dict merge {*}$pixit_layers]

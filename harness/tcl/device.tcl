@@ -2,10 +2,19 @@
 # under test, its PICS answers, PIXIT defaults and known deviations. A profile file runs in the
 # namespace ::mc::profile::NAME and declares itself with
 #   profile {summary S lifecycle 0|1 pics {ITEM 0|1 ..} pixit {KEY VALUE ..}
-#            deviations {VECTOR-ID "reason" ..}}
+#            faults {FAULT ..} deviations {VECTOR-ID "reason" ..}}
 # and, when lifecycle is 1, procs start CTX (returns runtime PIXIT, e.g. {portal 127.0.0.1:N}),
 # stop, kill, sever, alive (boolean). ended (optional) returns {pid P how TEXT outside 0|1}
-# once the process has stopped running. identity (optional) returns {vendor .. product .. firmware ..}.
+# once the process has stopped running. identity (optional) returns {vendor .. product ..
+# firmware ..}. mutants (optional) returns the device's mutants, each a dict {name .. roles ..
+# clause .. breaks ..} (the common format of reference/common/mutant.h); a --mutant the profile
+# does not list is a usage error. The shared code of harness/devices/lib/process.tcl defines
+# the lifecycle procs for profiles whose device is one process or a process per member.
+# A device may have members (the targets of a group, the servers of a virtual SAN): members
+# returns their names, and stop, kill, sever, alive and ended take an optional MEMBER;
+# start_member MEMBER starts one again (returning runtime PIXIT items that changed). The
+# faults a profile offers (declared, each one of ::mc::fault_names) are injected by its proc
+# fault MEMBER NAME ARGS.
 
 namespace eval ::mc {
     variable device {}        ;# name of the loaded profile
@@ -13,6 +22,10 @@ namespace eval ::mc {
     variable device_ctx {}    ;# what start receives: workdir, mutant, seed
     variable device_up 0      ;# the harness believes the device is running
     variable device_started 0 ;# a start happened and no stop since (the process may be dead)
+    variable device_down {}   ;# members the running vector took down on purpose
+    variable device_faulted 0 ;# the running vector injected a fault
+    # The faults a profile may offer: a store that fails and heals, a link cut and healed.
+    variable fault_names {fail-store heal-store cut-link heal-link}
 }
 
 proc ::mc::profile_names {} {
@@ -35,9 +48,15 @@ proc ::mc::load_profile {name} {
     if {![string is list $device_def] || [llength $device_def] % 2} {
         usage_error "device profile $name: the profile declaration must be a dict (comments go outside it)"
     }
-    set device_def [dict merge {summary {} lifecycle 0 pics {} pixit {} deviations {}} $device_def]
+    set device_def [dict merge {summary {} lifecycle 0 pics {} pixit {} faults {} deviations {}} $device_def]
     if {[llength [dict get $device_def deviations]] % 2} {
         usage_error "device profile $name: deviations must be pairs of vector id and reason"
+    }
+    variable fault_names
+    foreach f [dict get $device_def faults] {
+        if {$f ni $fault_names} {
+            usage_error "device profile $name: unknown fault \"$f\" (known: $fault_names)"
+        }
     }
     return $device_def
 }
@@ -50,6 +69,23 @@ proc ::mc::profile_call {op args} {
 proc ::mc::profile_has {op} {
     variable device
     return [llength [info commands ::mc::profile::${device}::$op]]
+}
+
+# The loaded profile's mutants ({} when it lists none): dicts {name roles clause breaks}.
+proc ::mc::device_mutants {} {
+    variable device
+    if {![profile_has mutants]} {
+        return {}
+    }
+    if {[catch {profile_call mutants} defs]} {
+        usage_error "device profile $device cannot list its mutants: $defs"
+    }
+    foreach d $defs {
+        if {![string is list $d] || [llength $d] % 2 || [llength [dict keys [dict filter $d key name roles clause breaks]]] != 4} {
+            usage_error "device profile $device lists a mutant that is not {name .. roles .. clause .. breaks ..}: $d"
+        }
+    }
+    return $defs
 }
 
 # The deviation reason for a vector id, or "" when the profile lists none.
@@ -81,6 +117,8 @@ proc ::mc::device_start {} {
         # Killed or severed by the last vector: clear what is left before starting again.
         device_stop
     }
+    # What the last start reported is stale: the profile's start reads PIXIT without it.
+    pixit_set_runtime {}
     pixit_set_runtime [profile_call start $device_ctx]
     set device_up 1
     set device_started 1
@@ -98,73 +136,174 @@ proc ::mc::device_stop {} {
     }
 }
 
+# The members of the device ({} for a device of one process, or a profile without members).
+proc ::mc::device_members {} {
+    if {![profile_has members]} {
+        return {}
+    }
+    return [profile_call members]
+}
+
+# What is found dead although the harness left it running: the members (or "" for the device
+# as a whole) that stopped, leaving out those the running vector took down on purpose.
+proc ::mc::device_dead {} {
+    variable device_down
+    set ms [device_members]
+    if {![llength $ms]} {
+        return [expr {[profile_call alive] ? {} : [list ""]}]
+    }
+    set dead {}
+    foreach m $ms {
+        if {$m ni $device_down && ![profile_call alive $m]} {
+            lappend dead $m
+        }
+    }
+    return $dead
+}
+
 # Before each vector that runs: the device is up (started on first use, restarted if a previous
 # vector left it down). A device found dead although the harness left it running is reported
 # here, as this vector's verdict; the next vector gets a restarted device.
 proc ::mc::device_ready {} {
     variable device_def
     variable device_up
-    if {[dict get $device_def lifecycle] && $device_up && ![profile_call alive]} {
-        set device_up 0
-        lassign [device_death "before the vector"] verdict msg
-        return -code error -errorcode [list MC DEVICE $verdict] $msg
+    variable device_down {}
+    variable device_faulted 0
+    if {[dict get $device_def lifecycle] && $device_up} {
+        set dead [device_dead]
+        if {[llength $dead]} {
+            set device_up 0
+            lassign [device_death "before the vector" [lindex $dead 0]] verdict msg
+            return -code error -errorcode [list MC DEVICE $verdict] $msg
+        }
     }
     device_start
 }
 
-# {VERDICT MESSAGE} for a device found dead unasked, naming it, its pid and how it ended. A
-# signal sent from outside (SIGKILL, SIGTERM, ...) is the environment's doing: error. An exit
-# or a crash (SIGSEGV, SIGABRT, ...) is the device's own: fail.
-proc ::mc::device_death {when} {
+# {VERDICT MESSAGE} for a device (or its member) found dead unasked, naming it, its pid and how
+# it ended. A signal sent from outside (SIGKILL, SIGTERM, ...) is the environment's doing:
+# error. An exit or a crash (SIGSEGV, SIGABRT, ...) is the device's own: fail.
+proc ::mc::device_death {when {member ""}} {
     variable device
+    set who [expr {$member eq "" ? "device $device" : "device $device member $member"}]
     set e {}
     if {[profile_has ended]} {
-        catch {profile_call ended} e
+        catch {profile_call ended {*}[expr {$member eq "" ? {} : [list $member]}]} e
     }
     if {![string is list $e] || [llength $e] % 2 || ![dict exists $e how]} {
-        return [list error "device $device stopped running $when without being asked to (how it ended is unknown)"]
+        return [list error "$who stopped running $when without being asked to (how it ended is unknown)"]
     }
     set pid [expr {[dict exists $e pid] ? " (pid [dict get $e pid])" : ""}]
     set verdict [expr {[dict exists $e outside] && [dict get $e outside] ? "error" : "fail"}]
-    return [list $verdict "device $device$pid stopped running $when without being asked to: [dict get $e how]"]
+    return [list $verdict "$who$pid stopped running $when without being asked to: [dict get $e how]"]
 }
 
-# After each vector: a device that died without the vector asking for it sets the verdict
-# (device_death), and is restarted for the next vector.
+# After each vector: a device or member that died without the vector asking for it sets the
+# verdict (device_death); a device left down, with a member down or a fault injected, is
+# restarted for the next vector.
 proc ::mc::device_after_vector {} {
     variable device_def
     variable device_up
+    variable device_down
+    variable device_faulted
     if {![dict get $device_def lifecycle]} {
         return
     }
-    if {$device_up && ![profile_call alive]} {
+    if {$device_up} {
+        foreach m [device_dead] {
+            set device_up 0
+            setverdict {*}[device_death "during the vector" $m]
+        }
+    }
+    if {[llength $device_down] || $device_faulted} {
         set device_up 0
-        setverdict {*}[device_death "during the vector"]
     }
     if {!$device_up} {
-        observe "device left down by the vector; it is restarted before the next one"
+        observe "device left down or faulted by the vector; it is restarted before the next one"
     }
+    set device_down {}
+    set device_faulted 0
 }
 
-# device start|stop|kill|sever|restart from a vector. kill and sever leave the device down or
-# unreachable on purpose; the harness restarts it before the next vector.
-proc ::mc::device_op {op} {
+# Ends the vector inconclusive: the profile cannot do what the vector asks.
+proc ::mc::device_inconc {msg} {
+    setverdict inconc $msg
+    return -code error -errorcode {MC VERDICT inconc} $msg
+}
+
+# device start|stop|kill|sever|restart ?MEMBER?, device alive ?MEMBER?, device members,
+# device fault MEMBER NAME ?ARGS?, from a vector. kill and sever leave the device (or the
+# member) down or unreachable on purpose; the harness restarts the device before the next
+# vector, as after a fault.
+proc ::mc::device_op {op args} {
     variable device
     variable device_def
     variable device_up
-    if {![dict get $device_def lifecycle]} {
-        set msg "device $op: profile $device has no lifecycle (the vector needs a device it can control)"
-        setverdict inconc $msg
-        return -code error -errorcode {MC VERDICT inconc} $msg
+    variable device_down
+    variable device_faulted
+    variable fault_names
+    set ops {start stop kill sever restart alive members fault}
+    if {$op ni $ops} {
+        return -code error "device: unknown operation \"$op\" ([join $ops {, }])"
     }
-    observe "device $op"
+    if {$op eq "members"} {
+        return [device_members]
+    }
+    if {$op eq "fault"} {
+        if {[llength $args] < 2} {
+            return -code error "usage: device fault MEMBER NAME ?ARGS?"
+        }
+        set args [lassign $args member name]
+        if {$name ni $fault_names} {
+            return -code error "device fault: unknown fault \"$name\" (known: [join $fault_names {, }])"
+        }
+    } elseif {[llength $args] > 1} {
+        return -code error "usage: device $op ?MEMBER?"
+    } else {
+        set member [lindex $args 0]
+    }
+    if {![dict get $device_def lifecycle]} {
+        device_inconc "device $op: profile $device has no lifecycle (the vector needs a device it can control)"
+    }
+    if {$member ne "" && $member ni [device_members]} {
+        return -code error "device $op: profile $device has no member \"$member\" (members: [join [device_members] {, }])"
+    }
+    if {$op eq "alive"} {
+        return [profile_call alive {*}$args]
+    }
+    observe [string trim "device $op $member [expr {$op eq "fault" ? [concat $name $args] : ""}]"]
+    if {$op eq "fault"} {
+        if {$name ni [dict get $device_def faults] || ![profile_has fault]} {
+            device_inconc "device fault: profile $device does not offer the fault $name"
+        }
+        set device_faulted 1
+        return [profile_call fault $member $name {*}$args]
+    }
+    if {$member eq ""} {
+        switch -- $op {
+            start   { device_start; set device_down {} }
+            stop    { device_stop }
+            kill    { set device_up 0; profile_call kill }
+            sever   { set device_up 0; profile_call sever }
+            restart { device_stop; device_start; set device_down {} }
+        }
+        return
+    }
     switch -- $op {
-        start   { device_start }
-        stop    { device_stop }
-        kill    { set device_up 0; profile_call kill }
-        sever   { set device_up 0; profile_call sever }
-        restart { device_stop; device_start }
-        default { return -code error "device: unknown operation \"$op\" (start, stop, kill, sever, restart)" }
+        stop - kill - sever {
+            lappend device_down $member
+            profile_call $op $member
+        }
+        start - restart {
+            if {![profile_has start_member]} {
+                device_inconc "device $op $member: profile $device cannot start one member"
+            }
+            if {$op eq "restart"} {
+                profile_call stop $member
+            }
+            pixit_set_runtime [dict merge [pixit_runtime] [profile_call start_member $member]]
+            set device_down [lsearch -all -inline -not -exact $device_down $member]
+        }
     }
     return
 }

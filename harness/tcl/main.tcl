@@ -27,13 +27,17 @@ proc ::mc::help {} {
     return [string trim {
 usage: mirrorcert COMMAND [options]
 
-  run [--suite S] [--filter GLOB] [--device PROFILE] [--pixit FILE] [--pics FILE]
-      [--seed N] [--shard K/N] [--junit FILE] [--tap] [--report DIR] [--mutant NAME]
+  run [--suite S] [--filter GLOB] [--role ROLES] [--device PROFILE] [--pixit FILE]
+      [--pics FILE] [--seed N] [--shard K/N] [--junit FILE] [--tap] [--report DIR]
+      [--mutant NAME]
                       run suites' vectors against a device (default: every suite on its
                       own device; reports in reports/out/SUITE unless --report); exit 0
                       when every verdict is pass, n/a or an expected failure, 1 when any
                       is fail, inconc or error, 2 on usage or environment errors
   list [PATTERN]      list suites and their vectors (ids matching the glob PATTERN)
+  mutants [--suite S] [--device PROFILE]
+                      the mutants of a suite's device (default: every certified suite's),
+                      one a line: NAME<TAB>ROLES<TAB>CLAUSE<TAB>WHAT
   merge-junit -o OUT IN...
                       merge the JUnit files of a sharded run into one; exit 2 on an
                       unreadable or malformed input or a testcase in two inputs
@@ -54,6 +58,7 @@ proc ::mc::main {argv} {
         switch -- $cmd {
             run     { ::mc::run_command {*}$args }
             list    { ::mc::list_command {*}$args }
+            mutants { ::mc::mutants_command {*}$args }
             version { puts "mirrorcert $::mc::version"; expr 0 }
             help - --help - -h { puts [help]; expr 0 }
             default {
@@ -81,13 +86,13 @@ proc ::mc::main {argv} {
 
 # Options of `run` as a dict; unknown options and missing values are usage errors.
 proc ::mc::parse_run_options {args} {
-    set o [dict create suite {} filter * device {} pixit {} pics {} seed {} shard {} \
+    set o [dict create suite {} filter * role {} device {} pixit {} pics {} seed {} shard {} \
                junit {} tap 0 report {} mutant {}]
     while {[llength $args]} {
         set args [lassign $args opt]
         switch -- $opt {
             --tap { dict set o tap 1 }
-            --suite - --filter - --device - --pixit - --pics - --seed - --shard - --junit -
+            --suite - --filter - --role - --device - --pixit - --pics - --seed - --shard - --junit -
             --report - --mutant {
                 if {![llength $args]} {
                     usage_error "$opt needs a value"
@@ -105,6 +110,9 @@ proc ::mc::parse_run_options {args} {
     } elseif {![string is entier -strict $seed] || $seed < 0} {
         usage_error "--seed must be a non-negative integer, not \"$seed\""
     }
+    if {![string is list [dict get $o role]]} {
+        usage_error "--role must be a list of vector roles, not \"[dict get $o role]\""
+    }
     set shard [dict get $o shard]
     if {$shard ne ""} {
         if {![regexp {^([0-9]+)/([0-9]+)$} $shard -> k n] || $n < 1 || $k < 1 || $k > $n} {
@@ -112,6 +120,38 @@ proc ::mc::parse_run_options {args} {
         }
     }
     return $o
+}
+
+# `mirrorcert mutants [--suite S] [--device P]`: the mutants of P (else the suite's device; else
+# every certified suite's device), one a line in the common format, each once.
+proc ::mc::mutants_command {args} {
+    set o [dict create suite {} device {}]
+    while {[llength $args]} {
+        set args [lassign $args opt]
+        if {$opt ni {--suite --device} || ![llength $args]} {
+            usage_error "usage: mirrorcert mutants [--suite S] [--device PROFILE]"
+        }
+        set args [lassign $args value]
+        dict set o [string range $opt 2 end] $value
+    }
+    if {[dict get $o device] ne ""} {
+        set devices [list [dict get $o device]]
+    } else {
+        set names [expr {[dict get $o suite] ne "" ? [list [dict get $o suite]] : [default_suites]}]
+        set devices [lsort -unique [lmap name $names {dict get [load_suite $name] device}]]
+    }
+    set seen {}
+    foreach devname $devices {
+        load_profile $devname
+        foreach d [device_mutants] {
+            if {[dict get $d name] in $seen} {
+                continue
+            }
+            lappend seen [dict get $d name]
+            puts [join [lmap k {name roles clause breaks} {dict get $d $k}] \t]
+        }
+    }
+    return 0
 }
 
 proc ::mc::list_command {args} {

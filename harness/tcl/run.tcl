@@ -34,15 +34,22 @@ proc ::mc::run_command {args} {
     set total 0
     foreach name $names {
         set suite [load_suite $name]
-        if {![llength [select_vectors [dict get $suite vectors] [dict get $o filter] {}]]} {
+        if {![llength [select_vectors [dict get $suite vectors] [dict get $o filter] [dict get $o role] {}]]} {
             continue
         }
-        set picked [select_vectors [dict get $suite vectors] [dict get $o filter] [dict get $o shard]]
+        set picked [select_vectors [dict get $suite vectors] [dict get $o filter] [dict get $o role] [dict get $o shard]]
         lappend plan $suite $picked
         incr total [llength $picked]
     }
     if {![llength $plan]} {
-        usage_error "no vector of [join $names {, }] matches \"[dict get $o filter]\""
+        set roles [expr {[llength [dict get $o role]] ? " in role [join [dict get $o role] {, }]" : ""}]
+        usage_error "no vector of [join $names {, }] matches \"[dict get $o filter]\"$roles"
+    }
+    # A mutant every suite's device lists, before any device starts.
+    if {[dict get $o mutant] ne ""} {
+        foreach {suite picked} $plan {
+            check_mutant [suite_device $suite $o] [dict get $o mutant]
+        }
     }
     set multi [expr {[llength $plan] > 2}]
     catalogue_load
@@ -55,7 +62,8 @@ proc ::mc::run_command {args} {
 }
 
 # Where a suite's JUnit file and report folder go: as given, with the suite's name added when
-# several suites run; the report folder defaults to reports/out/SUITE in the source tree.
+# several suites run; the report folder defaults to reports/out/SUITE in the source tree
+# (reports/out/SUITE-shard-K-of-N for a shard, so shards run at once never share one).
 proc ::mc::output_paths {o suite multi} {
     set name [dict get $suite name]
     set junit [dict get $o junit]
@@ -64,27 +72,55 @@ proc ::mc::output_paths {o suite multi} {
     }
     set report [dict get $o report]
     if {$report eq ""} {
-        set report [file join $::mc::home reports out $name]
+        set folder $name
+        if {[dict get $o shard] ne ""} {
+            append folder -shard-[join [split [dict get $o shard] /] -of-]
+        }
+        set report [file join $::mc::home reports out $folder]
     } elseif {$multi} {
         set report [file join $report $name]
     }
     return [list $junit $report]
 }
 
+# The device profile a suite runs on: --device, else the suite's own.
+proc ::mc::suite_device {suite o} {
+    set devname [dict get $o device]
+    return [expr {$devname ne "" ? $devname : [dict get $suite device]}]
+}
+
+# A --mutant needs a device the harness starts, and one whose profile lists it.
+proc ::mc::check_mutant {devname mutant} {
+    variable device_def
+    load_profile $devname
+    if {![dict get $device_def lifecycle]} {
+        usage_error "--mutant needs a device the harness starts (profile $devname has no lifecycle)"
+    }
+    if {$mutant ni [lmap d [device_mutants] {dict get $d name}]} {
+        usage_error "device $devname has no mutant \"$mutant\" (`mirrorcert mutants --device $devname` lists them)"
+    }
+}
+
 proc ::mc::run_suite {suite picked o multi} {
     variable device_def
     variable device_ctx
-    set devname [dict get $o device]
-    if {$devname eq ""} {
-        set devname [dict get $suite device]
-    }
+    set devname [suite_device $suite $o]
     load_profile $devname
-    if {[dict get $o mutant] ne "" && ![dict get $device_def lifecycle]} {
-        usage_error "--mutant needs a device the harness starts (profile $devname has no lifecycle)"
-    }
     pics_setup [dict get $suite pics] [dict get $device_def pics] [dict get $o pics]
     pixit_setup [dict get $device_def pixit] [dict get $o pixit]
     lassign [output_paths $o $suite $multi] junit report
+    # The folders of the reports asked for are made before the vectors run, so one that cannot
+    # be made stops the run at once instead of after it.
+    try {
+        if {$junit ne ""} {
+            file mkdir [file dirname $junit]
+        }
+        if {[dict get $o report] ne ""} {
+            file mkdir $report
+        }
+    } on error msg {
+        usage_error "cannot create the folder of a report: $msg"
+    }
 
     set workdir [make_workdir]
     set device_ctx [dict create workdir $workdir mutant [dict get $o mutant] seed [dict get $o seed]]

@@ -1,5 +1,7 @@
-# Processes of device profiles, driven with Expect: start with a deadline on the ready line,
-# stop with SIGTERM then SIGKILL, each wait bounded.
+# Processes, driven with Expect: start with a deadline on the ready line, stop with SIGTERM then
+# SIGKILL, each wait bounded; how a process ended. Device profiles use them through the shared
+# profile code (harness/devices/lib/process.tcl); vectors see a process's state through
+# `process-state`.
 
 namespace eval ::mc {
     # How long a stopping process gets between SIGTERM and SIGKILL, and SIGKILL and giving up.
@@ -121,53 +123,4 @@ proc ::mc::how_ended {sid pid} {
         return [dict create how "killed by $sig" outside [expr {$sig ni $fault_signals}]]
     }
     return [dict create how "exited with status [lindex $st 3]" outside 0]
-}
-
-# Defines stop, kill, sever, alive and ended in the calling profile's namespace, acting on the
-# profile's variable `running` (the dict spawn_ready returned, empty when not started).
-proc ::mc::process_lifecycle {} {
-    set ns [uplevel 1 {namespace current}]
-    namespace eval $ns {variable running {}}
-    proc ${ns}::stop {} {
-        variable running
-        if {[dict size $running]} {
-            ::mc::terminate [dict get $running spawn_id] [dict get $running pid]
-            set running {}
-        }
-    }
-    proc ${ns}::kill {} {
-        variable running
-        sys kill [dict get $running pid] KILL
-        ::mc::wait_gone [dict get $running pid] $::mc::stop_grace_s
-    }
-    # Severed: the process keeps its sockets but answers nothing (SIGSTOP); returns once the
-    # kernel shows it stopped, so a vector sees the device already silent.
-    proc ${ns}::sever {} {
-        variable running
-        set pid [dict get $running pid]
-        sys kill $pid STOP
-        set until [expr {[clock milliseconds] + $::mc::stop_grace_s * 1000}]
-        while {[::mc::proc_state $pid] ni {T t "" Z} && [clock milliseconds] < $until} {
-            ::after $::mc::poll_ms
-        }
-    }
-    proc ${ns}::alive {} {
-        variable running
-        return [expr {[dict size $running] && [::mc::proc_alive [dict get $running pid]]}]
-    }
-    # {pid PID how TEXT outside 0|1} once the process has stopped running (kept: it is reaped once).
-    proc ${ns}::ended {} {
-        variable running
-        if {![dict size $running]} {
-            return {}
-        }
-        if {![dict exists $running ended]} {
-            set e [::mc::how_ended [dict get $running spawn_id] [dict get $running pid]]
-            if {![dict size $e]} {
-                return {}
-            }
-            dict set running ended $e
-        }
-        return [dict merge [dict create pid [dict get $running pid]] [dict get $running ended]]
-    }
 }

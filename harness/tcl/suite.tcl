@@ -1,8 +1,8 @@
 # Suites and the vector definition form.
 #   conformance/suites/NAME.tcl:  suite NAME {summary S version V pics TEMPLATE
 #                                            vectors {GLOB ...} ?helpers {GLOB ...}?
-#                                            ?device PROFILE? ?certify 0|1?}
-#   device: the default --device; certify 0: left out of a run without --suite (self-tests)
+#                                            device PROFILE ?certify 0|1?}
+#   device: the default --device (required); certify 0: left out of a run without --suite (self-tests)
 #   vector files:                 vector ID {claims {..} role R requires {..} summary S timeout SEC} {body}
 # Globs are relative to the source tree. Loading records definitions only; bodies run later, one
 # child interpreter each (vector.tcl).
@@ -53,11 +53,16 @@ proc ::mc::load_suite {name} {
     if {[dict size $loading] == 0} {
         usage_error "suite file $path defines no suite"
     }
-    set def [dict merge {summary {} version 0 pics {} vectors {} helpers {} device reference certify 1} $loading]
+    set def [dict merge {summary {} version 0 pics {} vectors {} helpers {} certify 1} $loading]
     foreach k [dict keys $def] {
         if {$k ni [concat $suite_keys name]} {
             usage_error "suite $name: unknown key \"$k\" (known: $suite_keys)"
         }
+    }
+    # The device a run uses when --device is not given: every suite names its own, so a run
+    # without arguments never puts a suite on a device it was not written for.
+    if {![dict exists $def device] || ![regexp {^[a-z0-9-]+$} [dict get $def device]]} {
+        usage_error "suite $name: the definition must name its default device (device PROFILE)"
     }
     set vectors {}
     set seen {}
@@ -139,9 +144,9 @@ proc ::mc::fnv1a {s} {
     return $h
 }
 
-# Vectors selected by --filter (glob on the id) and --shard K/N (by the id's hash, so a vector
-# stays in its shard when others are added or removed).
-proc ::mc::select_vectors {vectors filter shard} {
+# Vectors selected by --filter (glob on the id), --role (a list of roles; empty: any) and
+# --shard K/N (by the id's hash, so a vector stays in its shard when others are added or removed).
+proc ::mc::select_vectors {vectors filter roles shard} {
     set picked {}
     if {$shard ne ""} {
         lassign [split $shard /] k n
@@ -149,6 +154,9 @@ proc ::mc::select_vectors {vectors filter shard} {
     foreach v $vectors {
         set id [dict get $v id]
         if {![string match $filter $id]} {
+            continue
+        }
+        if {[llength $roles] && [dict get $v role] ni $roles} {
             continue
         }
         if {$shard ne "" && [fnv1a $id] % $n != $k - 1} {

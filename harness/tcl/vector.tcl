@@ -14,6 +14,8 @@ namespace eval ::mc {
     variable verdict_rank {pass 0 inconc 1 fail 2 error 3}
     # The per-step deadline when PIXIT has no step-timeout.
     variable default_step_timeout 10
+    # How long a vector's deferred scripts (its cleanup) may take together, in seconds.
+    variable cleanup_timeout_s 10
     variable cur {}
 }
 
@@ -111,6 +113,7 @@ proc ::mc::setup_child {c suite v run_seed} {
     $c eval {interp bgerror {} ::mc::bgerror}
     $c eval {log_user 0}
     $c alias device ::mc::device_op
+    $c alias process-state ::mc::proc_state
     $c alias ::mc::step_begin ::mc::step_begin $c
     $c alias ::mc::step_end ::mc::step_end $c
     variable default_step_timeout
@@ -182,11 +185,33 @@ proc ::mc::run_vector {suite v run_seed} {
     # pending background errors (the limit's own among them) were handled.
     interp limit $c time -seconds {}
     update idletasks
+    run_cleanup $c
+    # Timers a stopped body left pending (an interrupted sleep) must not fire once it is gone.
+    catch {$c eval {foreach id [after info] {after cancel $id}}}
     if {[catch {interp delete $c} msg]} {
         observe "tearing down the vector's interpreter: $msg"
     }
     device_after_vector
     return [finish_result]
+}
+
+# The vector's deferred scripts, under a deadline of their own. A cleanup that fails is the
+# harness's or the vector's fault: an observation, and verdict error if the body had passed.
+proc ::mc::run_cleanup {c} {
+    variable cleanup_timeout_s
+    set_deadline $c [expr {[clock milliseconds] + $cleanup_timeout_s * 1000}]
+    if {[catch {$c eval ::mc::run_deferred} failed]} {
+        set failed [list $failed]
+    }
+    interp limit $c time -seconds {}
+    update idletasks
+    variable cur
+    foreach msg $failed {
+        observe "deferred cleanup failed: $msg"
+        if {[dict get $cur verdict] eq "pass"} {
+            setverdict error "deferred cleanup failed: $msg"
+        }
+    }
 }
 
 proc ::mc::classify_error {msg opts} {

@@ -4,34 +4,62 @@
 #define MC_SPI_DEV_H
 
 #include "lun.h"
+#include "mutant.h"
 #include "spi_bus.h"
 #include "spi_msg.h"
 
-/* Mutant switches: each breaks one claim element (table in mutants.c). */
-enum mc_spi_mutant {
-    MC_MUT_LEADER_DROPS_BSY = 1u << 0,
-    MC_MUT_PARTICIPANT_NO_PHASE = 1u << 1,
-    MC_MUT_NO_STATUS_RESELECT = 1u << 2,
-    MC_MUT_LEADER_KEEPS_BSY = 1u << 3,
-    MC_MUT_IGNORE_GROUP = 1u << 4,
-    MC_MUT_STATUS_ORDER = 1u << 5,
-    MC_MUT_BAD_PARITY = 1u << 6,
-    MC_MUT_NO_LAST = 1u << 8,          /* host mutants from here */
-    MC_MUT_SELECT_PARTICIPANT = 1u << 9,
-    MC_MUT_WRONG_GID = 1u << 10,
-    MC_MUT_NO_RELEASE = 1u << 11,
+/* Mutants: switches that each break one claim element, rows in the common format of
+ * reference/common/mutant.h plus the two columns the simulator needs:
+ * X(ID, "name", "roles", "clause", "what it breaks", SIDE, "checker rule"). ROLES are the spi
+ * vectors' roles that catch it; SIDE is the device that takes it (HOST, the host adapter, or
+ * TARGET, every disk); the checker rule (mc_spi_check_find) flags it on the wire. */
+#define MC_SPI_MUTANTS(X) \
+    X(LEADER_DROPS_BSY, "leader-drops-bsy", "bus-leader bus-participant bus-target", "001:2 001:3 001:12 001:13", \
+      "the leader releases BSY when it hands the phase lines over", TARGET, "sm_bus_free_in_op") \
+    X(PARTICIPANT_NO_PHASE, "participant-no-phase", "bus-participant bus-target", "001:5 001:15", \
+      "a participant REQs its block without driving the phase lines", TARGET, "req_without_phase_lines") \
+    X(NO_STATUS_RESELECT, "no-status-reselect", "bus-target", "001:9 001:19", \
+      "participants after the leader never reselect to return status", TARGET, "sm_status_missing") \
+    X(LEADER_KEEPS_BSY, "leader-keeps-bsy", "bus-leader bus-target", "001:4 001:14", \
+      "the leader ignores the release message and keeps BSY", TARGET, "sm_release_no_bus_free") \
+    X(IGNORE_GROUP, "ignore-group", "bus-target", "001:7 001:17", \
+      "a participant answers to its ID nibble in any group", TARGET, "two_drivers") \
+    X(STATUS_ORDER, "status-order", "bus-target", "001:9 001:19", \
+      "participants reselect for status in ID priority, not in transfer order", TARGET, "sm_status_order") \
+    X(BAD_PARITY, "bad-parity", "bus-target", "SPI:parity", \
+      "the target drives even parity on DB(P)", TARGET, "parity") \
+    X(NO_LAST, "no-last-indicator", "bus-host", "001:8 001:18", \
+      "the switch-role message for the final participant lacks the last indicator", HOST, "sm_no_last_indicator") \
+    X(SELECT_PARTICIPANT, "select-participant", "bus-host", "001:1 001:11 001:20", \
+      "each participant gets its block through its own selection (a nexus)", HOST, "sm_participant_selected") \
+    X(WRONG_GID, "wrong-gid", "bus-host", "001:7 001:17", \
+      "switch-role messages carry the SCSI ID instead of the assigned group/ID", HOST, "sm_unassigned_gid") \
+    X(NO_RELEASE, "no-release", "bus-host", "001:4 001:14", \
+      "the host never sends the release message", HOST, "sm_no_release")
+
+/* Row index + 1 of each mutant (as mc_mutant_lookup counts); 0 is the conformant device. */
+enum mc_spi_mutant_index {
+    MC_SPI_MUTANT_NONE = 0,
+#define MC_SPI_MUTANT_INDEX(id, name, roles, clause, what, side, rule) MC_SPI_MUTANT_##id,
+    MC_SPI_MUTANTS(MC_SPI_MUTANT_INDEX)
+#undef MC_SPI_MUTANT_INDEX
+    MC_SPI_MUTANT_COUNT
 };
-typedef struct mc_spi_mutant_info {
-    unsigned bit;
-    const char *name;
-    const char *side;    /* "target" or "host" */
-    const char *claims;
-    const char *what;
-    const char *caught_by;   /* the checker rule (mc_spi_check_find) that flags it */
-} mc_spi_mutant_info;
-extern const mc_spi_mutant_info mc_spi_mutants[];
-extern const size_t mc_spi_mutant_count;
-const mc_spi_mutant_info *mc_spi_mutant_find(const char *name);
+/* The switch bit of each mutant, as the devices' configurations carry them. */
+enum mc_spi_mutant {
+#define MC_SPI_MUTANT_BIT(id, name, roles, clause, what, side, rule) MC_MUT_##id = 1u << (MC_SPI_MUTANT_##id - 1),
+    MC_SPI_MUTANTS(MC_SPI_MUTANT_BIT)
+#undef MC_SPI_MUTANT_BIT
+};
+enum mc_spi_side { MC_SPI_SIDE_TARGET, MC_SPI_SIDE_HOST };
+
+/* The table in the common format, MC_SPI_MUTANT_COUNT - 1 rows. */
+extern const mc_mutant_def mc_spi_mutants[];
+extern const size_t mc_spi_nmutants;
+/* Row i's switch bit, side (enum mc_spi_side) and checker rule. */
+unsigned mc_spi_mutant_bit(size_t i);
+int mc_spi_mutant_side(size_t i);
+const char *mc_spi_mutant_rule(size_t i);
 
 /* ---- disk target ---- */
 typedef struct mc_spi_disk mc_spi_disk;

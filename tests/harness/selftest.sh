@@ -29,33 +29,44 @@ echo "TAP version 13"
 run "$work/all" run --suite selftest --device selftest --seed 7 --tap \
     --junit "$work/all.xml" --report "$work/report"
 point "$(is "$(rc "$work/all")" 1)" "a run with failures exits 1"
-point "$(has "$work/all.out" '^1\.\.16$')" "TAP plan counts the 16 vectors"
-for v in pass device-restart device-sever claim-cite; do
+point "$(has "$work/all.out" '^1\.\.24$')" "TAP plan counts the 24 vectors"
+for v in pass device-restart device-sever claim-cite members member-restart fault; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^ok' ; echo $?)" "selftest.$v passes"
 done
-for v in fail caught-check step-deadline device-crash device-fault inconc error watchdog watchdog-sleep unknown-claim; do
+for v in fail caught-check step-deadline device-crash device-fault inconc error watchdog watchdog-sleep unknown-claim \
+         defer-order defer-broken fault-not-offered fault-unknown member-unknown; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^not ok' ; echo $?)" "selftest.$v is not ok"
 done
 verdict_of() { # the YAML verdict following vector $1's test line
     awk -v id="selftest.$1" '$0 ~ (" - " id "( |$)") {f=1; next} f && /verdict:/ {print $2; exit} /^(ok|not ok)/ {f=0}' "$work/all.out"
 }
 for pair in fail:fail caught-check:fail step-deadline:fail device-crash:error device-fault:fail inconc:inconc error:error watchdog:error \
-            watchdog-sleep:error unknown-claim:error deviation:fail; do
+            watchdog-sleep:error unknown-claim:error deviation:fail defer-order:error defer-broken:error \
+            fault-not-offered:inconc fault-unknown:error member-unknown:error; do
     v=${pair%%:*} want=${pair#*:}
     point "$(is "$(verdict_of "$v")" "$want")" "selftest.$v has verdict $want"
 done
 point "$(has "$work/all.out" 'message: "field opcode: expected 0x24, seen 0x3f (RFC7143:11.11)"')" \
     "a failed check names field, expected, seen and clause"
 point "$(has "$work/all.out" 'message: "step \\"wait for an answer\\" did not finish')" "a step overrun names the step"
-point "$(has "$work/all.out" 'message: "device selftest (pid [0-9]*) stopped running during the vector without being asked to: killed by SIGKILL"')" \
-    "a device killed from outside is an error naming the device, its pid and the signal"
-point "$(has "$work/all.out" 'message: "device selftest (pid [0-9]*) stopped running during the vector without being asked to: killed by SIGSEGV"')" \
-    "a device that crashes fails, naming the signal"
+point "$(has "$work/all.out" 'message: "device selftest member m0 (pid [0-9]*) stopped running during the vector without being asked to: killed by SIGKILL"')" \
+    "a member killed from outside is an error naming the device, the member, its pid and the signal"
+point "$(has "$work/all.out" 'message: "device selftest member m0 (pid [0-9]*) stopped running during the vector without being asked to: killed by SIGSEGV"')" \
+    "a member that crashes fails, naming the signal"
+point "$(has "$work/all.out" 'message: "device fault: profile selftest does not offer the fault cut-link"')" \
+    "a fault the profile does not offer is inconc naming it"
+point "$(has "$work/all.out" 'message: "device fault: unknown fault \\"melt-down\\"')" "an unknown fault is an error naming it"
 point "$(has "$work/all.out" 'message: "watchdog: the vector was stopped after its timeout of 1 s"')" "the watchdog says so"
+defer_lines() { # the observations of selftest.defer-order, in order
+    awk '/ - selftest.defer-order$/ {f=1; next} f && /^(ok|not ok)/ {f=0} f && /deferred/ {print}' "$work/all.out"
+}
+point "$(is "$(defer_lines | sed 's/.*s deferred \([a-z]*\).*/\1/' | tr '\n' ' ')" "second first ")" \
+    "deferred scripts run after the watchdog stopped the body, last deferred first"
+point "$(has "$work/all.out" 'message: "deferred cleanup failed: cleanup broke"')" "a failing cleanup is an error naming it"
 point "$(tap_line "$work/all.out" selftest.na | grep -q '^ok .* # SKIP n/a' ; echo $?)" "n/a is reported as a TAP SKIP"
 point "$(tap_line "$work/all.out" selftest.deviation | grep -q '^not ok .* # TODO expected failure' ; echo $?)" \
     "a listed deviation is a TAP TODO"
-point "$(has "$work/all.out" '^# selftest on selftest: 16 vectors: 4 pass, 4 fail, 1 inconc, 5 error, 1 n/a, 1 expected failure')" \
+point "$(has "$work/all.out" '^# selftest on selftest: 24 vectors: 7 pass, 4 fail, 2 inconc, 9 error, 1 n/a, 1 expected failure')" \
     "the summary counts every outcome"
 
 # --- JUnit and the report folder ----------------------------------------------------------
@@ -66,13 +77,13 @@ else
     echo "ok $((n = n + 1)) # SKIP no schema at $xsd"
 fi
 attr() { xmllint --xpath "string(/testsuite/@$1)" "$work/all.xml"; }
-point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 16/5/5/2)" \
-    "JUnit counts: 16 tests, 5 failures (fail, inconc), 5 errors, 2 skipped (n/a, expected failure)"
+point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 24/6/9/2)" \
+    "JUnit counts: 24 tests, 6 failures (fail, inconc), 9 errors, 2 skipped (n/a, expected failure)"
 point "$(is "$(xmllint --xpath 'string(//property[@name="seed"]/@value)' "$work/all.xml")" 7)" "JUnit records the seed"
 for f in results.xml index.html certification.html report.css junit.xml; do
     point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
 done
-point "$([ -e "$work/report/selftest.log" ]; echo $?)" "the report folder keeps the device's log"
+point "$([ -e "$work/report/selftest-m1.log" ]; echo $?)" "the report folder keeps the device members' logs"
 point "$(has "$work/report/certification.html" 'Known deviations of this device')" "the certification report lists deviations"
 point "$(is "$(xmllint --xpath 'string(//standards/section[@cite="RFC7143:11.10"]/@verdict)' "$work/report/results.xml")" pass)" \
     "a cited section's verdict is its vectors' worst"
@@ -103,17 +114,40 @@ run "$work/xf" run --suite selftest --device selftest --filter 'selftest.deviati
 point "$(is "$(rc "$work/xf")" 0)" "an expected failure alone exits 0"
 run "$work/inc" run --suite selftest --device selftest --filter 'selftest.inconc'
 point "$(is "$(rc "$work/inc")" 1)" "inconc exits 1"
-for bad in "--bogus" "--suite nosuch" "--device nosuch" "--shard 3/2" "--seed x" "--filter nomatch*" "--pics /nonexistent"; do
+for bad in "--bogus" "--suite nosuch" "--device nosuch" "--shard 3/2" "--seed x" "--filter nomatch*" "--pics /nonexistent" \
+           "--mutant nosuch" "--role bus-host"; do
     # shellcheck disable=SC2086
     run "$work/usage" run --suite selftest --device selftest $bad
     point "$(is "$(rc "$work/usage")" 2)" "usage error ($bad) exits 2"
 done
+run "$work/role" run --suite selftest --device selftest --role 'initiator target' --filter 'selftest.pass'
+point "$(is "$(rc "$work/role")" 0)" "--role takes a list of roles"
+run "$work/mutants" mutants --suite spi
+point "$(is "$(rc "$work/mutants")" 0)" "mutants --suite spi exits 0"
+point "$(awk -F '\t' 'NF != 4 {bad = 1} END {exit bad || NR == 0}' "$work/mutants.out"; echo $?)" \
+    "mutants prints NAME, ROLES, CLAUSE, WHAT separated by tabs, one mutant a line"
+run "$work/nomutants" mutants --device selftest
+point "$(is "$(rc "$work/nomutants")/$(wc -c <"$work/nomutants.out" | tr -d ' ')" 0/0)" "a profile without mutants lists none"
 run "$work/none" frobnicate
 point "$(is "$(rc "$work/none")" 2)" "an unknown command exits 2"
 run "$work/ver" version
 point "$(has "$work/ver.out" '^mirrorcert [0-9]')" "version prints the version"
 run "$work/list" list 'selftest.*'
 point "$(has "$work/list.out" 'selftest.watchdog ')" "list shows the vectors matching a pattern"
+
+# --- a suite names its default device; report folders are made -----------------------------
+src=$(cd "$(dirname "$0")/../.." && pwd)
+home=$work/home
+mkdir -p "$home/harness" && cp -R "$src/conformance" "$src/vectors" "$src/reports" "$home/" &&
+    cp -R "$src/harness/tcl" "$src/harness/devices" "$home/harness/"
+printf 'suite nodevice {summary "no device" version 1 pics selftest vectors {vectors/selftest/*.tcl}}\n' \
+    >"$home/conformance/suites/nodevice.tcl"
+MIRRORCERT_HOME=$home "$mc" run --suite nodevice >"$work/nodevice.out" 2>"$work/nodevice.err"
+point "$(is $? 2)" "a suite that names no default device is a usage error"
+point "$(has "$work/nodevice.err" 'must name its default device')" "and says so"
+run "$work/folders" run --suite selftest --filter selftest.pass --junit "$work/new/a/j.xml" --report "$work/new/b/r"
+point "$([ -s "$work/new/a/j.xml" ] && [ -s "$work/new/b/r/index.html" ]; echo $?)" \
+    "run creates the missing folders of --junit and --report"
 
 # --- sharding: the shards partition the suite ----------------------------------------------
 : >"$work/shard-ids"
@@ -122,7 +156,7 @@ for k in 1 2 3; do
     grep -E '^(ok|not ok) ' "$work/shard$k.out" | sed 's/^.* - \([^ ]*\).*$/\1/' >>"$work/shard-ids"
 done
 point "$(is "$(sort "$work/shard-ids" | tr '\n' ' ')" "$(sort -u "$work/shard-ids" | tr '\n' ' ')")" "no vector runs in two shards"
-point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 14)" "every selected vector runs in some shard"
+point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 22)" "every selected vector runs in some shard"
 
 # --- merge-junit: two shards' JUnit files make the unsharded run's -------------------------
 for k in 1 2; do
@@ -139,7 +173,7 @@ fi
 counts() { xmllint --xpath "concat(/testsuite/@tests, '/', /testsuite/@failures, '/', /testsuite/@errors, '/', /testsuite/@skipped)" "$1"; }
 point "$(is "$(counts "$work/merged.xml")" "$(counts "$work/all.xml")")" \
     "the merged counts are the unsharded run's ($(counts "$work/merged.xml"))"
-point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 16)" "the merged file keeps all 16 testcases"
+point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 24)" "the merged file keeps all 24 testcases"
 run "$work/merge-dup" merge-junit -o "$work/dup.xml" "$work/half1.xml" "$work/half1.xml"
 point "$(is "$(rc "$work/merge-dup")" 2)" "a testcase in two inputs exits 2"
 point "$(has "$work/merge-dup.err" 'appears twice')" "and says which testcase"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs libiscsi's conformance suite (iscsi-test-cu -d, every test) against the reference target and
-# against tgtd on loopback, prints pass/skip/fail per target, and fails when the reference target
-# fails a test that tgtd passes. iscsi-test-cu counts skipped tests as passed; here a test that
+# against tgtd on loopback, the two targets at once, prints pass/skip/fail per target, and fails
+# when the reference target fails a test that tgtd passes. iscsi-test-cu counts skipped tests as passed; here a test that
 # printed [SKIPPED] is counted as a skip, never as a pass.
 # Usage: iscsi-test-cu-compare.sh MIRRORCERT WORKDIR   (MIRRORCERT "-" runs tgtd alone)
 set -u
@@ -14,7 +14,11 @@ MC_WORK=$2
 run_seconds=${MC_CU_TIMEOUT:-600}
 mkdir -p "$MC_WORK" || exit 1
 command -v iscsi-test-cu >/dev/null || mc_die "iscsi-test-cu not installed (Debian package libiscsi-bin)"
-trap 'mc_stop_ours 10; mc_stop_tgtd' EXIT
+# The LUN files live in memory (/dev/shm) where there is one: the suite writes and flushes them
+# thousands of times, and the targets, not the host's disk, are under test.
+luns=$(mktemp -d "${MC_LUN_DIR:-/dev/shm}/cu-luns.XXXXXX" 2>/dev/null || mktemp -d "$MC_WORK/luns.XXXXXX") ||
+    mc_die "cannot create a folder for the LUN files"
+trap 'mc_stop_ours 10; mc_stop_tgtd; rm -rf "$luns"' EXIT
 
 # run_suite NAME URL: the verbose run (per-test result and skip notices) and the -x run (CUnit XML).
 run_suite() {
@@ -43,22 +47,31 @@ iqn_ours=iqn.2026-11.org.mirrorcert:cu-ours
 iqn_tgtd=iqn.2026-11.org.mirrorcert:cu-tgtd
 port_tgtd=$(mc_free_port) || mc_die "no free port"
 ctl_tgtd=$(mc_free_ctl_port) || mc_die "no free port"
-truncate -s 64M "$MC_WORK/tgtd-lun.img" || exit 1
-mc_start_tgtd "$port_tgtd" "$ctl_tgtd" "$iqn_tgtd" "$MC_WORK/tgtd-lun.img" "$MC_WORK/tgtd.log"
-run_suite tgtd "iscsi://127.0.0.1:$port_tgtd/$iqn_tgtd/1"
-mc_stop_tgtd
-
+truncate -s 64M "$luns/tgtd-lun.img" || exit 1
+mc_start_tgtd "$port_tgtd" "$ctl_tgtd" "$iqn_tgtd" "$luns/tgtd-lun.img" "$MC_WORK/tgtd.log"
 targets="tgtd"
 if [ "$bin" != "-" ]; then
     [ -x "$bin" ] || mc_die "$bin is not executable"
     port_ours=$(mc_free_port) || mc_die "no free port"
-    rm -f "$MC_WORK/ours-lun.img"
-    mc_start_ours "$bin" "$port_ours" "$iqn_ours" "$MC_WORK/ours-lun.img" "$MC_WORK/ours.log"
-    run_suite ours "iscsi://127.0.0.1:$port_ours/$iqn_ours/1"
+    mc_start_ours "$bin" "$port_ours" "$iqn_ours" "$luns/ours-lun.img" "$MC_WORK/ours.log"
+    targets="tgtd ours"
+fi
+
+# The two targets share nothing (ports, LUN files, processes): their runs go at once, each in a
+# subshell whose failure (mc_die) is its exit status.
+run_suite tgtd "iscsi://127.0.0.1:$port_tgtd/$iqn_tgtd/1" &
+tgtd_run=$!
+if [ "$bin" != "-" ]; then
+    run_suite ours "iscsi://127.0.0.1:$port_ours/$iqn_ours/1" &
+    ours_run=$!
+    wait "$ours_run" || mc_die "the run against the reference target failed (see above)"
+fi
+wait "$tgtd_run" || mc_die "the run against tgtd failed (see above)"
+mc_stop_tgtd
+if [ "$bin" != "-" ]; then
     stop_rc=0
     mc_stop_ours 30 || stop_rc=$?
     [ $stop_rc -eq 0 ] || mc_die "reference target exited with status $stop_rc after SIGTERM"
-    targets="tgtd ours"
 fi
 
 printf '\n%-8s %6s %6s %6s %6s %9s %7s\n' target tests pass skip fail xml-fail seconds

@@ -81,17 +81,18 @@ static int setup_groups(rig *r, const uint8_t *gids)
     return rig_run(r);
 }
 
-static void mutant(const mc_spi_mutant_info *m)
+static void mutant(size_t i)
 {
-    bool host = strcmp(m->side, "host") == 0;
+    const mc_mutant_def *m = &mc_spi_mutants[i];
+    unsigned bit = mc_spi_mutant_bit(i);
     rig r;
     rig_opts o = {.speed = 2, .ndisks = 3, .trace = true};
-    if (host)
-        o.host_mutants = m->bit;
+    if (mc_spi_mutant_side(i) == MC_SPI_SIDE_HOST)
+        o.host_mutants = bit;
     else
-        o.disk_mutants = m->bit;
+        o.disk_mutants = bit;
     uint8_t data[RIG_BLOCK];
-    rig_pattern(data, sizeof data, m->bit);
+    rig_pattern(data, sizeof data, bit);
     if (rig_open(&r, &o) < 0) {
         tap_ok(0, "%s: rig (%s)", m->name, r.err);
         rig_close(&r);
@@ -99,23 +100,23 @@ static void mutant(const mc_spi_mutant_info *m)
     }
     unsigned order[] = {0, 1, 2};
     unsigned n = 3;
-    if (m->bit == MC_MUT_IGNORE_GROUP) { /* disk 2 sits in group 1 with the same ID nibble as disk 1 */
+    if (bit == MC_MUT_IGNORE_GROUP) { /* disk 2 sits in group 1 with the same ID nibble as disk 1 */
         const uint8_t gids[] = {MC_SM_GID(0, 0), MC_SM_GID(0, 1), MC_SM_GID(1, 1)};
         setup_groups(&r, gids);
         n = 2;
     } else {
         rig_setup(&r);
     }
-    if (m->bit == MC_MUT_STATUS_ORDER) { /* transfer order against ID priority */
+    if (bit == MC_MUT_STATUS_ORDER) { /* transfer order against ID priority */
         order[0] = 2;
         order[2] = 0;
     }
     rig_silent(&r, order, n, LBA, 1, data, true);
     rig_run(&r); /* a mutant may make the host give up: the verdict is the checker's */
     mc_spi_trace_finish(r.trace);
-    const mc_spi_check_info *c = mc_spi_check_find(m->caught_by);
-    tap_ok(c && mc_spi_trace_count(r.trace, c->code) > 0, "mutant %s (%s) caught by %s", m->name,
-           m->claims, m->caught_by);
+    const mc_spi_check_info *c = mc_spi_check_find(mc_spi_mutant_rule(i));
+    tap_ok(c && mc_spi_trace_count(r.trace, c->code) > 0, "mutant %s (%s) caught by %s", m->name, m->clause,
+           mc_spi_mutant_rule(i));
     rig_close(&r);
 }
 
@@ -131,10 +132,9 @@ static void reference_clean(void)
     rig_silent(&r, order, 3, LBA, 1, data, true);
     rig_run(&r);
     mc_spi_trace_finish(r.trace);
-    for (size_t i = 0; i < mc_spi_mutant_count; i++) {
-        const mc_spi_check_info *c = mc_spi_check_find(mc_spi_mutants[i].caught_by);
-        tap_ok(c && mc_spi_trace_count(r.trace, c->code) == 0, "reference run: %s silent",
-               mc_spi_mutants[i].caught_by);
+    for (size_t i = 0; i < mc_spi_nmutants; i++) {
+        const mc_spi_check_info *c = mc_spi_check_find(mc_spi_mutant_rule(i));
+        tap_ok(c && mc_spi_trace_count(r.trace, c->code) == 0, "reference run: %s silent", mc_spi_mutant_rule(i));
     }
     rig_close(&r);
 }
@@ -168,7 +168,7 @@ int main(void)
     wire_rules();
     target_deadline();
     reference_clean();
-    for (size_t i = 0; i < mc_spi_mutant_count; i++)
-        mutant(&mc_spi_mutants[i]);
+    for (size_t i = 0; i < mc_spi_nmutants; i++)
+        mutant(i);
     return tap_done();
 }

@@ -5,8 +5,8 @@ vector core.login.stages {
     claims {RFC7143:11.13 RFC7143:6.3} role target requires {auth-none}
     summary "A security-then-operational login ends in full feature: T=1, NSG=3, status 0, TSIH set, ISID and ITT echoed"
 } {
-    set c [open-conn]
-    set out [iscsi send $c login csg 0 nsg 1 T 1 -text [session-keys AuthMethod None]]
+    set c [core-open-conn]
+    set out [iscsi send $c login csg 0 nsg 1 T 1 -text [core-session-keys AuthMethod None]]
     set r [rx $c {opcode 0x23} RFC7143:11.13]
     check pdu $r [list status_class 0 status_detail 0 itt [dict get $out itt] isid [dict get $out isid]] -clause RFC7143:11.13
     check eq [dict get $r csg] 0 -field csg -clause RFC7143:11.13.3
@@ -22,15 +22,15 @@ vector core.login.statsn {
     claims {RFC7143:11.13.4 RFC7143:4.2.2.2} role target requires {}
     summary "Each Login Response advances StatSN by one, and full-feature responses continue the sequence"
 } {
-    set c [session]
-    set logins [pdus-of [iscsi history $c] 0x23]
+    set c [core-session]
+    set logins [core-pdus-of [iscsi history $c] 0x23]
     check true {[llength $logins] >= 2} -message "expected at least two Login Responses, saw [llength $logins]" -clause RFC7143:11.13.4
     set prev [dict get [lindex $logins 0] statsn]
     foreach r [lrange $logins 1 end] {
         check eq [dict get $r statsn] [expr {($prev + 1) & 0xffffffff}] -field statsn -clause RFC7143:11.13.4
         set prev [dict get $r statsn]
     }
-    set n [ping $c]
+    set n [core-ping $c]
     check eq [dict get $n statsn] [expr {($prev + 1) & 0xffffffff}] -field statsn -clause RFC7143:4.2.2.2
 }
 
@@ -38,7 +38,7 @@ vector core.login.unknown-target {
     claims {RFC7143:11.13.5} role target requires {auth-none}
     summary "A TargetName the device does not have is refused with status 0x0203 (Not found)"
 } {
-    set c [open-conn]
+    set c [core-open-conn]
     set keys [list InitiatorName [pixit initiator-iqn] TargetName [pixit target-iqn].no-such-target \
               SessionType Normal AuthMethod None]
     iscsi send $c login csg 0 nsg 1 T 1 -text $keys
@@ -50,7 +50,7 @@ vector core.login.missing-initiator-name {
     claims {RFC7143:13.5 RFC7143:11.13.5} role target requires {auth-none}
     summary "A first Login Request without InitiatorName is refused with status 0x0207 (Missing parameter)"
 } {
-    set c [open-conn]
+    set c [core-open-conn]
     iscsi send $c login csg 0 nsg 1 T 1 -text [list TargetName [pixit target-iqn] SessionType Normal AuthMethod None]
     set r [rx $c {opcode 0x23} RFC7143:11.13.5]
     check pdu $r {status_class 2 status_detail 7} -clause RFC7143:13.5
@@ -60,8 +60,8 @@ vector core.login.unsupported-version {
     claims {RFC7143:11.12.4 RFC7143:11.13.5} role target requires {auth-none}
     summary "A Login Request whose Version-min is above every version the target speaks is refused (0x0205)"
 } {
-    set c [open-conn]
-    iscsi send $c login csg 0 nsg 1 T 1 version_max 0x7f version_min 0x7f -text [session-keys AuthMethod None]
+    set c [core-open-conn]
+    iscsi send $c login csg 0 nsg 1 T 1 version_max 0x7f version_min 0x7f -text [core-session-keys AuthMethod None]
     set r [rx $c {opcode 0x23} RFC7143:11.13.5]
     check pdu $r {status_class 2 status_detail 5} -clause RFC7143:11.13.5
 }
@@ -70,7 +70,7 @@ vector core.login.min-rule {
     claims {RFC7143:6.2.2 RFC7143:13.13 RFC7143:13.14} role target requires {}
     summary "Numerical Minimum keys: the answer never exceeds the offer (MaxBurstLength, FirstBurstLength)"
 } {
-    set c [session -keys {MaxBurstLength 4096 FirstBurstLength 2048 ImmediateData Yes}]
+    set c [core-session -keys {MaxBurstLength 4096 FirstBurstLength 2048 ImmediateData Yes}]
     set k [dict get [iscsi state $c] keys]
     foreach {key offer} {MaxBurstLength 4096 FirstBurstLength 2048} {
         if {![dict exists $k $key]} {
@@ -85,7 +85,7 @@ vector core.login.max-rule {
     claims {RFC7143:6.2.2 RFC7143:13.15} role target requires {}
     summary "Numerical Maximum key DefaultTime2Wait: offering the largest legal value yields that value"
 } {
-    set c [session -keys {DefaultTime2Wait 3600}]
+    set c [core-session -keys {DefaultTime2Wait 3600}]
     set k [dict get [iscsi state $c] keys]
     if {![dict exists $k DefaultTime2Wait]} {
         fail "DefaultTime2Wait was offered and not answered" -clause RFC7143:6.2
@@ -97,7 +97,7 @@ vector core.login.and-rule {
     claims {RFC7143:6.2.2 RFC7143:13.11} role target requires {}
     summary "Boolean AND key ImmediateData: an offer of No is answered No"
 } {
-    set c [session -keys {ImmediateData No}]
+    set c [core-session -keys {ImmediateData No}]
     set k [dict get [iscsi state $c] keys]
     check eq [expr {[dict exists $k ImmediateData] ? [dict get $k ImmediateData] : "(not answered)"}] No \
         -field ImmediateData -clause RFC7143:6.2.2
@@ -107,7 +107,7 @@ vector core.login.or-rule {
     claims {RFC7143:6.2.2 RFC7143:13.10} role target requires {}
     summary "Boolean OR key InitialR2T: an offer of Yes is answered Yes"
 } {
-    set c [session -keys {InitialR2T Yes}]
+    set c [core-session -keys {InitialR2T Yes}]
     set k [dict get [iscsi state $c] keys]
     check eq [expr {[dict exists $k InitialR2T] ? [dict get $k InitialR2T] : "(not answered)"}] Yes \
         -field InitialR2T -clause RFC7143:6.2.2
@@ -117,8 +117,8 @@ vector core.login.out-of-range {
     claims {RFC7143:6.2 RFC7143:13.13} role target requires {auth-none}
     summary "A numerical offer below the key's range (MaxBurstLength=100) is answered Reject"
 } {
-    set c [open-conn]
-    iscsi send $c login csg 1 nsg 3 T 1 -text [session-keys MaxBurstLength 100]
+    set c [core-open-conn]
+    iscsi send $c login csg 1 nsg 3 T 1 -text [core-session-keys MaxBurstLength 100]
     set r [rx $c {opcode 0x23} RFC7143:6.2]
     set k [dict get $r text]
     # The target may also end the login as an initiator error; what it must not do is accept 100.
@@ -133,7 +133,7 @@ vector core.login.not-understood {
     claims {RFC7143:6.2} role target requires {}
     summary "An unknown private key offered during login is answered NotUnderstood"
 } {
-    set c [session -keys {X-org.mirrorcert.unknown-key Yes}]
+    set c [core-session -keys {X-org.mirrorcert.unknown-key Yes}]
     set k [dict get [iscsi state $c] keys]
     check eq [expr {[dict exists $k X-org.mirrorcert.unknown-key] ? [dict get $k X-org.mirrorcert.unknown-key] : "(not answered)"}] \
         NotUnderstood -field X-org.mirrorcert.unknown-key -clause RFC7143:6.2
@@ -143,7 +143,7 @@ vector core.login.declarative {
     claims {RFC7143:6.2 RFC7143:13.12} role target requires {}
     summary "MaxRecvDataSegmentLength is declarative: the target's own declaration, if any, is in 512..2^24-1 and it honours ours"
 } {
-    set c [session -keys {MaxRecvDataSegmentLength 4096}]
+    set c [core-session -keys {MaxRecvDataSegmentLength 4096}]
     set k [dict get [iscsi state $c] keys]
     if {[dict exists $k MaxRecvDataSegmentLength]} {
         set v [dict get $k MaxRecvDataSegmentLength]
@@ -153,8 +153,8 @@ vector core.login.declarative {
     # Reading 32 KiB forces Data-In PDUs no longer than our declared 4096 bytes.
     set bs [block-size $c]
     set blocks [expr {max(1, 32768 / $bs)}]
-    set r [task $c -cdb [cdb-read10 0 $blocks] -lun [pixit lun] -in [expr {$blocks * $bs}] -timeout [wait-ms]]
-    foreach d [pdus-of [dict get $r pdus] 0x25] {
+    set r [core-task $c -cdb [cdb-read10 0 $blocks] -lun [pixit lun] -in [expr {$blocks * $bs}] -timeout [wait-ms]]
+    foreach d [core-pdus-of [dict get $r pdus] 0x25] {
         check true {[dict get $d data_segment_length] <= 4096} \
             -message "Data-In of [dict get $d data_segment_length] bytes exceeds our MaxRecvDataSegmentLength 4096" -clause RFC7143:13.12
     }
@@ -164,8 +164,8 @@ vector core.login.renegotiation {
     claims {RFC7143:6 RFC7143:11.13.5} role target requires {auth-none}
     summary "Offering the same key twice in one login is refused as an initiator error"
 } {
-    set c [open-conn]
-    set keys [session-keys MaxBurstLength 65536]
+    set c [core-open-conn]
+    set keys [core-session-keys MaxBurstLength 65536]
     iscsi send $c login csg 1 nsg 3 T 0 -text $keys
     set r [rx $c {opcode 0x23} RFC7143:11.13]
     check pdu $r {status_class 0 T 0} -clause RFC7143:11.13
@@ -178,8 +178,8 @@ vector core.login.tsih-zero-first {
     claims {RFC7143:11.12.6 RFC7143:11.13.3} role target requires {}
     summary "A new session: TSIH is 0 in the Login Responses before the last and set only in the final one"
 } {
-    set c [session]
-    set rs [pdus-of [iscsi history $c] 0x23]
+    set c [core-session]
+    set rs [core-pdus-of [iscsi history $c] 0x23]
     set last [lindex $rs end]
     check true {[dict get $last tsih] != 0} -message "final Login Response TSIH is 0" -clause RFC7143:11.13.3
     foreach r [lrange $rs 0 end-1] {
@@ -192,11 +192,11 @@ vector core.login.discovery {
     claims {RFC7143:13.3 RFC7143:13.21 RFC7143:4.3} role target requires {}
     summary "A Discovery session answers SendTargets=All with the PIXIT target and an address"
 } {
-    set c [open-conn]
-    if {[catch {iscsi login $c -keys [list InitiatorName [pixit initiator-iqn] SessionType Discovery] {*}[chap-args] -timeout [wait-ms]} got]} {
+    set c [core-open-conn]
+    if {[catch {iscsi login $c -keys [list InitiatorName [pixit initiator-iqn] SessionType Discovery] {*}[core-chap-args] -timeout [wait-ms]} got]} {
         fail "discovery login failed: $got" -clause RFC7143:4.3
     }
-    set r [tx $c {SendTargets All} -timeout [wait-ms]]
+    set r [core-tx $c {SendTargets All} -timeout [wait-ms]]
     check pdu $r {opcode 0x24 F 1} -clause RFC7143:11.11
     set names {}
     set addrs {}
@@ -212,8 +212,8 @@ vector core.login.chap {
     claims {RFC7143:12.1.3} role target requires {chap}
     summary "CHAP (MD5) authentication with the PIXIT credentials reaches full feature"
 } {
-    set c [open-conn]
-    if {[catch {iscsi login $c -keys [session-keys] -chap [list [pixit chap-user] [pixit chap-secret]] -timeout [wait-ms]} got]} {
+    set c [core-open-conn]
+    if {[catch {iscsi login $c -keys [core-session-keys] -chap [list [pixit chap-user] [pixit chap-secret]] -timeout [wait-ms]} got]} {
         fail "CHAP login failed: $got" -clause RFC7143:12.1.3
     }
     check true {[dict get [iscsi state $c] full_feature]} -message "not in full feature after CHAP" -clause RFC7143:12.1.3
@@ -223,8 +223,8 @@ vector core.login.chap-wrong-secret {
     claims {RFC7143:12.1.3 RFC7143:11.13.5} role target requires {chap}
     summary "CHAP with a wrong secret is refused with status 0x0201 (Authentication failure)"
 } {
-    set c [open-conn]
-    set rc [catch {iscsi login $c -keys [session-keys] -chap [list [pixit chap-user] "[pixit chap-secret]-wrong"] -timeout [wait-ms]} got opts]
+    set c [core-open-conn]
+    set rc [catch {iscsi login $c -keys [core-session-keys] -chap [list [pixit chap-user] "[pixit chap-secret]-wrong"] -timeout [wait-ms]} got opts]
     if {!$rc} {
         fail "login with a wrong CHAP secret succeeded" -clause RFC7143:12.1.3
     }
@@ -240,8 +240,8 @@ vector core.login.backward-transition {
     claims {RFC7143:6.3 RFC7143:11.13.5} role target requires {auth-none}
     summary "A Login Request asking to transit from the operational stage back to security (T=1, CSG=1, NSG=0) is refused as an initiator error"
 } {
-    set c [open-conn]
-    iscsi send $c login csg 1 nsg 0 T 1 -text [session-keys]
+    set c [core-open-conn]
+    iscsi send $c login csg 1 nsg 0 T 1 -text [core-session-keys]
     set r [rx $c {opcode 0x23} RFC7143:6.3]
     check eq [dict get $r status_class] 2 -field status_class -clause RFC7143:6.3
 }
@@ -250,8 +250,8 @@ vector core.login.reserved-stage {
     claims {RFC7143:11.12.3 RFC7143:11.13.5} role target requires {auth-none}
     summary "A Login Request naming the reserved stage 2 as NSG is refused as an initiator error"
 } {
-    set c [open-conn]
-    iscsi send $c login csg 0 nsg 2 T 1 -text [session-keys AuthMethod None]
+    set c [core-open-conn]
+    iscsi send $c login csg 0 nsg 2 T 1 -text [core-session-keys AuthMethod None]
     set r [rx $c {opcode 0x23} RFC7143:11.12.3]
     check eq [dict get $r status_class] 2 -field status_class -clause RFC7143:11.12.3
 }

@@ -4,8 +4,8 @@ vector core.logout.session {
     claims {RFC7143:11.14 RFC7143:11.15.1} role target requires {}
     summary "Logout (close the session) is answered by a Logout Response, response 0, same ITT; the target then closes"
 } {
-    set c [session]
-    set r [logout $c]
+    set c [core-session]
+    set r [core-logout $c]
     check pdu $r {response 0 F 1} -clause RFC7143:11.15.1
     if {[catch {iscsi recv $c -timeout [wait-ms]} got opts]} {
         check eq [lindex [dict get $opts -errorcode] 1] CLOSED -field "connection after logout" -clause RFC7143:11.14
@@ -18,7 +18,7 @@ vector core.logout.statsn {
     claims {RFC7143:11.15 RFC7143:4.2.2.2} role target requires {}
     summary "The Logout Response carries the next StatSN and acknowledges the logout's CmdSN"
 } {
-    set c [session]
+    set c [core-session]
     set exp [dict get [iscsi state $c] expstatsn]
     set out [iscsi send $c logout reason_code 0]
     set r [rx $c [list opcode 0x26 itt [dict get $out itt]] RFC7143:11.15]

@@ -5,20 +5,20 @@ vector core.neg.unknown-opcode {
     claims {RFC7143:11.17.1 RFC7143:11.2.1.2} role target requires {}
     summary "An unknown initiator opcode is answered by Reject reason 0x05 (command not supported) quoting the header"
 } {
-    set c [session]
+    set c [core-session]
     set out [iscsi send $c 0x0f I 1]
     set r [rx $c {opcode 0x3f} RFC7143:11.17.1]
     check pdu $r {reason 0x05} -clause RFC7143:11.17.1
     check eq [dict get $r data_segment_length] 48 -field data_segment_length -clause RFC7143:11.17.1
     check eq [dict get $r rejected opcode] 0x0f -field "rejected opcode" -clause RFC7143:11.17.1
-    ping $c
+    core-ping $c
 }
 
 vector core.neg.dsl-over-limit {
     claims {RFC7143:13.12 RFC7143:11.17.1} role target requires {}
     summary "A PDU whose data segment exceeds the target's MaxRecvDataSegmentLength is not processed normally"
 } {
-    set c [session]
+    set c [core-session]
     set limit [dict get [iscsi state $c] peer_mrdsl]
     set out [iscsi send $c nop-out -data [pattern [expr {$limit + 512}] 10]]
     if {[catch {iscsi recv $c -timeout [wait-ms]} r opts]} {
@@ -41,34 +41,34 @@ vector core.neg.truncated-header {
     claims {RFC7143:11.2 RFC7143:7.1} role target requires {}
     summary "Half a BHS followed by a closed connection leaves the target serving new sessions"
 } {
-    set c [open-conn]
+    set c [core-open-conn]
     iscsi sendraw $c [binary format H* 4387000000000000000000000000000000000000]
     iscsi close $c
-    set c2 [session]
-    ping $c2
+    set c2 [core-session]
+    core-ping $c2
 }
 
 vector core.neg.garbage-before-login {
     claims {RFC7143:11.12 RFC7143:7.1} role target requires {}
     summary "A non-Login PDU as the first PDU of a connection is refused (no full-feature answer), and the target keeps serving"
 } {
-    set c [open-conn]
+    set c [core-open-conn]
     iscsi send $c nop-out
     if {![catch {iscsi recv $c -timeout [wait-ms]} r]} {
         if {[dict get $r opcode] == 0x20} {
             fail "NOP-Out before login was answered with a NOP-In" -clause RFC7143:11.12
         }
     }
-    set c2 [session]
-    ping $c2
+    set c2 [core-session]
+    core-ping $c2
 }
 
 vector core.neg.unknown-lun {
     claims {RFC7143:11.4.7 RFC7143:11.4.2} role target requires {}
     summary "A command to a LUN the target lacks ends CHECK CONDITION, ILLEGAL REQUEST, LOGICAL UNIT NOT SUPPORTED"
 } {
-    set c [session]
-    set r [task $c -cdb [cdb-tur] -lun [pixit absent-lun] -timeout [wait-ms]]
+    set c [core-session]
+    set r [core-task $c -cdb [cdb-tur] -lun [pixit absent-lun] -timeout [wait-ms]]
     check pdu $r {opcode 0x21 response 0 status 0x02} -clause RFC7143:11.4.2
     if {![dict exists $r sense]} { fail "CHECK CONDITION without sense data" -clause RFC7143:11.4.7 }
     check eq [dict get $r sense key] 5 -field "sense key" -clause RFC7143:11.4.7
@@ -79,9 +79,9 @@ vector core.neg.sense-length {
     claims {RFC7143:11.4.7.2} role target requires {}
     summary "SenseLength counts exactly the sense bytes that follow it (LBA out of range)"
 } {
-    set c [session]
+    set c [core-session]
     block-size $c
-    set r [task $c -cdb [cdb-read10 0xfffffff0 1] -lun [pixit lun] -in 4096 -timeout [wait-ms]]
+    set r [core-task $c -cdb [cdb-read10 0xfffffff0 1] -lun [pixit lun] -in 4096 -timeout [wait-ms]]
     check pdu $r {opcode 0x21 status 0x02} -clause RFC7143:11.4.2
     set dsl [dict get $r data_segment_length]
     check eq [dict get $r sense length] [expr {$dsl - 2}] -field SenseLength -clause RFC7143:11.4.7.2

@@ -5,8 +5,8 @@ vector core.cmdsn.outside-window {
     claims {RFC7143:4.2.2.1} role target requires {}
     summary "A non-immediate command with CmdSN beyond MaxCmdSN is silently ignored; the window then works on"
 } {
-    set c [session]
-    ping $c
+    set c [core-session]
+    core-ping $c
     set st [iscsi state $c]
     set bad [expr {([dict get $st maxcmdsn] + 1) & 0xffffffff}]
     set out [iscsi send $c nop-out cmdsn $bad]
@@ -14,7 +14,7 @@ vector core.cmdsn.outside-window {
     if {$got ne 1} {
         fail "NOP-Out with CmdSN $bad (MaxCmdSN [dict get $st maxcmdsn]) was answered" -clause RFC7143:4.2.2.1
     }
-    set n [ping $c]
+    set n [core-ping $c]
     check eq [dict get $n expcmdsn] [expr {([dict get $st cmdsn] + 1) & 0xffffffff}] -field expcmdsn -clause RFC7143:4.2.2.1
 }
 
@@ -22,8 +22,8 @@ vector core.cmdsn.stale {
     claims {RFC7143:4.2.2.1} role target requires {}
     summary "A non-immediate command whose CmdSN is below ExpCmdSN (already used) is ignored"
 } {
-    set c [session]
-    set first [ping $c]
+    set c [core-session]
+    set first [core-ping $c]
     set used [expr {([dict get $first expcmdsn] - 1) & 0xffffffff}]
     set out [iscsi send $c nop-out cmdsn $used]
     set got [silent $c [list opcode 0x20 itt [dict get $out itt]] RFC7143:4.2.2.1]
@@ -36,13 +36,13 @@ vector core.cmdsn.maxcmdsn-advances {
     claims {RFC7143:4.2.2.1} role target requires {}
     summary "MaxCmdSN moves forward as commands complete: after 2x the window of commands it is past its login value"
 } {
-    set c [session]
-    set n0 [ping $c]
+    set c [core-session]
+    set n0 [core-ping $c]
     set window [expr {([dict get $n0 maxcmdsn] - [dict get $n0 expcmdsn] + 1) & 0xffffffff}]
     check true {$window >= 1 && $window < 0x80000000} -message "window MaxCmdSN-ExpCmdSN+1 = $window" -clause RFC7143:4.2.2.1
     set count [expr {min(2 * $window + 1, 300)}]
     for {set i 0} {$i < $count} {incr i} {
-        set n [ping $c]
+        set n [core-ping $c]
     }
     check true {[dict get $n maxcmdsn] != [dict get $n0 maxcmdsn]} \
         -message "MaxCmdSN stayed [dict get $n0 maxcmdsn] over $count commands" -clause RFC7143:4.2.2.1
@@ -53,8 +53,8 @@ vector core.cmdsn.immediate {
     claims {RFC7143:4.2.2.1 RFC7143:3.2.2.1} role target requires {}
     summary "An immediate command does not advance ExpCmdSN"
 } {
-    set c [session]
-    set n0 [ping $c]
+    set c [core-session]
+    set n0 [core-ping $c]
     set out [iscsi send $c nop-out I 1]
     set n [rx $c [list opcode 0x20 itt [dict get $out itt]] RFC7143:11.19]
     check eq [dict get $n expcmdsn] [dict get $n0 expcmdsn] -field expcmdsn -clause RFC7143:4.2.2.1
@@ -64,10 +64,10 @@ vector core.statsn.continuity {
     claims {RFC7143:4.2.2.2} role target requires {}
     summary "StatSN increases by exactly one per status-carrying response"
 } {
-    set c [session]
-    set prev [dict get [ping $c] statsn]
+    set c [core-session]
+    set prev [dict get [core-ping $c] statsn]
     for {set i 0} {$i < 8} {incr i} {
-        set s [dict get [ping $c] statsn]
+        set s [dict get [core-ping $c] statsn]
         check eq $s [expr {($prev + 1) & 0xffffffff}] -field statsn -clause RFC7143:4.2.2.2
         set prev $s
     }
@@ -77,11 +77,11 @@ vector core.statsn.expstatsn-ack {
     claims {RFC7143:4.2.2.2} role target requires {}
     summary "StatSN of a response equals the ExpStatSN we would send next (no gap after login or scsi)"
 } {
-    set c [session]
+    set c [core-session]
     set exp [dict get [iscsi state $c] expstatsn]
-    set r [task $c -cdb [cdb-tur] -lun [pixit lun] -timeout [wait-ms]]
+    set r [core-task $c -cdb [cdb-tur] -lun [pixit lun] -timeout [wait-ms]]
     check eq [dict get $r statsn] $exp -field statsn -clause RFC7143:4.2.2.2
-    set n [ping $c]
+    set n [core-ping $c]
     check eq [dict get $n statsn] [expr {($exp + 1) & 0xffffffff}] -field statsn -clause RFC7143:4.2.2.2
 }
 
@@ -89,7 +89,7 @@ vector core.cmdsn.duplicate {
     claims {RFC7143:4.2.2.1} role target requires {}
     summary "A command delivered twice (injected duplicate, same CmdSN) is executed once and the session goes on"
 } {
-    set c [session]
+    set c [core-session]
     iscsi fault $c -once dup -match {opcode 0}
     set out [iscsi send $c nop-out]
     set f [iscsi fault $c]
@@ -99,5 +99,5 @@ vector core.cmdsn.duplicate {
     if {$got ne 1} {
         fail "the duplicate of CmdSN [dict get $out cmdsn] was executed again" -clause RFC7143:4.2.2.1
     }
-    ping $c
+    core-ping $c
 }

@@ -1,7 +1,7 @@
 # Text Request/Response in full feature phase (RFC 7143 sections 6.1, 11.10, 11.11, 13.3).
 
 # count unknown private keys: their NotUnderstood answers are long enough to need continuation.
-proc many-unknown-keys {count} {
+proc core-many-unknown-keys {count} {
     set keys {}
     for {set i 0} {$i < $count} {incr i} {
         lappend keys [format X-org.mirrorcert.filler-key-%03d $i] Yes
@@ -13,7 +13,7 @@ vector core.text.final {
     claims {RFC7143:11.11.1 RFC7143:11.11.4} role target requires {text-after-login}
     summary "A one-PDU Text exchange ends with a Text Response carrying F=1, TTT 0xffffffff and the request's ITT"
 } {
-    set c [session]
+    set c [core-session]
     set out [iscsi send $c text F 1 -text {X-org.mirrorcert.probe Yes}]
     set r [rx $c [list opcode 0x24 itt [dict get $out itt]] RFC7143:11.11]
     check pdu $r {F 1 C 0} -clause RFC7143:11.11.1
@@ -24,8 +24,8 @@ vector core.text.not-understood {
     claims {RFC7143:6.2 RFC7143:11.10} role target requires {text-after-login}
     summary "An unknown key in a Text Request is answered NotUnderstood"
 } {
-    set c [session]
-    set r [tx $c {X-org.mirrorcert.nonsense 42} -timeout [wait-ms]]
+    set c [core-session]
+    set r [core-tx $c {X-org.mirrorcert.nonsense 42} -timeout [wait-ms]]
     check pdu $r {opcode 0x24 F 1} -clause RFC7143:11.11
     set k [dict get $r keys]
     check eq [expr {[dict exists $k X-org.mirrorcert.nonsense] ? [dict get $k X-org.mirrorcert.nonsense] : "(not answered)"}] \
@@ -36,9 +36,9 @@ vector core.text.sendtargets {
     claims {RFC7143:13.3} role target requires {text-after-login}
     summary "SendTargets in a normal session names the session's target"
 } {
-    set c [session]
+    set c [core-session]
     # In a normal session SendTargets names a target (All belongs to discovery sessions, 13.3).
-    set r [tx $c [list SendTargets [pixit target-iqn]] -timeout [wait-ms]]
+    set r [core-tx $c [list SendTargets [pixit target-iqn]] -timeout [wait-ms]]
     check pdu $r {opcode 0x24 F 1} -clause RFC7143:11.11
     set names {}
     foreach {k v} [dict get $r keys] {
@@ -51,9 +51,9 @@ vector core.text.continue-ttt {
     claims {RFC7143:11.11.4 RFC7143:11.10.4 RFC7143:6.1} role target requires {text-after-login}
     summary "A Text Response longer than our MaxRecvDataSegmentLength is continued: F=0 PDUs carry a TTT other than 0xffffffff, the last has F=1"
 } {
-    set c [session -keys {MaxRecvDataSegmentLength 512}]
-    set r [tx $c [many-unknown-keys 40] -timeout [wait-ms]]
-    set rsps [pdus-of [dict get $r pdus] 0x24]
+    set c [core-session -keys {MaxRecvDataSegmentLength 512}]
+    set r [core-tx $c [core-many-unknown-keys 40] -timeout [wait-ms]]
+    set rsps [core-pdus-of [dict get $r pdus] 0x24]
     check true {[llength $rsps] >= 2} -message "an answer of 40 keys came in [llength $rsps] PDU(s) under a 512-byte limit" -clause RFC7143:6.1
     foreach p [lrange $rsps 0 end-1] {
         check eq [dict get $p F] 0 -field F -clause RFC7143:11.11.1
@@ -67,7 +67,7 @@ vector core.text.continue-ttt {
     dict for {k n} $count {
         check eq $n 1 -field "answers to $k" -clause RFC7143:6.2
     }
-    foreach {k v} [many-unknown-keys 40] {
+    foreach {k v} [core-many-unknown-keys 40] {
         if {![dict exists $answered $k]} {
             fail "$k was not answered across the continued response" -clause RFC7143:6.2
         }
@@ -78,9 +78,9 @@ vector core.text.initiator-continue {
     claims {RFC7143:11.10.2 RFC7143:11.11.1} role target requires {text-after-login}
     summary "A key list sent in two PDUs (C=1 then C=0) is answered after the last one, as one list"
 } {
-    set c [session]
+    set c [core-session]
     set data {}
-    foreach {k v} [many-unknown-keys 4] { append data "$k=$v\0" }
+    foreach {k v} [core-many-unknown-keys 4] { append data "$k=$v\0" }
     set half [expr {[string length $data] / 2 + 3}]
     set first [iscsi send $c text F 0 C 1 -data [string range $data 0 $half-1]]
     set itt [dict get $first itt]
@@ -90,7 +90,7 @@ vector core.text.initiator-continue {
     iscsi send $c text F 1 C 0 itt $itt ttt [dict get $r1 ttt] -data [string range $data $half end]
     set r2 [rx $c [list opcode 0x24 itt $itt] RFC7143:11.11]
     check pdu $r2 {F 1} -clause RFC7143:11.11.1
-    foreach {k v} [many-unknown-keys 4] {
+    foreach {k v} [core-many-unknown-keys 4] {
         if {![dict exists [dict get $r2 text] $k]} {
             fail "$k, sent across two PDUs, was not answered" -clause RFC7143:11.10.2
         }
@@ -101,7 +101,7 @@ vector core.text.statsn {
     claims {RFC7143:11.11 RFC7143:4.2.2.2} role target requires {text-after-login}
     summary "Text Responses carry the next StatSN and acknowledge the request's CmdSN"
 } {
-    set c [session]
+    set c [core-session]
     set before [iscsi state $c]
     set out [iscsi send $c text F 1 -text {X-org.mirrorcert.probe Yes}]
     set r [rx $c [list opcode 0x24 itt [dict get $out itt]] RFC7143:11.11]

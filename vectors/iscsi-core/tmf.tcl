@@ -4,7 +4,7 @@ vector core.tmf.lun-reset {
     claims {RFC7143:11.5.1 RFC7143:11.6.1} role target requires {tmf}
     summary "LOGICAL UNIT RESET on the PIXIT LUN completes with response 0 and the request's ITT"
 } {
-    set c [session]
+    set c [core-session]
     set out [iscsi send $c tmf function 5 -lun [pixit lun]]
     set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
     check pdu $r {response 0 F 1} -clause RFC7143:11.6.1
@@ -14,7 +14,7 @@ vector core.tmf.abort-unknown {
     claims {RFC7143:11.5.1 RFC7143:11.6.1} role target requires {tmf}
     summary "ABORT TASK for a task tag never used answers 'Task does not exist' (1) or 'Function complete' (0)"
 } {
-    set c [session]
+    set c [core-session]
     set out [iscsi send $c tmf function 1 rtt 0x7777 refcmdsn [dict get [iscsi state $c] cmdsn] -lun [pixit lun]]
     set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
     check true {[dict get $r response] in {0 1}} -message "response [dict get $r response] to aborting an unknown task" -clause RFC7143:11.6.1
@@ -24,7 +24,7 @@ vector core.tmf.abort-running {
     claims {RFC7143:11.5.1 RFC7143:11.6.1} role target requires {tmf}
     summary "ABORT TASK of a write waiting for data completes (0), and the aborted task sends no GOOD status"
 } {
-    set c [session -keys {ImmediateData No InitialR2T Yes}]
+    set c [core-session -keys {ImmediateData No InitialR2T Yes}]
     set bs [block-size $c]
     set cmd [iscsi send $c scsi W 1 edtl $bs -lun [pixit lun] -cdb [cdb-write10 0 1]]
     set itt [dict get $cmd itt]

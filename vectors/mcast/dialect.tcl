@@ -15,11 +15,11 @@ vector mcast.dialect.literal-register {
         check eq [mc-key $r multicast_group_ip] [mc-group] -field multicast_group_ip -clause 000:11
         check eq [mc-key $r lun_map] "([pixit lun],[mc-vlun])" -field lun_map -clause 000:11
     }
-    set bs [mc-block [lindex $conns 0]]
-    set data [mc-pattern $bs 50]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern $bs 50]
     mc-group-write $g $conns [mc-vlun] 1800 $data
     foreach c $conns {
-        mc-same [mc-read $c 1800 1] $data -field "LUN after a literal-dialect registration" -clause 000:1(b)
+        same [mc-read $c 1800 1] $data -field "LUN after a literal-dialect registration" -clause 000:1(b)
         set r [mc-text $c [list command terminate virtual_lun [mc-vlun]] 000:14]
         check pdu $r {opcode 0x24 F 1} -clause 000:14
         check eq [mc-key $r command] terminate -field command -clause 000:14
@@ -47,8 +47,8 @@ vector mcast.dialect.mixed {
         [list lun_map "([pixit lun],[mc-vlun])"]]
     set r [mc-text $c $keys 000:11]
     check true {[mc-status $r] in {MixedDialect Reject}} -message "outcome \"[mc-status $r]\" for mixed dialects" -clause 000:11
-    set bs [mc-block $c]
+    set bs [block-size $c inconc]
     set itt [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 1900 1 $bs]]
-    check eq [mc-silent $c [list opcode 0x31 itt $itt]] 1 -field "R2T after a refused registration" -clause 000:11
+    check eq [silent $c [list opcode 0x31 itt $itt] 000:11] 1 -field "R2T after a refused registration" -clause 000:11
 }

@@ -19,7 +19,7 @@ vector mcast.init.check-condition-retry {
     set bad t1
     set s [mi-start -script [list $bad {check 1}]]
     mi-register $s
-    set data [mc-pattern 2048 20]
+    set data [pattern 2048 20]
     set r [mi-write $s 100 $data 000:13(ii)]
     set log [mi-log]
     foreach name [mi-names $s] {
@@ -30,7 +30,7 @@ vector mcast.init.check-condition-retry {
         } else {
             check eq [llength $u] 0 -field "unicast retries to $name, which answered GOOD" -clause 000:13(ii)
         }
-        mc-same [mcast emulate read $name [pixit lun] 100 4] $data -field "LUN of $name after the retry" -clause 000:13(ii)
+        same [mcast emulate read $name [pixit lun] 100 4] $data -field "LUN of $name after the retry" -clause 000:13(ii)
     }
     check eq [lindex $r 0] ok -field "write result after a successful retry" -clause 000:13(ii)
 }
@@ -42,7 +42,7 @@ vector mcast.init.failure-named {
     set bad t1
     set s [mi-start -script [list $bad [list check 100 check-unicast 100]]]
     mi-register $s
-    set r [mi-write $s 110 [mc-pattern 512 21] 000:13(ii)]
+    set r [mi-write $s 110 [pattern 512 21] 000:13(ii)]
     check eq [lindex $r 0] error -field "write result with a member failing for good" -clause 000:13(ii)
     check match *$bad* [lindex $r 1] -field "failure report (names the failed target)" -clause 000:13(ii)
     set others [lsearch -all -inline -not -exact [mi-names $s] $bad]
@@ -58,7 +58,7 @@ vector mcast.init.fig6-timeout {
     set bad t0
     set s [mi-start -erl 0 -recovery fig6 -script [list $bad {drop-data 1}]]
     mi-register $s
-    set data [mc-pattern 4096 22]
+    set data [pattern 4096 22]
     mi-write-ok $s 120 $data 000:13(ii)
     set log [mi-log]
     set sense {}
@@ -67,7 +67,7 @@ vector mcast.init.fig6-timeout {
     }
     check true {$sense ne ""} -message "$bad never reported the lost data (precondition)" -clause 000:13(ii)
     check true {[llength [mi-unicast-writes $log $bad [mc-vlun]]] >= 1} -message "no unicast retry to $bad" -clause 000:13(ii)
-    mc-same [mcast emulate read $bad [pixit lun] 120 8] $data -field "LUN of $bad after the retry" -clause 000:13(ii)
+    same [mcast emulate read $bad [pixit lun] 120 8] $data -field "LUN of $bad after the retry" -clause 000:13(ii)
 }
 
 vector mcast.init.fig7-selective {
@@ -77,7 +77,7 @@ vector mcast.init.fig7-selective {
     set bad t1
     set s [mi-start -erl 1 -recovery fig7 -script [list $bad {drop-data 1}]]
     mi-register $s
-    set data [mc-pattern 4096 23]
+    set data [pattern 4096 23]
     mi-write-ok $s 130 $data 000:13(ii)
     set log [mi-log]
     set rec {}
@@ -102,7 +102,7 @@ vector mcast.init.fig7-selective {
             fail "unicast Data-Out to $name, which asked for nothing" -clause 000:13(ii)
         }
     }
-    mc-same [mcast emulate read $bad [pixit lun] 130 8] $data -field "LUN of $bad after selective retransmission" -clause 000:13(ii)
+    same [mcast emulate read $bad [pixit lun] 130 8] $data -field "LUN of $bad after selective retransmission" -clause 000:13(ii)
 }
 
 vector mcast.init.fig5-group-resend {
@@ -115,7 +115,7 @@ vector mcast.init.fig5-group-resend {
     }
     set s [mi-start -recovery fig5 -script $script]
     mi-register $s
-    set data [mc-pattern 1024 24]
+    set data [pattern 1024 24]
     mi-write-ok $s 140 $data 000:13(ii)
     set log [mi-log]
     set cmds [mi-group-cmds $log $s]
@@ -124,7 +124,7 @@ vector mcast.init.fig5-group-resend {
     check true {[dict get $a itt] != [dict get $b itt]} -message "the resend reused the ITT" -clause 000:13(ii)
     check true {[dict get $a gsn] != [dict get $b gsn]} -message "the resend reused the GSN" -clause 000:13(ii)
     foreach name [mi-names $s] {
-        mc-same [mcast emulate read $name [pixit lun] 140 2] $data -field "LUN of $name after the group resend" -clause 000:13(ii)
+        same [mcast emulate read $name [pixit lun] 140 2] $data -field "LUN of $name after the group resend" -clause 000:13(ii)
     }
 }
 
@@ -135,7 +135,7 @@ vector mcast.init.lost-command {
     set bad t2
     set s [mi-start -script [list $bad {ignore 1}]]
     mi-register $s
-    set data [mc-pattern 1024 25]
+    set data [pattern 1024 25]
     mi-write-ok $s 150 $data 000:13(ii)
     set log [mi-log]
     set itt [dict get [lindex [mi-group-cmds $log $s] 0] itt]
@@ -145,5 +145,5 @@ vector mcast.init.lost-command {
     }
     check true {[llength $aborts] >= 1} -message "no ABORT TASK for group tag [format 0x%x $itt] at $bad" -clause 000:13(ii)
     check true {[llength [mi-unicast-writes $log $bad [mc-vlun]]] >= 1} -message "no unicast retry to $bad" -clause 000:13(ii)
-    mc-same [mcast emulate read $bad [pixit lun] 150 2] $data -field "LUN of $bad after the retry" -clause 000:13(ii)
+    same [mcast emulate read $bad [pixit lun] 150 2] $data -field "LUN of $bad after the retry" -clause 000:13(ii)
 }

@@ -38,7 +38,7 @@ vector mcast.init.register-waits-for-all {
     set late t[expr {[pixit mcast-members] - 1}]
     set s [mi-start -script [list $late {register-delay-ms 300}]]
     mi-ok $s [mi-register-line] 000:1(a)
-    mi-write-ok $s 10 [mc-pattern 512 9] 000:1(a)
+    mi-write-ok $s 10 [pattern 512 9] 000:1(a)
     set log [mi-log]
     foreach name [mi-names $s] {
         set answered {}
@@ -61,11 +61,11 @@ vector mcast.init.register-silent-member {
     set s [mi-start -script [list $late {register silent}]]
     set r [mi-cmd $s [mi-register-line] 000:1(a)]
     check match *$late* [lindex $r 1] -field "registration result (names the silent target)" -clause 000:1(a)
-    set data [mc-pattern 1024 10]
+    set data [pattern 1024 10]
     mi-write-ok $s 12 $data 000:1(a)
     foreach name [mi-names $s] {
         if {$name ne $late} {
-            mc-same [mcast emulate read $name [pixit lun] 12 2] $data -field "LUN of member $name" -clause 000:1(a)
+            same [mcast emulate read $name [pixit lun] 12 2] $data -field "LUN of member $name" -clause 000:1(a)
         }
     }
 }

@@ -5,7 +5,7 @@
 # Registers, writes blocks of a pattern at lba; returns {log .. data .. itt ..}.
 proc mi-write-once {s lba blocks tag} {
     mi-register $s
-    set data [mc-pattern [expr {$blocks * 512}] $tag]
+    set data [pattern [expr {$blocks * 512}] $tag]
     mi-write-ok $s $lba $data 000:1(c)
     set log [mi-log]
     set cmds [mi-group-cmds $log $s]
@@ -113,7 +113,7 @@ vector mcast.init.data-out {
     check eq $next [string length [dict get $w data]] -field "bytes sent to the group" -clause 000:1(c)
     check eq [dict get [lindex $pdus end] F] 1 -field "F of the last Data-Out" -clause 000:1(c)
     foreach name [mi-names $s] {
-        mc-same [mcast emulate read $name [pixit lun] 50 16] [dict get $w data] -field "LUN [pixit lun] of $name" -clause 000:1(c)
+        same [mcast emulate read $name [pixit lun] 50 16] [dict get $w data] -field "LUN [pixit lun] of $name" -clause 000:1(c)
         foreach q [mi-tcp-in $log $name 5] {
             check true {[dict get $q itt] != $itt} -message "group data also went to $name over TCP without a recovery R2T" -clause 000:12
         }
@@ -126,8 +126,8 @@ vector mcast.init.several-writes {
 } {
     set s [mi-start]
     mi-register $s
-    set a [mc-pattern 1024 5]
-    set b [mc-pattern 1536 6]
+    set a [pattern 1024 5]
+    set b [pattern 1536 6]
     mi-write-ok $s 60 $a 000:7
     mi-write-ok $s 70 $b 000:7
     mi-ok $s "terminate [mc-group] [mc-vlun]" 000:2(f)
@@ -137,8 +137,8 @@ vector mcast.init.several-writes {
     check true {[dict get [lindex $cmds 0] itt] != [dict get [lindex $cmds 1] itt]} -message "two group WRITEs with one ITT" -clause 000:7
     foreach name [mi-names $s] {
         check eq [llength [mi-mirror-requests $log $name register]] 1 -field "registrations at $name" -clause 000:7
-        mc-same [mcast emulate read $name [pixit lun] 60 2] $a -field "first WRITE at $name" -clause 000:7
-        mc-same [mcast emulate read $name [pixit lun] 70 3] $b -field "second WRITE at $name" -clause 000:7
+        same [mcast emulate read $name [pixit lun] 60 2] $a -field "first WRITE at $name" -clause 000:7
+        same [mcast emulate read $name [pixit lun] 70 3] $b -field "second WRITE at $name" -clause 000:7
     }
 }
 
@@ -174,7 +174,7 @@ vector mcast.init.on-the-wire {
     capture open $f
     set s [mi-start]
     mi-register $s
-    mi-write-ok $s 90 [mc-pattern 512 8] 000:1(c)
+    mi-write-ok $s 90 [pattern 512 8] 000:1(c)
     mi-ok $s "terminate [mc-group] [mc-vlun]" 000:2(f)
     mi-log
     capture close

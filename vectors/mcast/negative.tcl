@@ -8,16 +8,14 @@ proc mc-negative {counter clause opts {fields {}} {vlun {}}} {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     if {$vlun eq ""} { set vlun [mc-vlun] }
     set before [mc-all-counters $conns]
     set itt [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt $vlun 1000 1 $bs {*}$fields]] {*}$opts
-    foreach c $conns {
-        check eq [mc-silent $c [list itt $itt]] 1 -field "answer to a datagram breaking §8 ($counter)" -clause $clause
-    }
+    check eq [silent $conns [list itt $itt] $clause] 1 -field "answer to a datagram breaking §8 ($counter)" -clause $clause
     mc-counted $conns $before $counter 1 $clause
-    set data [mc-pattern $bs 30]
+    set data [pattern $bs 30]
     mc-group-write $g $conns [mc-vlun] 1001 $data
     return [list $conns $g]
 }
@@ -49,13 +47,11 @@ vector mcast.neg.bad-length {
 } {
     lassign [mc-negative bad-header 000:1(d) {-payload-length 4096}] conns g
     set before [mc-all-counters $conns]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set itt [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 1000 1 $bs]] -pdu-count 2
     mcast send $g [mc-isid] [list [mc-cmd-pdu [mc-itt] [mc-vlun] 1000 1 $bs]] -trailing 8
-    foreach c $conns {
-        check eq [mc-silent $c [list itt $itt]] 1 -field "answer to pdu_count 2 over one PDU" -clause 000:1(d)
-    }
+    check eq [silent $conns [list itt $itt] 000:1(d)] 1 -field "answer to pdu_count 2 over one PDU" -clause 000:1(d)
     mc-counted $conns $before bad-header 2 000:1(d)
 }
 
@@ -73,13 +69,11 @@ vector mcast.neg.bad-isid {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set before [mc-all-counters $conns]
     set itt [mc-itt]
     mcast send [mc-open-group] [expr {[mc-isid] ^ 0x1}] [list [mc-cmd-pdu $itt [mc-vlun] 1000 1 $bs]]
-    foreach c $conns {
-        check eq [mc-silent $c [list itt $itt]] 1 -field "answer to a foreign ISID" -clause 000:10
-    }
+    check eq [silent $conns [list itt $itt] 000:10] 1 -field "answer to a foreign ISID" -clause 000:10
     mc-counted $conns $before bad-source 1 000:10
 }
 
@@ -95,9 +89,10 @@ vector mcast.neg.bad-opcode {
     mcast send $g [mc-isid] [list [list nop-out I 1 F 1 itt $itt ttt 0xffffffff cmdsn 0 -lun [mc-vlun]]]
     mcast send $g [mc-isid] [list [list text F 1 itt [expr {$itt + 1}] ttt 0xffffffff -text {SendTargets All}]]
     mcast send $g [mc-isid] [list [list logout I 1 F 1 itt [expr {$itt + 2}] reason_code 0]]
+    check eq [silent $conns [list itt $itt] 000:1(d)] 1 -field "answer to a NOP-Out sent to the group" -clause 000:1(d)
+    # The quiet time has passed for every datagram sent before it: an answer would be here by now.
+    check eq [silent $conns [list itt [expr {$itt + 1}]] 000:1(d) -ms 0] 1 -field "answer to a Text Request sent to the group" -clause 000:1(d)
     foreach c $conns {
-        check eq [mc-silent $c [list itt $itt]] 1 -field "answer to a NOP-Out sent to the group" -clause 000:1(d)
-        check eq [mc-silent $c [list itt [expr {$itt + 1}]]] 1 -field "answer to a Text Request sent to the group" -clause 000:1(d)
         check true {![dict get [iscsi state $c] closed]} -message "the session ended after a Logout Request sent to the group" -clause 000:1(d)
     }
     mc-counted $conns $before bad-opcode 3 000:1(d)
@@ -117,16 +112,15 @@ vector mcast.neg.bad-command {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set before [mc-all-counters $conns]
     set a [mc-itt]
     set b [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $a [mc-vlun] 1000 1 $bs I 0]]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $b [mc-vlun] 1000 1 $bs W 0 R 1 -cdb [cdb-read10 1000 1]]]
-    foreach c $conns {
-        check eq [mc-silent $c [list itt $a]] 1 -field "answer to a non-immediate group command" -clause 000:1(d)
-        check eq [mc-silent $c [list itt $b]] 1 -field "answer to a group READ" -clause 000:1(d)
-    }
+    check eq [silent $conns [list itt $a] 000:1(d)] 1 -field "answer to a non-immediate group command" -clause 000:1(d)
+    # The quiet time has passed for both datagrams: an answer to the second would be here by now.
+    check eq [silent $conns [list itt $b] 000:1(d) -ms 0] 1 -field "answer to a group READ" -clause 000:1(d)
     mc-counted $conns $before bad-command 2 000:1(d)
 }
 
@@ -137,16 +131,14 @@ vector mcast.neg.no-task {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set old [mc-read [lindex $conns 0] 1100 1]
     set before [mc-all-counters $conns]
     set itt [mc-itt]
-    mcast send $g [mc-isid] [mc-data-pdus $itt [mc-vlun] [mc-pattern $bs 31] 0 $bs $bs]
-    foreach c $conns {
-        check eq [mc-silent $c [list itt $itt]] 1 -field "answer to Data-Out of no task" -clause 000:1(d)
-    }
+    mcast send $g [mc-isid] [mc-data-pdus $itt [mc-vlun] [pattern $bs 31] 0 $bs $bs]
+    check eq [silent $conns [list itt $itt] 000:1(d)] 1 -field "answer to Data-Out of no task" -clause 000:1(d)
     mc-counted $conns $before no-task 1 000:1(d)
-    mc-same [mc-read [lindex $conns 0] 1100 1] $old -field "LUN after a Data-Out of no task" -clause 000:1(d)
+    same [mc-read [lindex $conns 0] 1100 1] $old -field "LUN after a Data-Out of no task" -clause 000:1(d)
 }
 
 vector mcast.neg.unsolicited {
@@ -156,14 +148,14 @@ vector mcast.neg.unsolicited {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set burst [mc-burst [lindex $conns 0]]
     set len [expr {2 * $burst}]
-    set data [mc-pattern $len 32]
+    set data [pattern $len 32]
     set itt [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 1200 [expr {$len / $bs}] $bs]]
     foreach c $conns {
-        mc-rx $c [list opcode 0x31 itt $itt buffer_offset 0] 000:1(d) "first R2T"
+        rx $c [list opcode 0x31 itt $itt buffer_offset 0] 000:1(d) -what "first R2T"
     }
     set before [mc-all-counters $conns]
     # The second burst before anyone asked for it (MaxOutstandingR2T 1 by default).
@@ -172,11 +164,11 @@ vector mcast.neg.unsolicited {
     set seg [mc-segment $conns]
     mc-send-each $g [mc-data-pdus $itt [mc-vlun] $data 0 $burst $seg]
     foreach c $conns {
-        mc-rx $c [list opcode 0x31 itt $itt buffer_offset $burst] 000:1(d) "second R2T"
+        rx $c [list opcode 0x31 itt $itt buffer_offset $burst] 000:1(d) -what "second R2T"
     }
     mc-send-each $g [mc-data-pdus $itt [mc-vlun] $data $burst $burst $seg]
     foreach c $conns {
-        check pdu [mc-rx $c [list opcode 0x21 itt $itt] 000:13(i) "SCSI Response"] {status 0} -clause 000:1(d)
-        mc-same [mc-read $c 1200 [expr {$len / $bs}]] $data -field "LUN after an unsolicited burst was dropped" -clause 000:1(d)
+        check pdu [rx $c [list opcode 0x21 itt $itt] 000:13(i) -what "SCSI Response"] {status 0} -clause 000:1(d)
+        same [mc-read $c 1200 [expr {$len / $bs}]] $data -field "LUN after an unsolicited burst was dropped" -clause 000:1(d)
     }
 }

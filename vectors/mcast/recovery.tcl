@@ -5,7 +5,7 @@
 
 # Waits for a SCSI Response of itt on c, long enough for the registered DataTimeout to run out.
 proc mc-rx-after-timeout {c itt clause what} {
-    return [mc-rx $c [list opcode 0x21 itt $itt] $clause $what [expr {[mc-wait] + 4 * [mc-registered-timeout]}]]
+    return [rx $c [list opcode 0x21 itt $itt] $clause -what $what -ms [expr {[wait-ms] + 4 * [mc-registered-timeout]}]]
 }
 
 vector mcast.recovery.fig7-recovery-r2t {
@@ -13,28 +13,25 @@ vector mcast.recovery.fig7-recovery-r2t {
     summary "Figure 7 at ERL 1: a target missing group data asks for exactly the missing range by recovery R2T on its connection; unicast Data-Out with that TTT completes the WRITE"
 } {
     set conns [mc-sessions -erl 1]
-    foreach c $conns {
-        if {[mc-erl $c] < 1} { inconc "ErrorRecoveryLevel 1 was not negotiated with $c" }
-    }
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set seg $bs
-    set data [mc-pattern [expr {4 * $bs}] 40]
+    set data [pattern [expr {4 * $bs}] 40]
     # DataSN 1 (bytes bs..2bs-1) never reaches the group.
     set w [mc-group-write $g $conns [mc-vlun] 1300 $data -skip {1} -respond 0 -seg $bs]
     set itt [dict get $w itt]
     foreach c $conns {
-        set r [mc-rx $c [list opcode 0x31 itt $itt r2tsn 1] 000:13(i) "recovery R2T" [expr {[mc-wait] + 4 * [mc-registered-timeout]}]]
+        set r [rx $c [list opcode 0x31 itt $itt r2tsn 1] 000:13(i) -what "recovery R2T" -ms [expr {[wait-ms] + 4 * [mc-registered-timeout]}]]
         # DataSN 2 and 3 followed a gap, so rule 7 of §8 dropped them too: the whole rest is missing.
         check pdu $r [list buffer_offset $bs ddtl [expr {3 * $bs}] lun [iscsi lun [mc-vlun]]] -clause 000:1(d)
         check true {[dict get $r ttt] != 0xffffffff} -message "recovery R2T with the reserved TTT" -clause RFC7143:11.8.3
         # Spec 703: the retransmission goes by unicast to the target that asked.
         iscsi send $c data-out F 1 itt $itt ttt [dict get $r ttt] datasn 0 buffer_offset $bs -lun [mc-vlun] \
             -data [string range $data $bs end]
-        set rsp [mc-rx $c [list opcode 0x21 itt $itt] 000:13(i) "SCSI Response after recovery"]
+        set rsp [rx $c [list opcode 0x21 itt $itt] 000:13(i) -what "SCSI Response after recovery"]
         check pdu $rsp {response 0 status 0} -clause 000:13(i)
-        mc-same [mc-read $c 1300 4] $data -field "LUN after selective retransmission" -clause 000:1(e)
+        same [mc-read $c 1300 4] $data -field "LUN after selective retransmission" -clause 000:1(e)
     }
 }
 
@@ -45,8 +42,8 @@ vector mcast.recovery.fig6-check-condition {
     set conns [mc-sessions -erl 0]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
-    set data [mc-pattern [expr {4 * $bs}] 41]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern [expr {4 * $bs}] 41]
     set old {}
     foreach c $conns { lappend old [mc-read $c 1400 4] }
     set w [mc-group-write $g $conns [mc-vlun] 1400 $data -skip {2} -respond 0 -seg $bs]
@@ -58,11 +55,11 @@ vector mcast.recovery.fig6-check-condition {
         check eq [dict get $rsp residual] [expr {2 * $bs}] -field "residual (bytes never received)" -clause 000:13(i)
         check eq [format 0x%02x [dict get $rsp sense key]] 0x0b -field "sense key" -clause 000:13(i)
         check eq [format 0x%02x%02x [dict get $rsp sense asc] [dict get $rsp sense ascq]] 0x4b06 -field "ASC/ASCQ" -clause 000:13(i)
-        mc-same [mc-read $c 1400 4] $o -field "LUN after an incomplete group task (all or nothing)" -clause 000:13(i)
+        same [mc-read $c 1400 4] $o -field "LUN after an incomplete group task (all or nothing)" -clause 000:13(i)
         # Spec 603: the initiator retries by unicast on that target's session.
-        set r [iscsi scsi $c -cdb [cdb-write10 1400 4] -lun [mc-vlun] -out $data -timeout [mc-wait]]
+        set r [iscsi scsi $c -cdb [cdb-write10 1400 4] -lun [mc-vlun] -out $data -timeout [wait-ms]]
         check pdu $r {opcode 0x21 status 0} -clause 000:13(i)
-        mc-same [mc-read $c 1400 4] $data -field "LUN after the unicast retry" -clause 000:13(i)
+        same [mc-read $c 1400 4] $data -field "LUN after the unicast retry" -clause 000:13(i)
     }
 }
 
@@ -73,8 +70,8 @@ vector mcast.recovery.fig5-group-resend {
     set conns [mc-sessions -erl 0]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
-    set data [mc-pattern [expr {2 * $bs}] 42]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern [expr {2 * $bs}] 42]
     mcast fault $g -seed [seed] -once drop -match {opcode 5}
     set w [mc-group-write $g $conns [mc-vlun] 1500 $data -respond 0]
     set f [mcast fault $g -off]
@@ -86,7 +83,7 @@ vector mcast.recovery.fig5-group-resend {
     set again [mc-group-write $g $conns [mc-vlun] 1500 $data]
     check true {[dict get $again itt] != [dict get $w itt]} -message "resend reused the ITT" -clause 000:13(i)
     foreach c $conns {
-        mc-same [mc-read $c 1500 2] $data -field "LUN after the group resend" -clause 000:1(e)
+        same [mc-read $c 1500 2] $data -field "LUN after the group resend" -clause 000:1(e)
     }
 }
 
@@ -97,22 +94,20 @@ vector mcast.recovery.lost-command-fence {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set itt [mc-itt]
     set before [mc-all-counters $conns]
     foreach c $conns {
         set out [iscsi send $c tmf I 1 function 1 rtt $itt refcmdsn 0 -lun [mc-vlun]]
-        set r [mc-rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6 "Task Management Response"]
+        set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6 -what "Task Management Response"]
         check eq [dict get $r response] 0 -field "response (Function complete for a group tag not held)" -clause 000:13(i)
     }
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 1600 1 $bs]]
-    foreach c $conns {
-        check eq [mc-silent $c [list itt $itt]] 1 -field "R2T for a fenced group tag" -clause 000:13(i)
-    }
+    check eq [silent $conns [list itt $itt] 000:13(i)] 1 -field "R2T for a fenced group tag" -clause 000:13(i)
     mc-counted $conns $before no-task 1 000:13(i)
-    set data [mc-pattern $bs 43]
+    set data [pattern $bs 43]
     foreach c $conns {
-        set r [iscsi scsi $c -cdb [cdb-write10 1600 1] -lun [mc-vlun] -out $data -timeout [mc-wait]]
+        set r [iscsi scsi $c -cdb [cdb-write10 1600 1] -lun [mc-vlun] -out $data -timeout [wait-ms]]
         check pdu $r {opcode 0x21 status 0} -clause 000:13(i)
     }
 }
@@ -122,18 +117,15 @@ vector mcast.recovery.seeded-loss {
     summary "Seeded loss of group Data-Out at ERL 1: every lost range is asked for again by recovery R2T, served by unicast, and the data ends complete at every target"
 } {
     set conns [mc-sessions -erl 1]
-    foreach c $conns {
-        if {[mc-erl $c] < 1} { inconc "ErrorRecoveryLevel 1 was not negotiated with $c" }
-    }
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
-    set data [mc-pattern [expr {16 * $bs}] 44]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern [expr {16 * $bs}] 44]
     # One PDU per datagram so losses hit single blocks.
     set w [mc-group-write $g $conns [mc-vlun] 1700 $data -respond 0 -seg $bs -fault [list -seed [seed] -drop 0.25 -match {opcode 5}]]
     set itt [dict get $w itt]
     foreach c $conns {
         check pdu [mc-serve-recovery $c $itt [mc-vlun] $data 000:13(i)] {status 0} -clause 000:13(i)
-        mc-same [mc-read $c 1700 16] $data -field "LUN after recovery of seeded losses" -clause 000:1(e)
+        same [mc-read $c 1700 16] $data -field "LUN after recovery of seeded losses" -clause 000:1(e)
     }
 }

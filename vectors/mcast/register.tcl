@@ -32,12 +32,12 @@ vector mcast.register.mapped-at-answer {
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
     # No pause: the answer promises that the group socket and the mapping are in place (§4.4).
-    set bs [mc-block [lindex $conns 0]]
-    set data [mc-pattern [expr {2 * $bs}] 1]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern [expr {2 * $bs}] 1]
     set w [mc-group-write $g $conns [mc-vlun] 16 $data]
     foreach c $conns {
         check true {[dict exists $w r2ts $c]} -message "no R2T on $c" -clause 000:10
-        mc-same [mc-read $c 16 2] $data -field "real LUN [pixit lun] after the group WRITE" -clause 000:10
+        same [mc-read $c 16 2] $data -field "real LUN [pixit lun] after the group WRITE" -clause 000:10
     }
 }
 
@@ -58,19 +58,19 @@ vector mcast.register.real-lun-mapped {
 } {
     set conns [mc-sessions]
     set g [mc-open-group]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     # Known contents around the target range, written by unicast first.
-    set fence [mc-pattern [expr {4 * $bs}] 2]
+    set fence [pattern [expr {4 * $bs}] 2]
     foreach c $conns {
-        set r [iscsi scsi $c -cdb [cdb-write10 40 4] -lun [pixit lun] -out $fence -timeout [mc-wait]]
+        set r [iscsi scsi $c -cdb [cdb-write10 40 4] -lun [pixit lun] -out $fence -timeout [wait-ms]]
         if {[dict get $r status] != 0} { inconc "unicast WRITE to LUN [pixit lun] failed" }
     }
     mc-register-all $conns [mc-vlun]
-    set data [mc-pattern [expr {2 * $bs}] 3]
+    set data [pattern [expr {2 * $bs}] 3]
     mc-group-write $g $conns [mc-vlun] 41 $data
     set want [string range $fence 0 [expr {$bs - 1}]]$data[string range $fence [expr {3 * $bs}] end]
     foreach c $conns {
-        mc-same [mc-read $c 40 4] $want -field "LUN [pixit lun] blocks 40-43" -clause 000:1(b)
+        same [mc-read $c 40 4] $want -field "LUN [pixit lun] blocks 40-43" -clause 000:1(b)
     }
 }
 
@@ -82,14 +82,14 @@ vector mcast.register.replace {
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
-    set data [mc-pattern $bs 4]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern $bs 4]
     set w [mc-group-write $g $conns [mc-vlun] 50 $data]
     foreach c $conns {
         check eq [llength [dict get $w r2ts $c]] 1 -field "R2Ts for a one-burst WRITE" -clause 000:1(d)
-        set extra [mc-silent $c [list opcode 0x21 itt [dict get $w itt]]]
-        check eq $extra 1 -field "second SCSI Response for one group task" -clause 000:13(i)
     }
+    set extra [silent $conns [list opcode 0x21 itt [dict get $w itt]] 000:13(i)]
+    check eq $extra 1 -field "second SCSI Response for one group task" -clause 000:13(i)
 }
 
 vector mcast.register.bad-address {
@@ -127,8 +127,8 @@ vector mcast.register.counters {
             check true {[dict exists $b $k]} -message "counter $k missing from the answer" -clause 000:1(d)
         }
     }
-    set bs [mc-block [lindex $conns 0]]
-    mc-group-write $g $conns [mc-vlun] 60 [mc-pattern $bs 5]
+    set bs [block-size [lindex $conns 0] inconc]
+    mc-group-write $g $conns [mc-vlun] 60 [pattern $bs 5]
     foreach c $conns b $before {
         set a [mc-counters $c]
         check true {[dict get $a accepted] >= [dict get $b accepted] + 2} \

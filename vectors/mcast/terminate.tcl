@@ -23,25 +23,23 @@ vector mcast.terminate.unmapped {
     set other [expr {[mc-vlun] + 1}]
     mc-register-all $conns [mc-vlun]
     mc-register-all $conns $other
-    set bs [mc-block [lindex $conns 0]]
-    set old [mc-pattern $bs 20]
+    set bs [block-size [lindex $conns 0] inconc]
+    set old [pattern $bs 20]
     mc-group-write $g $conns [mc-vlun] 800 $old
     mc-terminate-all $conns [mc-vlun]
     set before [mc-all-counters $conns]
     set itt [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 800 1 $bs]]
-    foreach c $conns {
-        check eq [mc-silent $c [list opcode 0x31 itt $itt]] 1 -field "R2T for a terminated vLUN" -clause 000:3
-    }
+    check eq [silent $conns [list opcode 0x31 itt $itt] 000:3] 1 -field "R2T for a terminated vLUN" -clause 000:3
     mc-counted $conns $before bad-lun 1 000:3
     foreach c $conns {
-        mc-same [mc-read $c 800 1] $old -field "real LUN after a WRITE to a terminated vLUN" -clause 000:3
+        same [mc-read $c 800 1] $old -field "real LUN after a WRITE to a terminated vLUN" -clause 000:3
     }
     # The registration still in place keeps working: the group was not left.
-    set new [mc-pattern $bs 21]
+    set new [pattern $bs 21]
     mc-group-write $g $conns $other 801 $new
     foreach c $conns {
-        mc-same [mc-read $c 801 1] $new -field "real LUN through the remaining vLUN" -clause 000:4
+        same [mc-read $c 801 1] $new -field "real LUN through the remaining vLUN" -clause 000:4
     }
 }
 
@@ -53,7 +51,7 @@ vector mcast.terminate.unicast-vlun-gone {
     mc-register-all $conns [mc-vlun]
     mc-terminate-all $conns [mc-vlun]
     set c [lindex $conns 0]
-    set r [iscsi scsi $c -cdb 00000000000000 -lun [mc-vlun] -timeout [mc-wait]]
+    set r [iscsi scsi $c -cdb 00000000000000 -lun [mc-vlun] -timeout [wait-ms]]
     check pdu $r {opcode 0x21 status 2} -clause 000:3
     check eq [format 0x%02x [dict get $r sense key]] 0x05 -field "sense key" -clause 000:3
     check eq [format 0x%02x [dict get $r sense asc]] 0x25 -field "ASC" -clause 000:3
@@ -84,12 +82,10 @@ vector mcast.terminate.no-group-traffic {
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
     mc-terminate-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set itt [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] 900 1 $bs]]
-    foreach c $conns {
-        check eq [mc-silent $c [list opcode 0x31 itt $itt]] 1 -field "R2T after leaving the group" -clause 000:4
-    }
+    check eq [silent $conns [list opcode 0x31 itt $itt] 000:4] 1 -field "R2T after leaving the group" -clause 000:4
 }
 
 vector mcast.terminate.not-registered {
@@ -111,7 +107,7 @@ vector mcast.terminate.session-loss {
     mc-register-all $conns [mc-vlun]
     foreach c $conns {
         set out [iscsi send $c logout reason_code 0]
-        mc-rx $c [list opcode 0x26 itt [dict get $out itt]] RFC7143:11.15 "Logout Response"
+        rx $c [list opcode 0x26 itt [dict get $out itt]] RFC7143:11.15 -what "Logout Response"
         iscsi close $c
     }
     set users $base

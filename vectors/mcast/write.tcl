@@ -9,8 +9,8 @@ vector mcast.write.r2t-per-target {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
-    set w [mc-group-write $g $conns [mc-vlun] 100 [mc-pattern [expr {4 * $bs}] 10]]
+    set bs [block-size [lindex $conns 0] inconc]
+    set w [mc-group-write $g $conns [mc-vlun] 100 [pattern [expr {4 * $bs}] 10]]
     set burst [mc-burst [lindex $conns 0]]
     set ttts {}
     foreach c $conns {
@@ -33,10 +33,10 @@ vector mcast.write.burst-plan {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set burst [mc-burst [lindex $conns 0]]
     set len [expr {3 * $burst + 2 * $bs}]
-    set data [mc-pattern $len 11]
+    set data [pattern $len 11]
     set blocks [expr {$len / $bs}]
     set w [mc-group-write $g $conns [mc-vlun] 200 $data]
     foreach c $conns {
@@ -47,7 +47,7 @@ vector mcast.write.burst-plan {
         }
         check eq $k 4 -field "R2Ts for [expr {$len}] bytes at GroupBurst $burst" -clause 000:1(d)
         check eq [dict get $w rsp $c expdatasn] 4 -field "expdatasn (R2Ts sent)" -clause RFC7143:11.4.8
-        mc-same [mc-read $c 200 $blocks] $data -field "LUN [pixit lun] after a multi-burst group WRITE" -clause 000:1(e)
+        same [mc-read $c 200 $blocks] $data -field "LUN [pixit lun] after a multi-burst group WRITE" -clause 000:1(e)
     }
 }
 
@@ -58,11 +58,11 @@ vector mcast.write.executed {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
-    set data [mc-pattern [expr {8 * $bs}] 12]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern [expr {8 * $bs}] 12]
     mc-group-write $g $conns [mc-vlun] 300 $data
     foreach c $conns {
-        mc-same [mc-read $c 300 8] $data -field "LUN [pixit lun] blocks 300-307" -clause 000:1(e)
+        same [mc-read $c 300 8] $data -field "LUN [pixit lun] blocks 300-307" -clause 000:1(e)
     }
 }
 
@@ -73,16 +73,16 @@ vector mcast.write.status-per-target {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     mcast seen $g -clear 1
-    set w [mc-group-write $g $conns [mc-vlun] 400 [mc-pattern $bs 13]]
+    set w [mc-group-write $g $conns [mc-vlun] 400 [pattern $bs 13]]
     foreach c $conns {
         set rsp [dict get $w rsp $c]
         check pdu $rsp [list opcode 0x21 F 1 itt [dict get $w itt] response 0 status 0 residual 0] -clause 000:13(i)
         check eq [dict get $rsp statsn] [expr {[dict get [iscsi state $c] expstatsn] - 1}] \
             -field "statsn (this connection's numbering)" -clause RFC7143:4.2.2.2
     }
-    foreach d [mcast seen $g -wait [mc-quiet]] {
+    foreach d [mcast seen $g -wait [quiet-ms]] {
         check true {[dict get $d ours]} -message "a datagram from [dict get $d src] on the group: members never send to it" -clause 000:13(i)
     }
 }
@@ -94,25 +94,25 @@ vector mcast.write.several {
     set conns [mc-sessions]
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
-    set a [mc-pattern [expr {2 * $bs}] 14]
-    set b [mc-pattern [expr {2 * $bs}] 15]
+    set bs [block-size [lindex $conns 0] inconc]
+    set a [pattern [expr {2 * $bs}] 14]
+    set b [pattern [expr {2 * $bs}] 15]
     # Both commands first, then both data streams: SIMPLE tasks, no order between them (§6).
     set ia [mc-itt]
     set ib [mc-itt]
     mcast send $g [mc-isid] [list [mc-cmd-pdu $ia [mc-vlun] 500 2 $bs] [mc-cmd-pdu $ib [mc-vlun] 510 2 $bs]]
     foreach c $conns {
-        mc-rx $c [list opcode 0x31 itt $ia] 000:1(d) "R2T of the first of two outstanding WRITEs"
-        mc-rx $c [list opcode 0x31 itt $ib] 000:1(d) "R2T of the second of two outstanding WRITEs"
+        rx $c [list opcode 0x31 itt $ia] 000:1(d) -what "R2T of the first of two outstanding WRITEs"
+        rx $c [list opcode 0x31 itt $ib] 000:1(d) -what "R2T of the second of two outstanding WRITEs"
     }
     set seg [mc-segment $conns]
     mcast send $g [mc-isid] [concat [mc-data-pdus $ia [mc-vlun] $a 0 [string length $a] $seg] \
         [mc-data-pdus $ib [mc-vlun] $b 0 [string length $b] $seg]]
     foreach c $conns {
-        check pdu [mc-rx $c [list opcode 0x21 itt $ia] 000:13(i) "status of the first WRITE"] {status 0} -clause 000:13(i)
-        check pdu [mc-rx $c [list opcode 0x21 itt $ib] 000:13(i) "status of the second WRITE"] {status 0} -clause 000:13(i)
-        mc-same [mc-read $c 500 2] $a -field "blocks 500-501" -clause 000:1(e)
-        mc-same [mc-read $c 510 2] $b -field "blocks 510-511" -clause 000:1(e)
+        check pdu [rx $c [list opcode 0x21 itt $ia] 000:13(i) -what "status of the first WRITE"] {status 0} -clause 000:13(i)
+        check pdu [rx $c [list opcode 0x21 itt $ib] 000:13(i) -what "status of the second WRITE"] {status 0} -clause 000:13(i)
+        same [mc-read $c 500 2] $a -field "blocks 500-501" -clause 000:1(e)
+        same [mc-read $c 510 2] $b -field "blocks 510-511" -clause 000:1(e)
     }
 }
 
@@ -121,19 +121,16 @@ vector mcast.write.dup-reorder {
     summary "Seeded duplication and reordering of group Data-Out at ERL 1: duplicates are ignored (first copy wins), data behind a DataSN gap is asked for again by recovery R2T, and every target ends GOOD with exactly the data"
 } {
     set conns [mc-sessions -erl 1]
-    foreach c $conns {
-        if {[mc-erl $c] < 1} { inconc "ErrorRecoveryLevel 1 was not negotiated with $c" }
-    }
     set g [mc-open-group]
     mc-register-all $conns [mc-vlun]
-    set bs [mc-block [lindex $conns 0]]
-    set data [mc-pattern [expr {16 * $bs}] 16]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern [expr {16 * $bs}] 16]
     set w [mc-group-write $g $conns [mc-vlun] 600 $data -respond 0 -seg $bs \
         -fault [list -seed [seed] -dup 0.3 -reorder 0.3 -match {opcode 5}]]
     log "group faults: [dict get $w fault]"
     foreach c $conns {
         check pdu [mc-serve-recovery $c [dict get $w itt] [mc-vlun] $data 000:1(d)] {status 0} -clause 000:1(d)
-        mc-same [mc-read $c 600 16] $data -field "blocks 600-615 after duplicated/reordered group data" -clause 000:1(e)
+        same [mc-read $c 600 16] $data -field "blocks 600-615 after duplicated/reordered group data" -clause 000:1(e)
     }
 }
 
@@ -144,9 +141,9 @@ vector mcast.write.unicast-vlun {
     set conns [mc-sessions]
     mc-register-all $conns [mc-vlun]
     set c [lindex $conns 0]
-    set bs [mc-block $c]
-    set data [mc-pattern [expr {2 * $bs}] 17]
-    set r [iscsi scsi $c -cdb [cdb-write10 700 2] -lun [mc-vlun] -out $data -timeout [mc-wait]]
+    set bs [block-size $c inconc]
+    set data [pattern [expr {2 * $bs}] 17]
+    set r [iscsi scsi $c -cdb [cdb-write10 700 2] -lun [mc-vlun] -out $data -timeout [wait-ms]]
     check pdu $r {opcode 0x21 status 0} -clause 000:1(b)
-    mc-same [mc-read $c 700 2] $data -field "real LUN after a unicast WRITE to the vLUN" -clause 000:1(b)
+    same [mc-read $c 700 2] $data -field "real LUN after a unicast WRITE to the vLUN" -clause 000:1(b)
 }

@@ -1,16 +1,6 @@
 # Device lifecycle: a restart the vector asks for passes; a device killed from outside unasked is
 # an error (the environment), one that crashes unasked fails.
 
-# The state letter of a process (Linux /proc), "" when it is gone.
-proc proc-state {pid} {
-    if {[catch {open /proc/$pid/stat} fh]} {
-        return ""
-    }
-    set state [lindex [split [read $fh] " "] 2]
-    close $fh
-    return $state
-}
-
 vector selftest.device-restart {
     claims {RFC7143:11.1} role target
     summary "device restart gives a new process, which the runtime PIXIT reports"
@@ -28,7 +18,7 @@ vector selftest.device-crash {
     set pid [pixit pid]
     exec kill -KILL $pid
     # Wait (under the watchdog) until the kernel has ended it: a zombie or no process at all.
-    while {[proc-state $pid] ni {"" Z}} {
+    while {[process-state $pid] ni {"" Z}} {
         after 10
     }
 }
@@ -40,7 +30,7 @@ vector selftest.device-fault {
 } {
     set pid [pixit pid]
     exec kill -SEGV $pid
-    while {[proc-state $pid] ni {"" Z}} {
+    while {[process-state $pid] ni {"" Z}} {
         after 10
     }
 }
@@ -51,5 +41,5 @@ vector selftest.device-sever {
 } {
     set pid [pixit pid]
     device sever
-    check eq [proc-state $pid] T -field "process state"
+    check eq [process-state $pid] T -field "process state"
 }

@@ -5,9 +5,9 @@ vector sm.discovery.agree {
     claims {001:11(c) 001:7 001:17} role bus-target requires {silent-target}
     summary "Each capable drive answers the discovery query with the same vendor message and keeps its group/ID"
 } {
-    set b [sm_bench]
+    set b [sm-bench]
     foreach id {5 4 3} gid {0 1 2} {
-        sm_expect $b "SEL,target=$id * MO:SM-QUERY,gid=$gid MI:SM-QUERY,gid=$gid" "drive $id agrees to group/ID $gid"
+        sm-expect $b "SEL,target=$id * MO:SM-QUERY,gid=$gid MI:SM-QUERY,gid=$gid" "drive $id agrees to group/ID $gid"
         check eq [spi gid $b $id] $gid -field "group/ID of ID $id"
     }
     spi close $b
@@ -17,8 +17,8 @@ vector sm.discovery.standard-target {
     claims {001:11(c)} role bus-host requires {silent-host}
     summary "A target without silent mirroring answers the query with MESSAGE REJECT and gets no group/ID"
 } {
-    set b [sm_bench -standard {3}]
-    sm_expect $b "SEL,target=3 * MO:SM-QUERY,gid=2 MI:MESSAGE-REJECT" "standard target rejects the vendor message"
+    set b [sm-bench -standard {3}]
+    sm-expect $b "SEL,target=3 * MO:SM-QUERY,gid=2 MI:MESSAGE-REJECT" "standard target rejects the vendor message"
     check eq [spi gid $b 3] -1 -field "group/ID of the standard target"
     check eq [dict get [spi op $b -1] agreed] 0 -field "host believes ID 3 agreed"
     spi close $b

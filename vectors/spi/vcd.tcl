@@ -1,16 +1,16 @@
 # The same rules offline, on a VCD file: PIXIT spi-capture names a capture of a real bus; without
 # it the vector records the reference devices (or the mutant under test) and checks the file.
 
-proc sm_capture {} {
+proc sm-capture {} {
     set file [pixit spi-capture {}]
     if {$file ne {}} {
         return $file
     }
     set dir [expr {[info exists ::env(TMPDIR)] && $::env(TMPDIR) ne {} ? $::env(TMPDIR) : "/tmp"}]
     set file [file join $dir sm-capture-[pid]-[clock microseconds].vcd]
-    set b [spi new -speed [pixit spi-speed u320] -target-mutants [sm_mutant target]]
+    set b [spi new -speed [pixit spi-speed u320] -target-mutants [sm-mutant target]]
     spi record $b $file -drive 1
-    spi host $b -raw [expr {[pixit spi-dialect standard] eq "literal"}] -mutants [sm_mutant host] \
+    spi host $b -raw [expr {[pixit spi-dialect standard] eq "literal"}] -mutants [sm-mutant host] \
         -wait-ns [pixit spi-wait-ns 2000000]
     foreach id {5 4 3} gid {0 1 2} {
         spi disk $b $id
@@ -26,13 +26,13 @@ vector sm.vcd.offline {
     claims {001:1(b) 001:1(f) 001:2 001:3 001:4 001:5 001:8 001:9 001:11(i) 001:12 001:13 001:14 001:15 001:18 001:19} role bus-target requires {vcd-capture}
     summary "A VCD capture decodes to one leader selection, switched blocks, release, ordered status, no violations"
 } {
-    set file [sm_capture]
+    set file [sm-capture]
     set t [spi load $file]
     if {[pixit spi-capture {}] eq {}} {
         file delete $file
     }
-    sm_expect $t "SEL,atn=1 * DOUT *!ARB!SEL!FREE MO:SM-MIRROR DOUT *!ARB!SEL!FREE MO:SM-MIRROR,last=1 DOUT MO:SM-RELEASE FREE" "silent write in the capture"
-    sm_expect $t "MO:SM-RELEASE FREE * RESEL * STATUS,status=0 * RESEL * STATUS,status=0 * RESEL * STATUS,status=0" "statuses in the capture"
+    sm-expect $t "SEL,atn=1 * DOUT *!ARB!SEL!FREE MO:SM-MIRROR DOUT *!ARB!SEL!FREE MO:SM-MIRROR,last=1 DOUT MO:SM-RELEASE FREE" "silent write in the capture"
+    sm-expect $t "MO:SM-RELEASE FREE * RESEL * STATUS,status=0 * RESEL * STATUS,status=0 * RESEL * STATUS,status=0" "statuses in the capture"
     check eq [spi count $t violations] 0 -field "checker violations in the capture"
     spi close $t
 }

@@ -1,7 +1,13 @@
-# Helpers of the mcast vectors where the DUT is the mirroring initiator: the harness emulates
-# PIXIT mcast-members targets (`mcast emulate`), drives the initiator's console with Expect
-# (PIXIT initiator-command, prompt initiator-prompt, one "ok ..."/"error ..." line per
-# command), then checks every PDU the emulated targets received.
+# Helpers of the mcast vectors (prefix mi-) where the DUT is the mirroring initiator: the harness
+# emulates PIXIT mcast-members targets (`mcast emulate`), drives the initiator's console with
+# Expect (PIXIT initiator-command, prompt initiator-prompt, one "ok ..."/"error ..." line per
+# command), then checks every PDU the emulated targets received. The console and the emulated
+# targets are stopped when the vector ends (defer).
+
+# How long a console gets to leave after quit and EOF before it is terminated, and how often
+# its process is looked at meanwhile.
+set ::mi_console_grace_ms 1000
+set ::mi_console_poll_ms 50
 
 # Starts the emulated targets (each scripted by -script {NAME {key value ..} ..}) and the console,
 # adds every target and logs in. Options: -erl N (most the targets accept), -recovery figN.
@@ -14,14 +20,16 @@ proc mi-start {args} {
     }
     set ts [mcast emulate start -n [pixit mcast-members] -addrs [pixit mcast-emulated-addrs] \
         -luns [list 0 [pixit lun]] -erl [dict get $o -erl]]
+    defer {mcast emulate stop}
     foreach {name s} [dict get $o -script] {
         mcast emulate script $name $s
     }
     if {[catch {spawn -noecho {*}$cmd} pid] || $pid == 0} {
         return -code error "cannot start the initiator console: $cmd"
     }
-    set sid [mc-track consoles $spawn_id]
-    expect -i $sid -timeout [expr {[mc-wait] / 1000 + 1}] -exact [pixit initiator-prompt] {} timeout {
+    set sid $spawn_id
+    defer [list mi-close-console $sid]
+    expect -i $sid -timeout [expr {[wait-ms] / 1000 + 1}] -exact [pixit initiator-prompt] {} timeout {
         fail "the initiator console printed no prompt" -clause 000:1(a)
     } eof {
         fail "the initiator console exited at start" -clause 000:1(a)
@@ -37,11 +45,28 @@ proc mi-start {args} {
     return $s
 }
 
+# Ends a console: quit, then EOF; one still running after the grace time is terminated. Never a
+# blocking wait.
+proc mi-close-console {sid} {
+    set pid [exp_pid -i $sid]
+    catch {exp_send -i $sid "quit\r"}
+    catch {close -i $sid}
+    set until [expr {[clock milliseconds] + $::mi_console_grace_ms}]
+    while {[process-state $pid] ni {"" Z X} && [clock milliseconds] < $until} {
+        catch {wait -nowait -i $sid}
+        after $::mi_console_poll_ms
+    }
+    if {[process-state $pid] ni {"" Z X}} {
+        catch {sys kill $pid TERM}
+    }
+    catch {wait -nowait -i $sid}
+}
+
 # Sends one console command; returns {ok|error TEXT}. A console that does not answer within
 # ms, or exits, fails under clause.
 proc mi-cmd {s line clause {ms {}}} {
     if {$ms eq ""} {
-        set ms [expr {4 * [mc-wait] + 8 * [pixit mcast-data-timeout]}]
+        set ms [expr {4 * [wait-ms] + 8 * [pixit mcast-data-timeout]}]
     }
     set sid [dict get $s sid]
     exp_send -i $sid "$line\r"

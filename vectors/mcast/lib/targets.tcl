@@ -1,7 +1,9 @@
-# Helpers of the mcast vectors where the DUT is the group of targets and the harness plays the
-# mirroring initiator (docs/mcast-data-path.md §11): sessions with one ISID, registration in
-# the PIXIT dialect, the group WRITE of §5 driven step by step, counters of §8.1. Addresses,
-# names, LUNs, group and dialect come from PIXIT only.
+# Helpers of the mcast vectors (prefix mc-) where the DUT is the group of targets and the harness
+# plays the mirroring initiator (docs/mcast-data-path.md §11): sessions with one ISID,
+# registration in the PIXIT dialect, the group WRITE of §5 driven step by step, counters of
+# §8.1. Waits, CDBs, block size, patterns and byte comparison are the check library's
+# (conformance/checks). Addresses, names, LUNs, group and dialect come from PIXIT only. What a
+# vector opens (sessions, group sockets) is closed when it ends (defer).
 
 # Portals of the targets as {host port} pairs: PIXIT targets, else the single PIXIT portal.
 proc mc-portals {} {
@@ -29,8 +31,6 @@ proc mc-group {} { return [pixit mcast-group] }
 proc mc-port {} { return [pixit mcast-port] }
 proc mc-vlun {} { return [pixit mcast-vlun] }
 proc mc-dialect {} { return [pixit text-dialect] }
-proc mc-wait {} { return [pixit response-ms] }
-proc mc-quiet {} { return [pixit quiet-ms] }
 # DataTimeout the harness registers (ms): short, so recovery vectors finish quickly.
 proc mc-data-timeout {} { return [pixit mcast-data-timeout] }
 
@@ -44,23 +44,28 @@ proc mc-itt {} {
     return [expr {0x40000000 + [incr ::mc_itt_next]}]
 }
 
-# Logs in to every target with the vector's ISID; returns the connections. A refused session is
-# a precondition that failed (inconc): the iscsi-core suite judges logins.
+# Logs in to every target with the vector's ISID, offering ErrorRecoveryLevel -erl N; returns the
+# connections. A refused session, or a level below N, is a precondition that failed (inconc):
+# the iscsi-core suite judges logins.
 proc mc-sessions {args} {
     set o [dict merge {-erl 0} $args]
     set conns {}
     set i 0
     foreach hp [mc-portals] {
         lassign $hp host port
-        if {[catch {iscsi connect $host $port -timeout [mc-wait]} c]} {
+        if {[catch {iscsi connect $host $port -timeout [wait-ms]} c]} {
             inconc "cannot connect to target $i at $host:$port: $c"
         }
         set keys [list InitiatorName [pixit initiator-iqn] TargetName [mc-iqn $i] SessionType Normal \
             ImmediateData No InitialR2T Yes ErrorRecoveryLevel [dict get $o -erl]]
-        if {[catch {iscsi login $c -isid [mc-isid] -keys $keys -timeout [mc-wait]} got]} {
+        if {[catch {iscsi login $c -isid [mc-isid] -keys $keys -timeout [wait-ms]} got]} {
             inconc "login to target $i ([mc-iqn $i]) failed: $got"
         }
-        lappend conns [mc-track conns $c]
+        if {[mc-erl $c] < [dict get $o -erl]} {
+            inconc "ErrorRecoveryLevel [dict get $o -erl] was not negotiated with target $i ([mc-iqn $i])"
+        }
+        defer [list catch [list iscsi close $c]]
+        lappend conns $c
         incr i
     }
     return $conns
@@ -85,13 +90,7 @@ proc mc-keys {what v args} {
 
 # Sends a Text Request with keys on c; a silent or closed target fails under clause.
 proc mc-text {c keys clause} {
-    if {[catch {iscsi text $c $keys -timeout [mc-wait]} r opts]} {
-        if {[lindex [dict get $opts -errorcode] 0] eq "MIRRORCERT"} {
-            fail "no Text Response to {$keys}: $r" -clause $clause
-        }
-        return -options $opts $r
-    }
-    return $r
+    return [await $clause "Text Response to {$keys}" [list iscsi text $c $keys -timeout [wait-ms]]]
 }
 
 # The value of key in a Text Response's keys, or "" when absent.
@@ -144,38 +143,15 @@ proc mc-terminate-all {conns v args} {
 
 # The harness's sender and receiver on the PIXIT group.
 proc mc-open-group {} {
-    return [mc-track groups [mcast group open [mc-group] [mc-port] -if [pixit mcast-if] -ttl [pixit mcast-ttl]]]
-}
-
-# CDBs (SBC-3) and the block size of the PIXIT real LUN (READ CAPACITY(10), once per vector).
-proc cdb-write10 {lba blocks} { return [format 2a00%08x00%04x00 $lba $blocks] }
-proc cdb-read10 {lba blocks} { return [format 2800%08x00%04x00 $lba $blocks] }
-proc cdb-read6 {lba blocks} { return [format 08%06x%02x00 $lba $blocks] }
-proc mc-block {c} {
-    if {![info exists ::mc_block]} {
-        set r [iscsi scsi $c -cdb 25000000000000000000 -lun [pixit lun] -in 8 -timeout [mc-wait]]
-        if {[dict get $r status] != 0 || [string length [dict get $r data]] < 8} {
-            inconc "READ CAPACITY(10) on LUN [pixit lun] failed"
-        }
-        binary scan [dict get $r data] IuIu last ::mc_block
-    }
-    return $::mc_block
-}
-
-# n bytes of a pattern derived from the vector's seed and tag.
-proc mc-pattern {n tag} {
-    set s {}
-    set x [expr {([seed] + $tag * 7919) & 0xff}]
-    for {set i 0} {$i < $n} {incr i} {
-        append s [binary format c [expr {($i * 31 + $x) & 0xff}]]
-    }
-    return $s
+    set g [mcast group open [mc-group] [mc-port] -if [pixit mcast-if] -ttl [pixit mcast-ttl]]
+    defer [list catch [list mcast group close $g]]
+    return $g
 }
 
 # What real LUN [pixit lun] of c holds at lba..lba+blocks (unicast READ(10)).
 proc mc-read {c lba blocks} {
-    set bs [mc-block $c]
-    set r [iscsi scsi $c -cdb [cdb-read10 $lba $blocks] -lun [pixit lun] -in [expr {$blocks * $bs}] -timeout [mc-wait]]
+    set bs [block-size $c inconc]
+    set r [iscsi scsi $c -cdb [cdb-read10 $lba $blocks] -lun [pixit lun] -in [expr {$blocks * $bs}] -timeout [wait-ms]]
     if {[dict get $r status] != 0} {
         fail "unicast READ of LUN [pixit lun] failed with status [dict get $r status]" -clause 000:1(e)
     }
@@ -220,7 +196,7 @@ proc mc-segment {conns} {
 proc mc-group-write {g conns v lba data args} {
     set o [dict merge [list -itt [mc-itt] -skip {} -status 0 -respond 1 -seg {} -fault {}] $args]
     set itt [dict get $o -itt]
-    set bs [mc-block [lindex $conns 0]]
+    set bs [block-size [lindex $conns 0] inconc]
     set blocks [expr {[string length $data] / $bs}]
     set edtl [string length $data]
     set res [dict create itt $itt r2ts {} rsp {} gsn {}]
@@ -235,7 +211,7 @@ proc mc-group-write {g conns v lba data args} {
     while {$off < $edtl} {
         set ddtl {}
         foreach c $conns {
-            set r [mc-rx $c [list opcode 0x31 itt $itt buffer_offset $off] 000:1(d) "R2T for offset $off"]
+            set r [rx $c [list opcode 0x31 itt $itt buffer_offset $off] 000:1(d) -what "R2T for offset $off"]
             dict set res r2ts $c [concat [expr {[dict exists $res r2ts $c] ? [dict get $res r2ts $c] : {}}] [list $r]]
             if {$ddtl eq ""} {
                 set ddtl [dict get $r ddtl]
@@ -264,7 +240,7 @@ proc mc-group-write {g conns v lba data args} {
     }
     if {[dict get $o -respond]} {
         foreach c $conns {
-            set r [mc-rx $c [list opcode 0x21 itt $itt] 000:13(i) "SCSI Response"]
+            set r [rx $c [list opcode 0x21 itt $itt] 000:13(i) -what "SCSI Response"]
             dict set res rsp $c $r
             if {[dict get $o -status] ne ""} {
                 check pdu $r [list response 0 status [dict get $o -status]] -clause 000:13(i)
@@ -272,30 +248,6 @@ proc mc-group-write {g conns v lba data args} {
         }
     }
     return $res
-}
-
-# The next PDU matching pred on c; a silent or closed target fails under clause.
-proc mc-rx {c pred clause what {ms {}}} {
-    if {$ms eq ""} { set ms [mc-wait] }
-    if {[catch {iscsi expect $c $pred -timeout $ms} got opts]} {
-        set code [dict get $opts -errorcode]
-        if {[lindex $code 0] eq "MIRRORCERT" && [lindex $code 1] in {TIMEOUT CLOSED BADPDU}} {
-            fail "$what: none within $ms ms ([string tolower [lindex $code 1]])" -clause $clause
-        }
-        return -options $opts $got
-    }
-    return $got
-}
-
-# 1 when nothing matching pred arrives on c within the quiet time, else the PDU.
-proc mc-silent {c pred} {
-    if {[catch {iscsi expect $c $pred -timeout [mc-quiet]} got opts]} {
-        if {[lindex [dict get $opts -errorcode] 1] eq "TIMEOUT"} {
-            return 1
-        }
-        return -options $opts $got
-    }
-    return $got
 }
 
 # The §8.1 counters of c's registrations as a dict (PICS counters).
@@ -313,12 +265,24 @@ proc mc-counters {c} {
     return $d
 }
 
+# How often a counter still short of its count is read again, in milliseconds.
+set ::mc_counter_poll_ms 20
+
 # Checks that counter name of every connection grew by exactly n since before (a list of dicts).
+# A datagram travels apart from the Text exchange that reads the counters, so a count still
+# short is read again until the quiet time has passed; one beyond n fails at once.
 proc mc-counted {conns before name n clause} {
+    set until [expr {[clock milliseconds] + [quiet-ms]}]
     foreach c $conns b $before {
-        set a [mc-counters $c]
         set was [expr {[dict exists $b $name] ? [dict get $b $name] : 0}]
-        set now [expr {[dict exists $a $name] ? [dict get $a $name] : 0}]
+        while 1 {
+            set a [mc-counters $c]
+            set now [expr {[dict exists $a $name] ? [dict get $a $name] : 0}]
+            if {$now - $was >= $n || [clock milliseconds] >= $until} {
+                break
+            }
+            after $::mc_counter_poll_ms
+        }
         check eq [expr {$now - $was}] $n -field "counter $name" -clause $clause
     }
 }
@@ -352,26 +316,11 @@ proc mc-send-each {g pdus} {
     }
 }
 
-# Checks two byte strings are equal; a difference is reported by length and first differing
-# offset, not by dumping the bytes.
-proc mc-same {seen want args} {
-    set o [dict merge {-field data -clause {}} $args]
-    set field [dict get $o -field]
-    set clause [dict get $o -clause]
-    if {$seen eq $want} {
-        return
-    }
-    set n [expr {min([string length $seen], [string length $want])}]
-    set i 0
-    while {$i < $n && [string index $seen $i] eq [string index $want $i]} { incr i }
-    fail "$field: [string length $seen] bytes seen, [string length $want] expected, first difference at byte $i" -clause $clause
-}
-
 # Serves c's recovery R2Ts for task itt by unicast Data-Out from data (§7.1) until its SCSI
 # Response arrives; returns that response. Fails after 32 rounds.
 proc mc-serve-recovery {c itt v data clause} {
     for {set round 0} {$round < 32} {incr round} {
-        set p [mc-rx $c [list itt $itt] $clause "recovery R2T or status" [expr {[mc-wait] + 4 * [mc-registered-timeout]}]]
+        set p [rx $c [list itt $itt] $clause -what "recovery R2T or status" -ms [expr {[wait-ms] + 4 * [mc-registered-timeout]}]]
         if {[dict get $p opcode] == 0x21} {
             return $p
         }
@@ -403,7 +352,7 @@ proc mc-registered-timeout {} {
 # dropped by the targets (they leave asynchronously): polls up to the quiet time for none.
 proc mc-igmp-base {group} {
     set users [mc-igmp-users $group]
-    for {set waited 0} {$users > 0 && $waited < [mc-quiet]} {incr waited 50} {
+    for {set waited 0} {$users > 0 && $waited < [quiet-ms]} {incr waited 50} {
         after 50
         set users [mc-igmp-users $group]
     }

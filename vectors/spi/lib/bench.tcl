@@ -1,10 +1,10 @@
-# Helpers of the spi suite. PIXIT: spi-speed (u320, fast20, async), spi-dialect (standard or
+# Helpers of the spi suite (prefix sm-). PIXIT: spi-speed (u320, fast20, async), spi-dialect (standard or
 # literal: the Table 1 bytes), spi-wait-ns (the host's wait limit in simulated ns), spi-capture
 # (a VCD file of a real bus to check offline), spi-mutant (set by the spi-sim profile from
 # --mutant: the named side's device is that mutant).
 
 # The mutant for one side ("host" or "target"), or {}.
-proc sm_mutant {side} {
+proc sm-mutant {side} {
     set name [pixit spi-mutant {}]
     if {$name eq {}} {
         return {}
@@ -20,11 +20,11 @@ proc sm_mutant {side} {
 # The Table 1 bench: host at ID 7; drives 0, 1, 2 at SCSI IDs 5, 4, 3 with group/IDs 00, 01,
 # 02, negotiated and discovered (the last one with the last-drive byte). Options:
 # -ids, -gids, -retransfer, -standard {ID ..} (disks that do not claim silent mirroring).
-proc sm_bench {args} {
+proc sm-bench {args} {
     set o [dict merge {-ids {5 4 3} -gids {0 1 2} -retransfer leader-last -standard {}} $args]
     set raw [expr {[pixit spi-dialect standard] eq "literal"}]
-    set b [spi new -speed [pixit spi-speed u320] -target-mutants [sm_mutant target]]
-    spi host $b -raw $raw -mutants [sm_mutant host] -retransfer [dict get $o -retransfer] \
+    set b [spi new -speed [pixit spi-speed u320] -target-mutants [sm-mutant target]]
+    spi host $b -raw $raw -mutants [sm-mutant host] -retransfer [dict get $o -retransfer] \
         -wait-ns [pixit spi-wait-ns 2000000]
     set ids [dict get $o -ids]
     foreach id $ids {
@@ -38,21 +38,21 @@ proc sm_bench {args} {
 }
 
 # A pattern (see `spi match`) that must occur; returns the matched events.
-proc sm_expect {b pattern what args} {
+proc sm-expect {b pattern what args} {
     set m [spi match $b $pattern {*}$args]
     check true {[llength $m] > 0} -message "$what: no event sequence matches \"$pattern\""
     return $m
 }
 
 # Checker rules that must not have fired.
-proc sm_clean {b rules} {
+proc sm-clean {b rules} {
     foreach r $rules {
         check eq [spi count $b $r] 0 -field "checker $r"
     }
 }
 
 # Every listed disk stores the silent write's blocks.
-proc sm_stored {b ids lba blocks seed} {
+proc sm-stored {b ids lba blocks seed} {
     foreach id $ids {
         check true {[spi holds $b $id $lba $blocks -seed $seed]} -message "disk $id does not hold the mirrored blocks"
     }

@@ -9,7 +9,8 @@
 # both returning {spawn_id .. pid .. match {SUBMATCHES}} (::mc::spawn_ready). A profile with
 # members defines start_member NAME to start one again (device start|restart MEMBER).
 # member_control NAME LINE ANSWER_RE TIMEOUT sends a member a line on its stdin and returns
-# its answer (a reference server's store fail and heal).
+# its answer (a reference server's store fail and heal). A profile that defines on_device_stop
+# has it called once the whole device has stopped.
 
 # member name -> the running process ({} once stopped); "" is a device of one process.
 variable procs {}
@@ -112,6 +113,10 @@ proc stop {{member ""}} {
     }
     if {$member eq ""} {
         set procs {}
+        # A profile's own resources of the device (relays) go with it.
+        if {[llength [namespace which -command on_device_stop]]} {
+            on_device_stop
+        }
     }
 }
 

@@ -351,3 +351,12 @@ proc vs-session {m clause} {
 proc vs-scsi {c args} {
     return [scsi-past-ua $c -lun [vs-lun] -timeout [wait-ms] {*}$args]
 }
+
+# Three servers or more (PICS vsan-third-server): a device running two is restarted with three
+# for the vector (device configure).
+proc vs-three-servers {} {
+    if {[llength [vs-servers]] < 3} {
+        device configure {vsan-servers 3}
+    }
+    return [lrange [vs-servers] 0 2]
+}

@@ -69,6 +69,31 @@ vector vsan.resync.dirty-only {
     check true {$sent >= [vs-block-size]} -message "the resync sent nothing for $dirty dirty regions" -clause invariant:resync-bounded
 }
 
+vector vsan.resync.dirty-only-after-restart {
+    claims {invariant:resync-bounded}
+    role server requires {vsan-pair vsan-member-restart vsan-status}
+    summary "A region written just before the whole device restarts is no longer dirty once the view settled and a second passed: the server's next resync sends only the regions written while it was away"
+    timeout 40
+} {
+    lassign [vs-coordinator-and-other] c n
+    lassign [vs-fresh-regions 2] before_restart while_away
+    vs-write $n [vs-first-block $before_restart] invariant:resync-bounded
+    device restart
+    lassign [vs-coordinator-and-other] c n
+    after [vs-activity-settle-ms]
+    device kill $n
+    vs-write-regions $c [list $while_away] invariant:resync-bounded
+    set dirty [vs-counter $c dirty-[vs-id $n]]
+    set before [vs-counter $c resync-bytes]
+    device start $n
+    vs-settle -verdict fail -clause invariant:resync-bounded
+    set sent [expr {[vs-counter $c resync-bytes] - $before}]
+    log "resync: $sent bytes for $dirty dirty regions of [vs-region-size] bytes"
+    check true {$sent <= $dirty * [vs-region-size]} \
+        -message "the resync sent $sent bytes, above $dirty dirty regions x [vs-region-size] bytes (region $before_restart, written before the restart, was sent again)" \
+        -clause invariant:resync-bounded
+}
+
 # --- no acknowledged write lost ------------------------------------------------------------------
 
 # Clients and blocks of the pool running through a failure; how long it runs before the failure,

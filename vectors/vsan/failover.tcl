@@ -37,7 +37,7 @@ vector vsan.failover.first-store {
 } {
     vs-settle
     set written [vs-write-blocks s1 004:4(a)]
-    device fault s1 fail-store both
+    vs-fail-store s1 both
     dict for {blk v} $written {
         set r [vs-io read s1 $blk]
         vs-check-ok $r "read of block $blk through s1 with its store failed" invariant:reads-survive-store-failure
@@ -79,7 +79,7 @@ vector vsan.failover.second-store {
 } {
     vs-settle
     set written [vs-write-blocks s2 004:14(a)]
-    device fault s2 fail-store both
+    vs-fail-store s2 both
     dict for {blk v} $written {
         foreach {m clause} {s2 004:14(b) s1 004:19(b)} {
             set r [vs-io read $m $blk]
@@ -97,7 +97,7 @@ vector vsan.failover.read-from-first {
     vs-settle
     set b [vs-first-block [lindex [vs-fresh-regions 1] 0]]
     set w [vs-write s2 $b 004:15]
-    device fault s2 fail-store both
+    vs-fail-store s2 both
     set r [vs-relay s2 s1]
     set mark [vs-mark $r]
     vs-read-is s2 $b [dict get $w value] 004:15

@@ -172,7 +172,7 @@ vector vsan.durable.store-failure {
     timeout 45
 } {
     vs-settle
-    vs-durable {device fault s1 fail-store both} {device fault s1 heal-store}
+    vs-durable {vs-fail-store s1 both} {device fault s1 heal-store}
 }
 
 vector vsan.durable.link-cut {
@@ -182,5 +182,5 @@ vector vsan.durable.link-cut {
     timeout 45
 } {
     lassign [vs-coordinator-and-other] c n
-    vs-durable [list device fault $n cut-link $c] [list device fault $n heal-link $c]
+    vs-durable [list vs-cut-link $n $c] [list device fault $n heal-link $c]
 }

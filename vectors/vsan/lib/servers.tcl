@@ -89,8 +89,18 @@ proc vs-try-status {m} {
 
 # Why the servers' view is not settled ("" once it is): every server of the list is a member
 # of one view of them all, with nothing syncing, quorum and a lease, no split brain, and all
-# report the same term and view.
+# report the same term and view. Servers that give no status (PICS vsan-status) are settled
+# once each serves a read of block 0.
 proc vs-unsettled {servers} {
+    if {![pics vsan-status]} {
+        foreach m $servers {
+            set r [vs-io read $m 0]
+            if {[dict get $r status] ne "ok"} {
+                return "$m answers a read with [dict get $r status]"
+            }
+        }
+        return ""
+    }
     set want [vs-id-set $servers]
     set views {}
     foreach m $servers {
@@ -113,7 +123,7 @@ proc vs-unsettled {servers} {
 
 # vs-settle ?-servers LIST? ?-verdict inconc|fail? ?-clause C? ?-ms MS?: waits (PIXIT
 # vsan-settle-ms) for the servers (all by default) to settle in one view; returns the
-# coordinator's member name. Not settling ends the vector with the verdict given: inconc where
+# coordinator's member name ("" when the servers give no status). Not settling ends the vector with the verdict given: inconc where
 # it is a precondition (the vector's start), fail where the settling is under test (a resync,
 # a rejoin).
 proc vs-settle {args} {
@@ -125,6 +135,9 @@ proc vs-settle {args} {
                 -clause [expr {[dict get $o -clause] eq "" ? [join [vector-info claims] " "] : [dict get $o -clause]}]
         }
         after 50
+    }
+    if {![pics vsan-status]} {
+        return ""
     }
     set st [vs-status [lindex [dict get $o -servers] 0]]
     set coord [dict get $st coordinator]
@@ -140,7 +153,7 @@ proc vs-settle {args} {
 proc vs-coordinator-and-other {} {
     set c [vs-settle]
     if {$c eq ""} {
-        inconc "no server of PIXIT vsan-portals is the coordinator"
+        inconc "no server of PIXIT vsan-portals is known as the coordinator (PICS vsan-status)"
     }
     return [list $c [lindex [vs-others $c] 0]]
 }
@@ -359,4 +372,18 @@ proc vs-three-servers {} {
         device configure {vsan-servers 3}
     }
     return [lrange [vs-servers] 0 2]
+}
+
+# --- faults ---------------------------------------------------------------------------------------
+
+# A fault injected into member m with its healing deferred to the vector's end, so a device the
+# harness does not restart (vsan-external) is healed for the next vector.
+proc vs-fail-store {m args} {
+    defer [list device fault $m heal-store]
+    return [device fault $m fail-store {*}$args]
+}
+
+proc vs-cut-link {m args} {
+    defer [list device fault $m heal-link {*}$args]
+    return [device fault $m cut-link {*}$args]
 }

@@ -64,11 +64,8 @@ proc vs-await-entry {relay mark pred clause what args} {
     return $e
 }
 
-# The answer (dir rev) to a request entry: the same connection, the same tag, after it.
-proc vs-answer-to {relay e} {
-    return [vs-entry $relay [dict get $e n] [list dir rev conn [dict get $e conn] {header tag} [dict get $e header tag]]]
-}
-
+# The answer (dir rev) to a request entry: the same connection, the same tag, after it; waited
+# for like vs-await-entry.
 proc vs-await-answer {relay e clause what} {
     return [vs-await-entry $relay [dict get $e n] [list dir rev conn [dict get $e conn] {header tag} [dict get $e header tag]] \
         $clause $what]
@@ -81,11 +78,6 @@ proc vs-entry-text {e} {
         append s " status [dict get $e status]"
     }
     return $s
-}
-
-# The region of a WRITE or READ entry's offset.
-proc vs-entry-region {e} {
-    return [expr {[dict get $e body offset] / [vs-region-size]}]
 }
 
 # vs-relay-fault RELAY FAULT ARGS..: `vsan relay FAULT RELAY ARGS..` (delay, drop, corrupt,

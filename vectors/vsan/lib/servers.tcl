@@ -57,7 +57,6 @@ proc vs-io-ms {} { return [pixit vsan-io-ms] }
 # Blocks of the volume (PIXIT vsan-size, bytes) and per region.
 proc vs-blocks {} { return [expr {[pixit vsan-size] / [vs-block-size]}] }
 proc vs-region-blocks {} { return [expr {[vs-region-size] / [vs-block-size]}] }
-proc vs-regions {} { return [expr {([vs-blocks] + [vs-region-blocks] - 1) / [vs-region-blocks]}] }
 proc vs-first-block {region} { return [expr {$region * [vs-region-blocks]}] }
 
 # --- status and the view -----------------------------------------------------------------------
@@ -123,9 +122,9 @@ proc vs-unsettled {servers} {
 
 # vs-settle ?-servers LIST? ?-verdict inconc|fail? ?-clause C? ?-ms MS?: waits (PIXIT
 # vsan-settle-ms) for the servers (all by default) to settle in one view; returns the
-# coordinator's member name ("" when the servers give no status). Not settling ends the vector with the verdict given: inconc where
-# it is a precondition (the vector's start), fail where the settling is under test (a resync,
-# a rejoin).
+# coordinator's member name ("" when the servers give no status). Not settling ends the vector
+# with the verdict given: inconc where it is a precondition (the vector's start), fail where
+# the settling is under test (a resync, a rejoin).
 proc vs-settle {args} {
     set o [::mc::wait_opts vs-settle $args [list -servers [vs-servers] -verdict inconc -clause {} -ms [pixit vsan-settle-ms]]]
     set until [expr {[clock milliseconds] + [dict get $o -ms]}]
@@ -236,8 +235,9 @@ proc vs-check-unavailable {r what clause} {
     check eq [dict get $s ascq] $::vs::ASCQ_UNAVAILABLE -field "ASCQ of $what" -clause $clause
 }
 
-# Operations through m repeated until one ends other than unavailable (the server is between
-# views) or ms run out; returns the last result. Every other outcome ends the wait at once.
+# Operations through m repeated while they end unavailable, unreachable, closed or timed out
+# (the servers are between views), for at most ms; returns the last result. Any other outcome
+# ends the wait at once.
 proc vs-io-past-unavailable {kind m block ms} {
     set until [expr {[clock milliseconds] + $ms}]
     while 1 {

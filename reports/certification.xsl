@@ -46,7 +46,7 @@
         </table>
 
         <h2>4. Static conformance summary</h2>
-        <p>A claim's verdict is the worst verdict of the vectors citing it or its elements;
+        <p>A claim's (and an invariant's) verdict is the worst verdict of the vectors citing it or its elements;
            "not covered" means no vector of the suite cites it, "not run" that its vectors were
            filtered out of this run.</p>
         <xsl:apply-templates select="tally"/>
@@ -70,6 +70,22 @@
               </tr>
             </xsl:for-each>
           </table>
+          <xsl:if test="invariant">
+            <p>Invariants of claim set <xsl:value-of select="@id"/>: properties its system must keep that no one
+               claim states; each is judged like an element.</p>
+            <table>
+              <tr><th>invariant</th><th>role</th><th>verdict</th><th>vectors</th><th>text</th></tr>
+              <xsl:for-each select="invariant">
+                <tr>
+                  <td><xsl:value-of select="@id"/></td>
+                  <td><xsl:value-of select="@role"/></td>
+                  <xsl:call-template name="verdict-cell"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
+                  <td class="small"><xsl:value-of select="@vectors"/></td>
+                  <td class="small"><xsl:value-of select="."/></td>
+                </tr>
+              </xsl:for-each>
+            </table>
+          </xsl:if>
         </xsl:for-each>
         <xsl:if test="standards/section">
           <h3>Standards sections cited</h3>

@@ -6,6 +6,10 @@ proc cdb-read10 {lba blocks} { return [format 2800%08x00%04x00 $lba $blocks] }
 proc cdb-write10 {lba blocks} { return [format 2a00%08x00%04x00 $lba $blocks] }
 proc cdb-tur {} { return 000000000000 }
 proc cdb-readcap10 {} { return 25000000000000000000 }
+# INQUIRY (SPC-4 6.6): the standard data, or with evpd 1 the vital product data page given.
+proc cdb-inquiry {evpd page alloc} { return [format 12%02x%02x%04x00 [expr {$evpd ? 1 : 0}] $page $alloc] }
+# READ CAPACITY(16) (SBC-3 5.16): SERVICE ACTION IN(16), service action 10h, 32 bytes.
+proc cdb-readcap16 {} { return 9e100000000000000000000000200000 }
 
 # SCSI sense key UNIT ATTENTION (SPC-4 4.5.6): a LUN reports it once after a reset or power on.
 namespace eval ::mc {

@@ -146,3 +146,15 @@ claim 004:27 {kind system depends {004:25}} {
     element 004:27(b) role server party second-server text "the second server has a policing module" observe "pair DUT: the second server answers policing requests"
     element 004:27(c) role server party policing text "the two policing modules run the protocol together" observe "pair DUT: each write-access decision involves both modules"
 }
+
+# Invariants a replicated store keeps that no claim of 004 states (shared facts, section 3:
+# DRBD, Longhorn, Ceph; docs/vsan-link.md §5-§8). Each is judged like an element; observe
+# says how the harness stages and sees it.
+invariant invariant:no-acknowledged-write-lost role server text "no write acknowledged to a client is lost after any single failure: kill -9 of any member, a failed store, a cut link" observe "pair DUT: a client pool runs through the failure and the failed member's return; every block read back afterwards and the whole history are linearizable"
+invariant invariant:identical-after-resync role server text "once a returning server is resynced the stores are byte-identical" observe "pair DUT: writes while the second server is away, its return, the view settled: the store files compare equal"
+invariant invariant:resync-bounded role server text "a resync sends only the regions written while the server was away" observe "pair DUT: resync bytes counted by the coordinator are at most the regions dirty for the returning server times the region size, and at least one region"
+invariant invariant:split-brain-detected role server text "a split brain is detected on both sides and never merged silently; a server cut off from the quorum serves nothing" observe "pair DUT without quorum: after a partition in which both sides wrote, both report the other as split and each store keeps its own writes; with quorum the cut-off server answers NOT READY 04h/0Ch"
+invariant invariant:reads-survive-store-failure role server text "reads through a server whose own store failed succeed with the acknowledged data and no error" observe "pair DUT: every block written before the failure reads back equal, GOOD, through the server with the failed store"
+invariant invariant:no-stale-epoch role server text "no store applies a mirrored write whose epoch is older than one it applied for that region" observe "pair DUT: a WRITE held by a relay and replayed after a newer write to its region is answered STALE_EPOCH; the stores keep the newer data"
+invariant invariant:joining-identical role server text "a server that joins with an empty store ends byte-identical to the others" observe "trio DUT: the third server's store discarded, writes made meanwhile, its return resynced whole: all three stores equal"
+invariant invariant:linearizable role server text "the volume behaves as one register per block for every client of every server: a server without a valid lease serves nothing" observe "pair DUT: concurrent clients through both servers record a linearizable history; a server cut off serves no stale read"

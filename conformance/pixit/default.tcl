@@ -55,3 +55,35 @@ initiator-prompt     {mc> }
 mcast-retries        2
 # A local address no session uses, for group datagrams from a foreign source (loopback: any 127/8 address)
 mcast-foreign-addr   127.0.0.9
+# Virtual SAN (suite vsan): servers a device profile starts, 2 or 3 (vectors of a third server, 004:23-24, ask for 3)
+vsan-servers         2
+# A witness voter beside two servers (1) or none (0): with it, either server may fail alone (docs/vsan-link.md §1)
+vsan-witness         1
+# The mirror link: dedicated (an address of its own per server, 004:2) or shared (the portal's address, the client network, 004:3)
+vsan-link            dedicated
+# Quorum of the servers: majority (docs/vsan-link.md §1) or off (a split brain becomes possible and is detected, §8.4)
+vsan-quorum          majority
+# Loopback network of a virtual SAN the harness starts: auto (a 127.X.Y.0/24 of its own per run) or A.B.C
+vsan-net             auto
+# Volume size in bytes: 8 MiB and 5 blocks of 512, so the last region (§1) is partial
+vsan-size            8391168
+# Region size in bytes: the unit of write priority, dirty tracking and resync (§1; 64 KiB is the default)
+vsan-region-size     65536
+# Block size of the volume in bytes (the stores are read with it)
+vsan-block-size      512
+# Lease length in ms (§4.2; 200..10000): failover and lease expiry take about this long
+vsan-lease-ms        600
+# Log level of the reference servers, 0-3 (their logs go to the report folder)
+vsan-log-level       1
+# How long a vector waits for the servers' view to settle (an election, a resync), in ms
+vsan-settle-ms       20000
+# How long a client operation may take before it counts as timed out, in ms
+vsan-io-ms           5000
+# A device the harness does not start (vsan-external): each member's portal, ADDRESS:PORT ({s1 A:P s2 A:P ..})
+vsan-portals         {}
+# Its mirror link endpoints ({s1 A:P s2 A:P ..}); the addresses tell a dedicated link from a shared one
+vsan-links           {}
+# Its stores as files the harness can read ({s1 PATH s2 PATH ..}); empty: the stores cannot be read
+vsan-stores          {}
+# Its fault commands, run with sh: {fail-store CMD heal-store CMD cut-link CMD heal-link CMD}; %m is the member, %a the fault's arguments
+vsan-fault-commands  {}

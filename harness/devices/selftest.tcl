@@ -1,6 +1,7 @@
 # The harness's own test device: two member processes that only sleep, so lifecycle, members,
 # faults, watchdog and verdict handling are tested without any protocol. Its faults only
-# record that they were asked for. Its deviation list names the self-test vector that fails on
+# record that they were asked for; its one configuration (size) only shows in the runtime PIXIT
+# (config). Its deviation list names the self-test vector that fails on
 # purpose to show an expected failure.
 profile {
     summary "two sleeping processes standing in for a device with members (harness self-test)"
@@ -8,6 +9,7 @@ profile {
     pics {}
     pixit {}
     faults {fail-store heal-store}
+    configs {size {small large}}
     deviations {selftest.deviation "listed to show an expected failure in every report"}
 }
 
@@ -15,6 +17,7 @@ source [file join $::mc::home harness devices lib process.tcl]
 
 variable member_names {m0 m1}
 variable workdir {}
+variable config {}
 # member -> the faults asked for, in order
 variable faulted {}
 variable start_timeout_s 5
@@ -33,16 +36,18 @@ proc start_member {m} {
     return [runtime_pixit]
 }
 
-# PIXIT pid is the first member's process, pids every member's.
+# PIXIT pid is the first member's process, pids every member's, config what start was given.
 proc runtime_pixit {} {
     variable procs
     variable member_names
+    variable config
     set pids [lmap m $member_names {dict get $procs $m pid}]
-    return [dict create portal 127.0.0.1:1 pid [lindex $pids 0] pids $pids]
+    return [dict create portal 127.0.0.1:1 pid [lindex $pids 0] pids $pids config $config]
 }
 
 proc start {ctx} {
     variable workdir [dict get $ctx workdir]
+    variable config [dict get $ctx config]
     variable member_names
     variable faulted {}
     foreach m $member_names {

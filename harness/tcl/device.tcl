@@ -2,7 +2,7 @@
 # under test, its PICS answers, PIXIT defaults and known deviations. A profile file runs in the
 # namespace ::mc::profile::NAME and declares itself with
 #   profile {summary S lifecycle 0|1 pics {ITEM 0|1 ..} pixit {KEY VALUE ..}
-#            faults {FAULT ..} deviations {VECTOR-ID "reason" ..}}
+#            faults {FAULT ..} configs {KEY {VALUE ..} ..} deviations {VECTOR-ID "reason" ..}}
 # and, when lifecycle is 1, procs start CTX (returns runtime PIXIT, e.g. {portal 127.0.0.1:N}),
 # stop, kill, sever, alive (boolean). ended (optional) returns {pid P how TEXT outside 0|1}
 # once the process has stopped running. identity (optional) returns {vendor .. product ..
@@ -14,12 +14,15 @@
 # returns their names, and stop, kill, sever, alive and ended take an optional MEMBER;
 # start_member MEMBER starts one again (returning runtime PIXIT items that changed). The
 # faults a profile offers (declared, each one of ::mc::fault_names) are injected by its proc
-# fault MEMBER NAME ARGS.
+# fault MEMBER NAME ARGS; a profile without lifecycle may offer them too (shell commands from
+# PIXIT, for a device it does not start). The configurations a profile offers (configs: each
+# key with the values it may take) are what a vector may ask a device to be restarted in for its
+# own run (device configure); start finds them in its context as config, {} for the PIXIT one.
 
 namespace eval ::mc {
     variable device {}        ;# name of the loaded profile
     variable device_def {}    ;# its declaration
-    variable device_ctx {}    ;# what start receives: workdir, mutant, seed
+    variable device_ctx {}    ;# what start receives: workdir, mutant, seed, config
     variable device_up 0      ;# the harness believes the device is running
     variable device_started 0 ;# a start happened and no stop since (the process may be dead)
     variable device_down {}   ;# members the running vector took down on purpose
@@ -48,9 +51,12 @@ proc ::mc::load_profile {name} {
     if {![string is list $device_def] || [llength $device_def] % 2} {
         usage_error "device profile $name: the profile declaration must be a dict (comments go outside it)"
     }
-    set device_def [dict merge {summary {} lifecycle 0 pics {} pixit {} faults {} deviations {}} $device_def]
+    set device_def [dict merge {summary {} lifecycle 0 pics {} pixit {} faults {} configs {} deviations {}} $device_def]
     if {[llength [dict get $device_def deviations]] % 2} {
         usage_error "device profile $name: deviations must be pairs of vector id and reason"
+    }
+    if {![string is list [dict get $device_def configs]] || [llength [dict get $device_def configs]] % 2} {
+        usage_error "device profile $name: configs must be pairs of a key and the list of its values"
     }
     variable fault_names
     foreach f [dict get $device_def faults] {
@@ -219,8 +225,11 @@ proc ::mc::device_after_vector {} {
         set device_up 0
     }
     if {!$device_up} {
-        observe "device left down or faulted by the vector; it is restarted before the next one"
+        observe "device left down, faulted or configured by the vector; it is restarted before the next one"
     }
+    # A configuration asked for lasts one vector: the next start is the PIXIT one.
+    variable device_ctx
+    dict set device_ctx config {}
     set device_down {}
     set device_faulted 0
 }
@@ -232,9 +241,9 @@ proc ::mc::device_inconc {msg} {
 }
 
 # device start|stop|kill|sever|restart ?MEMBER?, device alive ?MEMBER?, device members,
-# device fault MEMBER NAME ?ARGS?, from a vector. kill and sever leave the device (or the
-# member) down or unreachable on purpose; the harness restarts the device before the next
-# vector, as after a fault.
+# device fault MEMBER NAME ?ARGS?, device configure {KEY VALUE ..}, from a vector. kill and
+# sever leave the device (or the member) down or unreachable on purpose; the harness restarts
+# the device before the next vector, as after a fault or a configuration.
 proc ::mc::device_op {op args} {
     variable device
     variable device_def
@@ -242,7 +251,7 @@ proc ::mc::device_op {op args} {
     variable device_down
     variable device_faulted
     variable fault_names
-    set ops {start stop kill sever restart alive members fault}
+    set ops {start stop kill sever restart alive members fault configure}
     if {$op ni $ops} {
         return -code error "device: unknown operation \"$op\" ([join $ops {, }])"
     }
@@ -257,28 +266,35 @@ proc ::mc::device_op {op args} {
         if {$name ni $fault_names} {
             return -code error "device fault: unknown fault \"$name\" (known: [join $fault_names {, }])"
         }
+    } elseif {$op eq "configure"} {
+        if {[llength $args] != 1 || ![string is list [lindex $args 0]] || [llength [lindex $args 0]] % 2} {
+            return -code error "usage: device configure {KEY VALUE ..}"
+        }
+        return [device_configure [lindex $args 0]]
     } elseif {[llength $args] > 1} {
         return -code error "usage: device $op ?MEMBER?"
     } else {
         set member [lindex $args 0]
     }
-    if {![dict get $device_def lifecycle]} {
-        device_inconc "device $op: profile $device has no lifecycle (the vector needs a device it can control)"
-    }
     if {$member ne "" && $member ni [device_members]} {
         return -code error "device $op: profile $device has no member \"$member\" (members: [join [device_members] {, }])"
     }
-    if {$op eq "alive"} {
-        return [profile_call alive {*}$args]
-    }
-    observe [string trim "device $op $member [expr {$op eq "fault" ? [concat $name $args] : ""}]"]
+    # A fault may be offered by a profile without lifecycle (its commands come from PIXIT).
     if {$op eq "fault"} {
+        observe [string trim "device fault $member [concat $name $args]"]
         if {$name ni [dict get $device_def faults] || ![profile_has fault]} {
             device_inconc "device fault: profile $device does not offer the fault $name"
         }
         set device_faulted 1
         return [profile_call fault $member $name {*}$args]
     }
+    if {![dict get $device_def lifecycle]} {
+        device_inconc "device $op: profile $device has no lifecycle (the vector needs a device it can control)"
+    }
+    if {$op eq "alive"} {
+        return [profile_call alive {*}$args]
+    }
+    observe "device $op $member"
     if {$member eq ""} {
         switch -- $op {
             start   { device_start; set device_down {} }
@@ -305,5 +321,36 @@ proc ::mc::device_op {op args} {
             set device_down [lsearch -all -inline -not -exact $device_down $member]
         }
     }
+    return
+}
+
+# device configure {KEY VALUE ..}: the whole device is restarted with the configuration given
+# for the rest of the vector (a profile's start finds it as config); the harness restarts it
+# with its PIXIT configuration before the next vector. A key the profile does not offer, or a
+# value it does not list for that key, ends the vector inconc: the device cannot be put so.
+proc ::mc::device_configure {config} {
+    variable device
+    variable device_def
+    variable device_ctx
+    variable device_down
+    variable device_faulted
+    if {![dict get $device_def lifecycle]} {
+        device_inconc "device configure: profile $device has no lifecycle (the vector needs a device it can restart)"
+    }
+    set offered [dict get $device_def configs]
+    dict for {key value} $config {
+        if {![dict exists $offered $key]} {
+            device_inconc "device configure: profile $device does not offer the configuration $key"
+        }
+        if {$value ni [dict get $offered $key]} {
+            device_inconc "device configure: profile $device offers $key [join [dict get $offered $key] |], not $value"
+        }
+    }
+    observe "device configure $config"
+    device_stop
+    dict set device_ctx config $config
+    set device_faulted 1
+    set device_down {}
+    device_start
     return
 }

@@ -81,7 +81,7 @@ proc ::mc::verdict_of_set {verdicts} {
     return [expr {$w eq "" ? "not run" : $w}]
 }
 
-# Per claim and per standards section: the worst verdict of the vectors citing it.
+# Per claim, per invariant and per standards section: the worst verdict of the vectors citing it.
 # all_vectors is the whole suite, so a claim whose vectors were filtered out shows "not run"
 # and one with none at all "not covered".
 proc ::mc::coverage_nodes {all_vectors results} {
@@ -93,6 +93,7 @@ proc ::mc::coverage_nodes {all_vectors results} {
     set claim_vectors {}
     set element_vectors {}
     set rfc_vectors {}
+    set invariant_vectors {}
     set sets {}
     foreach v $all_vectors {
         foreach cite [dict get $v claims] {
@@ -104,6 +105,10 @@ proc ::mc::coverage_nodes {all_vectors results} {
                         dict lappend element_vectors $eid [dict get $v id]
                     }
                     dict set sets [dict get $catalogue claims $key set] 1
+                }
+                invariant {
+                    dict lappend invariant_vectors $key [dict get $v id]
+                    dict set sets [dict get $catalogue invariants $key set] 1
                 }
                 rfc { dict lappend rfc_vectors $key [dict get $v id] }
             }
@@ -125,6 +130,12 @@ proc ::mc::coverage_nodes {all_vectors results} {
             }
             lappend kids [node claim [list id $cid kind [dict get $c kind] depends [dict get $c depends] \
                 verdict [verdict_of_set [verdicts_of $by_id $vs]] vectors [join $vs " "]] {} $elements]
+        }
+        dict for {iid inv} [dict get $catalogue invariants] {
+            if {[dict get $inv set] ne $setid} continue
+            set vs [expr {[dict exists $invariant_vectors $iid] ? [lsort -unique [dict get $invariant_vectors $iid]] : {}}]
+            lappend kids [node invariant [list id $iid role [dict get $inv role] \
+                verdict [verdict_of_set [verdicts_of $by_id $vs]] vectors [join $vs " "]] [dict get $inv text]]
         }
         lappend claim_nodes [node claimset [list id $setid title [dict get $meta title] \
             seed [dict get $meta seed] spec [dict get $meta spec]] {} $kids]

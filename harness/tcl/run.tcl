@@ -123,7 +123,7 @@ proc ::mc::run_suite {suite picked o multi} {
     }
 
     set workdir [make_workdir]
-    set device_ctx [dict create workdir $workdir mutant [dict get $o mutant] seed [dict get $o seed]]
+    set device_ctx [dict create workdir $workdir mutant [dict get $o mutant] seed [dict get $o seed] config {}]
     set pcap [file join $workdir traffic.pcap]
     capture open $pcap
     set started [clock seconds]

@@ -3,8 +3,12 @@
 # The files are read by the harness's own loader (conformance/catalogue.tcl), one claim set at a
 # time, so the format is parsed in one place and a broken file costs its points, not the run.
 
-# Claim counts of each claim set, from the seed files (000 ends inside claim 46).
+# Claim counts of each claim set, from the seed files (000 ends inside claim 46), and the
+# invariants each declares (004: those of a replicated store, shared facts section 3).
 set expected_claims {000 46 001 20 004 27}
+set expected_invariants {000 0 001 0 004 8}
+set invariant_keys {role text observe}
+set loader_invariant_keys {set}
 set known_roles {initiator target bus-host bus-target bus-leader bus-participant server client system}
 set known_kinds {method system means product}
 set claim_keys {kind depends note truncated}
@@ -172,6 +176,24 @@ proc chk_element_fields {c setid} {
     return $p
 }
 
+# Invariants: the count the set declares, each with a known role and a text, only known keys,
+# belonging to the set (the id's shape and uniqueness are the loader's: chk_loaded). The broken
+# examples below declare one invariant each, the default of want.
+proc chk_invariants {c setid {want 1}} {
+    set p {}
+    set n [dict size [dict get $c invariants]]
+    if {$n != $want} { lappend p "expected $want invariants, found $n" }
+    dict for {id f} [dict get $c invariants] {
+        foreach k [dict keys $f] {
+            if {$k ni $::invariant_keys && $k ni $::loader_invariant_keys} { lappend p "$id: unknown key $k" }
+        }
+        if {[dict get $f role] ni $::known_roles} { lappend p "$id: role missing or not one of {$::known_roles}" }
+        if {[string trim [dict get $f text]] eq ""} { lappend p "$id: no text" }
+        if {[dict get $f set] ne $setid} { lappend p "$id: belongs to claim set [dict get $f set], not $setid" }
+    }
+    return $p
+}
+
 proc run_checks {c setid want} {
     set out {}
     lappend out "loads without error"    [chk_loaded $c $setid]
@@ -182,6 +204,8 @@ proc run_checks {c setid want} {
     lappend out "depends exist and precede" [chk_depends $c $setid]
     lappend out "element ids unique and owned" [chk_element_ids $c $setid]
     lappend out "element roles and fields" [chk_element_fields $c $setid]
+    lappend out "invariants: [dict get $::expected_invariants $setid], roles and fields" \
+        [chk_invariants $c $setid [dict get $::expected_invariants $setid]]
     return $out
 }
 
@@ -258,6 +282,22 @@ set broken {
     {"unknown element key" chk_element_fields
      {claimset 900 {title t seed 900_x.txt spec {}}
       claim 900:1 {kind method depends {}} {element 900:1 role target text x colour red}}}
+    {"invariant before any claim set" chk_loaded
+     {invariant invariant:kept role server text x
+      claimset 900 {title t seed 900_x.txt spec {}}
+      claim 900:1 {kind method depends {}} {element 900:1 role target text x}}}
+    {"invariant id not invariant:NAME" chk_loaded
+     {claimset 900 {title t seed 900_x.txt spec {}}
+      claim 900:1 {kind method depends {}} {element 900:1 role target text x}
+      invariant 900:kept role server text x}}
+    {"invariant inside a claim" chk_loaded
+     {claimset 900 {title t seed 900_x.txt spec {}}
+      claim 900:1 {kind method depends {}} {element 900:1 role target text x
+          invariant invariant:kept role server text x}}}
+    {"invariant with an unknown role" chk_invariants
+     {claimset 900 {title t seed 900_x.txt spec {}}
+      claim 900:1 {kind method depends {}} {element 900:1 role target text x}
+      invariant invariant:kept role referee text x}}
     {"error inside a claim body" chk_loaded
      {claimset 900 {title t seed 900_x.txt spec {}}
       claim 900:1 {kind method depends {}} {element 900:1 role target text [exec true]}}}
@@ -270,7 +310,7 @@ if {[llength $argv] ni {1 2}} {
 lassign $argv dir doc
 
 puts "TAP version 13"
-puts "1..[expr {[dict size $expected_claims] * 8 + [llength $broken] + 1 + ($doc ne "")}]"
+puts "1..[expr {[dict size $expected_claims] * 9 + [llength $broken] + 1 + ($doc ne "")}]"
 
 foreach {setid want} $expected_claims {
     set path [file join $dir $setid.tcl]
@@ -282,7 +322,7 @@ foreach {setid want} $expected_claims {
     foreach {desc problems} [run_checks $c $setid $want] {
         tap_ok [expr {[llength $problems] == 0}] "$setid: $desc" $problems
     }
-    puts "# $setid: [dict size [dict get $c claims]] claims, [dict size [dict get $c elements]] elements"
+    puts "# $setid: [dict size [dict get $c claims]] claims, [dict size [dict get $c elements]] elements, [dict size [dict get $c invariants]] invariants"
     dict set loaded $setid $c
 }
 

@@ -29,12 +29,12 @@ echo "TAP version 13"
 run "$work/all" run --suite selftest --device selftest --seed 7 --tap \
     --junit "$work/all.xml" --report "$work/report"
 point "$(is "$(rc "$work/all")" 1)" "a run with failures exits 1"
-point "$(has "$work/all.out" '^1\.\.24$')" "TAP plan counts the 24 vectors"
-for v in pass device-restart device-sever claim-cite members member-restart fault; do
+point "$(has "$work/all.out" '^1\.\.26$')" "TAP plan counts the 26 vectors"
+for v in pass device-restart device-sever claim-cite members member-restart fault configure; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^ok' ; echo $?)" "selftest.$v passes"
 done
 for v in fail caught-check step-deadline device-crash device-fault inconc error watchdog watchdog-sleep unknown-claim \
-         defer-order defer-broken fault-not-offered fault-unknown member-unknown; do
+         defer-order defer-broken fault-not-offered fault-unknown member-unknown configure-not-offered; do
     point "$(tap_line "$work/all.out" "selftest.$v" | grep -q '^not ok' ; echo $?)" "selftest.$v is not ok"
 done
 verdict_of() { # the YAML verdict following vector $1's test line
@@ -42,7 +42,7 @@ verdict_of() { # the YAML verdict following vector $1's test line
 }
 for pair in fail:fail caught-check:fail step-deadline:fail device-crash:error device-fault:fail inconc:inconc error:error watchdog:error \
             watchdog-sleep:error unknown-claim:error deviation:fail defer-order:error defer-broken:error \
-            fault-not-offered:inconc fault-unknown:error member-unknown:error; do
+            fault-not-offered:inconc fault-unknown:error member-unknown:error configure-not-offered:inconc; do
     v=${pair%%:*} want=${pair#*:}
     point "$(is "$(verdict_of "$v")" "$want")" "selftest.$v has verdict $want"
 done
@@ -55,6 +55,8 @@ point "$(has "$work/all.out" 'message: "device selftest member m0 (pid [0-9]*) s
     "a member that crashes fails, naming the signal"
 point "$(has "$work/all.out" 'message: "device fault: profile selftest does not offer the fault cut-link"')" \
     "a fault the profile does not offer is inconc naming it"
+point "$(has "$work/all.out" 'message: "device configure: profile selftest offers size small|large, not huge"')" \
+    "a configuration the profile does not offer is inconc naming it"
 point "$(has "$work/all.out" 'message: "device fault: unknown fault \\"melt-down\\"')" "an unknown fault is an error naming it"
 point "$(has "$work/all.out" 'message: "watchdog: the vector was stopped after its timeout of 1 s"')" "the watchdog says so"
 defer_lines() { # the observations of selftest.defer-order, in order
@@ -66,7 +68,7 @@ point "$(has "$work/all.out" 'message: "deferred cleanup failed: cleanup broke"'
 point "$(tap_line "$work/all.out" selftest.na | grep -q '^ok .* # SKIP n/a' ; echo $?)" "n/a is reported as a TAP SKIP"
 point "$(tap_line "$work/all.out" selftest.deviation | grep -q '^not ok .* # TODO expected failure' ; echo $?)" \
     "a listed deviation is a TAP TODO"
-point "$(has "$work/all.out" '^# selftest on selftest: 24 vectors: 7 pass, 4 fail, 2 inconc, 9 error, 1 n/a, 1 expected failure')" \
+point "$(has "$work/all.out" '^# selftest on selftest: 26 vectors: 8 pass, 4 fail, 3 inconc, 9 error, 1 n/a, 1 expected failure')" \
     "the summary counts every outcome"
 
 # --- JUnit and the report folder ----------------------------------------------------------
@@ -77,8 +79,8 @@ else
     echo "ok $((n = n + 1)) # SKIP no schema at $xsd"
 fi
 attr() { xmllint --xpath "string(/testsuite/@$1)" "$work/all.xml"; }
-point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 24/6/9/2)" \
-    "JUnit counts: 24 tests, 6 failures (fail, inconc), 9 errors, 2 skipped (n/a, expected failure)"
+point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 26/7/9/2)" \
+    "JUnit counts: 26 tests, 7 failures (fail, inconc), 9 errors, 2 skipped (n/a, expected failure)"
 point "$(is "$(xmllint --xpath 'string(//property[@name="seed"]/@value)' "$work/all.xml")" 7)" "JUnit records the seed"
 for f in results.xml index.html certification.html report.css junit.xml; do
     point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
@@ -91,6 +93,9 @@ point "$(is "$(xmllint --xpath 'string(//standards/section[@cite="RFC7143:11.10"
 cite_verdict() { xmllint --xpath "string(//claims/claimset/claim[@id=\"$1\"]/@verdict)" "$work/report/results.xml"; }
 point "$(is "$(cite_verdict 000:1)" pass)" "a claim cited through its element takes its vector's verdict"
 point "$(is "$(cite_verdict 000:2)" "not covered")" "a claim no vector cites is not covered"
+invariant_verdict() { xmllint --xpath "string(//claims/claimset/invariant[@id=\"$1\"]/@verdict)" "$work/report/results.xml"; }
+point "$(is "$(invariant_verdict invariant:linearizable)" pass)" "an invariant cited takes its vector's verdict"
+point "$(is "$(invariant_verdict invariant:no-stale-epoch)" "not covered")" "an invariant no vector cites is not covered"
 
 # --- PICS and PIXIT files override the template and the defaults ---------------------------
 printf '# the device claims it after all\nunclaimed 1\n' >"$work/claims.pics"
@@ -156,7 +161,7 @@ for k in 1 2 3; do
     grep -E '^(ok|not ok) ' "$work/shard$k.out" | sed 's/^.* - \([^ ]*\).*$/\1/' >>"$work/shard-ids"
 done
 point "$(is "$(sort "$work/shard-ids" | tr '\n' ' ')" "$(sort -u "$work/shard-ids" | tr '\n' ' ')")" "no vector runs in two shards"
-point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 22)" "every selected vector runs in some shard"
+point "$(is "$(wc -l <"$work/shard-ids" | tr -d ' ')" 24)" "every selected vector runs in some shard"
 
 # --- merge-junit: two shards' JUnit files make the unsharded run's -------------------------
 for k in 1 2; do
@@ -173,7 +178,7 @@ fi
 counts() { xmllint --xpath "concat(/testsuite/@tests, '/', /testsuite/@failures, '/', /testsuite/@errors, '/', /testsuite/@skipped)" "$1"; }
 point "$(is "$(counts "$work/merged.xml")" "$(counts "$work/all.xml")")" \
     "the merged counts are the unsharded run's ($(counts "$work/merged.xml"))"
-point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 24)" "the merged file keeps all 24 testcases"
+point "$(is "$(xmllint --xpath 'count(//testcase)' "$work/merged.xml")" 26)" "the merged file keeps all 26 testcases"
 run "$work/merge-dup" merge-junit -o "$work/dup.xml" "$work/half1.xml" "$work/half1.xml"
 point "$(is "$(rc "$work/merge-dup")" 2)" "a testcase in two inputs exits 2"
 point "$(has "$work/merge-dup.err" 'appears twice')" "and says which testcase"

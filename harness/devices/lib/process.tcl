@@ -8,6 +8,9 @@
 #   spawn_member NAME ARGV LOG READY_RE TIMEOUT    one member (a target of a group, a server)
 # both returning {spawn_id .. pid .. match {SUBMATCHES}} (::mc::spawn_ready). A profile with
 # members defines start_member NAME to start one again (device start|restart MEMBER).
+# member_control NAME LINE ANSWER_RE TIMEOUT sends a member a line on its stdin and returns
+# its answer (a reference server's store fail and heal). A profile that defines on_device_stop
+# has it called once the whole device has stopped.
 
 # member name -> the running process ({} once stopped); "" is a device of one process.
 variable procs {}
@@ -26,6 +29,44 @@ proc spawn_member {name argv logfile ready_re timeout} {
     set p [::mc::spawn_ready $argv $logfile $ready_re $timeout]
     dict set procs $name $p
     return $p
+}
+
+# Sends a control line to a member's stdin (the reference programs read commands there) and
+# returns its one-line answer, the first submatch of answer_re in what the member prints next,
+# within timeout seconds; an answer that does not come is an error naming the line. What the
+# member prints is collected by its background reader (a foreground expect nested in a vector's
+# call would not be woken), polled with the event loop.
+proc member_control {name line answer_re timeout} {
+    variable procs
+    if {![dict exists $procs $name] || ![dict size [dict get $procs $name]]} {
+        return -code error "member $name is not running"
+    }
+    set sid [dict get $procs $name spawn_id]
+    set ::mc::control_out($sid) ""
+    expect_background -i $sid -re {.+} [list ::mc::control_collect $sid] eof {}
+    try {
+        send -i $sid "$line\r"
+        set until [expr {[clock milliseconds] + int($timeout * 1000)}]
+        while {![regexp -- $answer_re $::mc::control_out($sid) -> answer]} {
+            if {[clock milliseconds] >= $until} {
+                return -code error "member $name did not answer \"$line\" within $timeout s"
+            }
+            ::after $::mc::poll_ms
+            update
+        }
+    } finally {
+        catch {expect_background -i $sid -re {.+} {} eof {}}
+        unset -nocomplain ::mc::control_out($sid)
+    }
+    return $answer
+}
+
+# A background reader's action: keeps what a member printed for member_control.
+proc ::mc::control_collect {sid} {
+    upvar #0 expect_out out
+    if {[info exists ::mc::control_out($sid)]} {
+        append ::mc::control_out($sid) $out(0,string)
+    }
 }
 
 # ADDR:PORT from the ready line a process printed (ready_re's two submatches).
@@ -72,6 +113,10 @@ proc stop {{member ""}} {
     }
     if {$member eq ""} {
         set procs {}
+        # A profile's own resources of the device (relays) go with it.
+        if {[llength [namespace which -command on_device_stop]]} {
+            on_device_stop
+        }
     }
 }
 

@@ -7,21 +7,7 @@
 # without Lua.
 #   vsan_relay_tshark.sh TEST_VSAN_MOD LUA WORKDIR TSHARK
 prog=$1 lua=$2 work=$3 tshark=${4:-}
-if [ -z "$tshark" ] || [ ! -x "$tshark" ]; then
-    echo "1..0 # SKIP tshark is not installed (Debian package tshark)"
-    exit 77
-fi
-if ! "$tshark" -v 2>/dev/null | grep -q "with Lua"; then
-    echo "1..0 # SKIP this tshark was built without Lua: the dissector cannot be loaded"
-    exit 77
-fi
-rm -rf "$work" && mkdir -p "$work" || exit 1
-n=0 failed=0
-point() { # point STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
-echo "TAP version 13"
+. "$(dirname "$0")/../vsan/tshark_lua.sh"
 
 pcap=$work/relay.pcap
 "$prog" --capture "$pcap" >"$work/rig.out" 2>&1

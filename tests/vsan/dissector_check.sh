@@ -8,21 +8,7 @@
 #   dissector_check.sh CAPTURE-PROGRAM LUA WORKDIR TSHARK
 cap=$1 lua=$2 work=$3 tshark=${4:-}
 port=47123   # a TCP port no Wireshark dissector claims, so only ours can take it
-if [ -z "$tshark" ] || [ ! -x "$tshark" ]; then
-    echo "1..0 # SKIP tshark is not installed (Debian package tshark)"
-    exit 77
-fi
-if ! "$tshark" -v 2>/dev/null | grep -q "with Lua"; then
-    echo "1..0 # SKIP this tshark was built without Lua: the dissector cannot be loaded"
-    exit 77
-fi
-rm -rf "$work" && mkdir -p "$work" || exit 1
-n=0 failed=0
-point() { # point STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
-echo "TAP version 13"
+. "$(dirname "$0")/tshark_lua.sh"
 
 "$cap" --lua-table >"$work/table.want"
 sed -n '/^-- BEGIN GENERATED/,/^-- END GENERATED/p' "$lua" >"$work/table.got"

@@ -6,11 +6,15 @@ namespace eval ::mc {
     variable progress 0
     variable done 0
     variable total 0
+    variable started_ms 0
+    variable counts {}
 }
 
 proc ::mc::output_setup {tap total} {
     variable tap_n 0
     variable done 0
+    set ::mc::started_ms [clock milliseconds]
+    set ::mc::counts [dict create pass 0 fail 0 inconc 0 error 0 n/a 0 xfail 0]
     set ::mc::total $total
     set ::mc::tap $tap
     # The progress line goes to stderr only when it is a terminal and not also carrying TAP.
@@ -21,15 +25,47 @@ proc ::mc::output_setup {tap total} {
     }
 }
 
+# [K/N] the tally so far, the elapsed time, an estimate of the time left (from the mean time a
+# vector has taken so far), then the id of the vector now running.
 proc ::mc::progress_line {id} {
     variable progress
     variable done
     variable total
+    variable counts
+    variable started_ms
     incr done
-    if {$progress} {
-        puts -nonewline stderr "\r\033\[K\[$done/$total\] $id"
-        flush stderr
+    if {!$progress} {
+        return
     }
+    set parts {}
+    dict for {k n} $counts {
+        if {$n} {
+            lappend parts "$n [expr {$k eq "xfail" ? "xfail" : $k}]"
+        }
+    }
+    set elapsed [expr {([clock milliseconds] - $started_ms) / 1000}]
+    set eta ""
+    if {$done > 1} {
+        set left [expr {$elapsed * ($total - $done + 1) / ($done - 1)}]
+        set eta [format ", ~%s left" [duration_text $left]]
+    }
+    set tally [expr {[llength $parts] ? [join $parts {, }] : "starting"}]
+    puts -nonewline stderr [format "\r\033\[K\[%d/%d\] %s; %s%s: %s" $done $total $tally \
+        [duration_text $elapsed] $eta $id]
+    flush stderr
+}
+
+# 75 -> "1 min 15 s"; 9 -> "9 s".
+proc ::mc::duration_text {secs} {
+    if {$secs < 60} {
+        return "$secs s"
+    }
+    return [format "%d min %d s" [expr {$secs / 60}] [expr {$secs % 60}]]
+}
+
+proc ::mc::progress_count {r} {
+    variable counts
+    dict incr counts [expr {[dict get $r expected] ne "" ? "xfail" : [dict get $r verdict]}]
 }
 
 proc ::mc::progress_clear {} {
@@ -61,6 +97,7 @@ proc ::mc::report_result {r} {
     variable tap_n
     set verdict [dict get $r verdict]
     set id [dict get $r id]
+    progress_count $r
     if {!$tap} {
         if {$verdict ne "pass"} {
             set label [expr {[dict get $r expected] ne "" ? "xfail" : $verdict}]

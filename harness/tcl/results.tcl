@@ -224,6 +224,13 @@ proc ::mc::results_tree {run all_vectors results captured} {
 proc ::mc::write_report_dir {dir run all_vectors results pcap} {
     set captured [expr {$pcap ne "" && [file exists $pcap]}]
     file mkdir $dir
+    # A folder holding an earlier run's report loses that run's capture and logs first, so a
+    # report never mixes two runs' files (other files in the folder are left alone).
+    if {[file exists [file join $dir results.xml]]} {
+        foreach old [glob -nocomplain -directory $dir *.log traffic.pcap] {
+            file delete -- $old
+        }
+    }
     set xml [file join $dir results.xml]
     report xml $xml [results_tree $run $all_vectors $results $captured]
     write_junit [file join $dir junit.xml] $run $results

@@ -160,6 +160,9 @@ proc ::mc::run_suite {suite picked o multi} {
                 error $msg
             }
             puts stderr "mirrorcert: no report written in $report: $msg"
+        } else {
+            puts [format "%sreport: %s" [expr {[dict get $o tap] ? "# " : ""}] \
+                [file join $report certification.html]]
         }
     } on error msg {
         usage_error "cannot write the reports: $msg"

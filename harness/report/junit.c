@@ -52,10 +52,11 @@ static int write_case(xmlTextWriterPtr w, const struct mc_junit_case *c)
     static const char *const element[] = {
         [MC_JUNIT_FAILURE] = "failure", [MC_JUNIT_ERROR] = "error", [MC_JUNIT_SKIPPED] = "skipped"};
     if (c->outcome != MC_JUNIT_PASSED) {
-        /* The Ant schema gives <skipped> no type: it carries the message alone. */
+        /* The Ant schema leaves <skipped> untyped (any attributes): its type, when given, tells
+         * the kinds of skip apart (n/a, expected-failure). */
         const char *typed[] = {"type", c->type, "message", c->message, NULL};
         const char *untyped[] = {"message", c->message, NULL};
-        const char *const *attrs = c->outcome == MC_JUNIT_SKIPPED ? untyped : typed;
+        const char *const *attrs = c->type == NULL || c->type[0] == '\0' ? untyped : typed;
         if (mc_xml_element(w, element[c->outcome], attrs, c->detail) != 0)
             return -1;
     }

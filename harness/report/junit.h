@@ -12,7 +12,7 @@ struct mc_junit_case {
     const char *classname, *name;     /* the pair is unique within the suite */
     long long time_ms;
     enum mc_junit_outcome outcome;
-    const char *type;                 /* failure/error type; required for those two outcomes */
+    const char *type;                 /* failure/error type, required for those two; optional for skipped */
     const char *message;              /* one line; may be NULL */
     const char *detail;               /* element text (diagnostics); may be NULL */
 };

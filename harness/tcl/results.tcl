@@ -2,7 +2,8 @@
 # HTML summary and certification report (report xslt with reports/*.xsl).
 
 # A result's JUnit outcome: failure for fail and inconc (both make the run fail), error for
-# error, skipped for n/a and for expected failures (whose message says so and why).
+# error, skipped for n/a and for expected failures, told apart by the skip's type (n/a,
+# expected-failure) and by its message, which says which and why.
 proc ::mc::junit_case {r} {
     set verdict [dict get $r verdict]
     set detail [result_detail $r]
@@ -10,6 +11,7 @@ proc ::mc::junit_case {r} {
         time_ms [dict get $r time_ms] detail $detail message [dict get $r message]]
     if {[dict get $r expected] ne ""} {
         dict set c outcome skipped
+        dict set c type expected-failure
         dict set c message "expected failure ([dict get $r expected]); verdict $verdict: [dict get $r message]"
     } else {
         switch -- $verdict {
@@ -17,7 +19,11 @@ proc ::mc::junit_case {r} {
             fail    { dict set c outcome failure; dict set c type fail }
             inconc  { dict set c outcome failure; dict set c type inconc }
             error   { dict set c outcome error; dict set c type error }
-            n/a     { dict set c outcome skipped; dict set c message "n/a: [dict get $r message]" }
+            n/a     {
+                dict set c outcome skipped
+                dict set c type n/a
+                dict set c message "n/a: [dict get $r message]"
+            }
         }
     }
     return $c

@@ -82,6 +82,10 @@ attr() { xmllint --xpath "string(/testsuite/@$1)" "$work/all.xml"; }
 point "$(is "$(attr tests)/$(attr failures)/$(attr errors)/$(attr skipped)" 26/7/9/2)" \
     "JUnit counts: 26 tests, 7 failures (fail, inconc), 9 errors, 2 skipped (n/a, expected failure)"
 point "$(is "$(xmllint --xpath 'string(//property[@name="seed"]/@value)' "$work/all.xml")" 7)" "JUnit records the seed"
+point "$(is "$(xmllint --xpath 'string(//testcase[@name="selftest.na"]/skipped/@type)' "$work/all.xml")" n/a)" \
+    "JUnit types an n/a skip n/a"
+point "$(is "$(xmllint --xpath 'string(//testcase[@name="selftest.deviation"]/skipped/@type)' "$work/all.xml")" expected-failure)" \
+    "JUnit types an expected failure's skip expected-failure"
 for f in results.xml index.html certification.html report.css junit.xml; do
     point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
 done

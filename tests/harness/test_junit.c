@@ -18,7 +18,7 @@
 
 int main(void)
 {
-    tap_plan(20);
+    tap_plan(23);
     char path[] = "/tmp/mc-junit-XXXXXX";
     int fd = mkstemp(path);
     if (!tap_ok(fd >= 0, "temporary file"))
@@ -31,10 +31,12 @@ int main(void)
         {"mirrorcert.s", "v.pass", 1500, MC_JUNIT_PASSED, NULL, NULL, NULL},
         {"mirrorcert.s", "v.fail", 20, MC_JUNIT_FAILURE, "fail", "field opcode: expected 0x24, seen 0x3f", hostile},
         {"mirrorcert.s", "v.error", 3, MC_JUNIT_ERROR, "error", hostile, "trace"},
-        {"mirrorcert.s", "v.na", 0, MC_JUNIT_SKIPPED, NULL, "n/a: requires erl1", NULL},
+        {"mirrorcert.s", "v.na", 0, MC_JUNIT_SKIPPED, "n/a", "n/a: requires erl1", NULL},
+        {"mirrorcert.s", "v.xfail", 0, MC_JUNIT_SKIPPED, "expected-failure", "expected failure (dev-1)", NULL},
+        {"mirrorcert.s", "v.skip", 0, MC_JUNIT_SKIPPED, NULL, "no type", NULL},
     };
     struct mc_junit_suite s = {.name = "mirrorcert.s", .started = 0, .hostname = NULL, .time_ms = 1523,
-                               .props = props, .nprops = 3, .cases = cases, .ncases = 4,
+                               .props = props, .nprops = 3, .cases = cases, .ncases = 6,
                                .system_out = hostile, .system_err = NULL};
     char err[ERR_LEN] = "";
     tap_is_int(mc_junit_write(&s, path, err, sizeof err), 0, "a suite with every outcome is written");
@@ -43,10 +45,10 @@ int main(void)
         tap_skip(1, "the Ant JUnit schema is not at " MC_JUNIT_XSD);
     else
         tap_ok(v == 1, "it validates against the strict Ant schema despite control bytes and invalid UTF-8");
-    junit_is_xpath(path, "string(/testsuite/@tests)", "4");
+    junit_is_xpath(path, "string(/testsuite/@tests)", "6");
     junit_is_xpath(path, "string(/testsuite/@failures)", "1");
     junit_is_xpath(path, "string(/testsuite/@errors)", "1");
-    junit_is_xpath(path, "string(/testsuite/@skipped)", "1");
+    junit_is_xpath(path, "string(/testsuite/@skipped)", "3");
     junit_is_xpath(path, "string(/testsuite/@time)", "1.523");
     junit_is_xpath(path, "string(/testsuite/@timestamp)", "1970-01-01T00:00:00");
     junit_is_xpath(path, "string(/testsuite/testcase[@name='v.pass']/@time)", "1.500");
@@ -54,6 +56,9 @@ int main(void)
     junit_is_xpath(path, "string(/testsuite/testcase[@name='v.error']/error/@message)",
              "bad \\x01 byte, colour, \\xff invalid, ]]> end");
     junit_is_xpath(path, "count(/testsuite/testcase[@name='v.na']/*)", "1");
+    junit_is_xpath(path, "string(/testsuite/testcase[@name='v.na']/skipped/@type)", "n/a");
+    junit_is_xpath(path, "string(/testsuite/testcase[@name='v.xfail']/skipped/@type)", "expected-failure");
+    junit_is_xpath(path, "count(/testsuite/testcase[@name='v.skip']/skipped/@type)", "0");
     junit_is_xpath(path, "string(/testsuite/properties/property[@name='seed']/@value)", "42");
 
     const struct mc_junit_case dup[] = {cases[0], cases[0]};

@@ -103,8 +103,14 @@ void mc_pcap_flow_init(mc_pcap_flow *f, const struct sockaddr_in *initiator,
     memset(f, 0, sizeof *f);
     f->initiator = *initiator;
     f->target = *target;
+    f->framed_target = *target;
     f->seq_out = ((uint32_t)ntohs(initiator->sin_port) * ISN_MIX) ^ ntohs(target->sin_port);
     f->seq_in = ((uint32_t)ntohs(target->sin_port) * ISN_MIX) ^ ntohs(initiator->sin_port);
+}
+
+void mc_pcap_flow_frame_port(mc_pcap_flow *f, uint16_t port)
+{
+    f->framed_target.sin_port = htons(port);
 }
 
 static void put16(uint8_t *b, uint32_t v)
@@ -195,11 +201,11 @@ static int emit(mc_pcap *p, const struct sockaddr_in *src, const struct sockaddr
 static int handshake(mc_pcap *p, mc_pcap_flow *f, const struct timeval *ts)
 {
     /* SYN consumes one sequence number in each direction. */
-    emit(p, &f->initiator, &f->target, f->seq_out, 0, TCP_SYN, NULL, 0, ts);
-    emit(p, &f->target, &f->initiator, f->seq_in, f->seq_out + 1, TCP_SYN | TCP_ACK, NULL, 0, ts);
+    emit(p, &f->initiator, &f->framed_target, f->seq_out, 0, TCP_SYN, NULL, 0, ts);
+    emit(p, &f->framed_target, &f->initiator, f->seq_in, f->seq_out + 1, TCP_SYN | TCP_ACK, NULL, 0, ts);
     f->seq_out++;
     f->seq_in++;
-    emit(p, &f->initiator, &f->target, f->seq_out, f->seq_in, TCP_ACK, NULL, 0, ts);
+    emit(p, &f->initiator, &f->framed_target, f->seq_out, f->seq_in, TCP_ACK, NULL, 0, ts);
     f->opened = true;
     return 0;
 }
@@ -209,8 +215,8 @@ static int write_locked(mc_pcap *p, mc_pcap_flow *f, bool outbound, const uint8_
 {
     if (!f->opened)
         handshake(p, f, ts);
-    const struct sockaddr_in *src = outbound ? &f->initiator : &f->target;
-    const struct sockaddr_in *dst = outbound ? &f->target : &f->initiator;
+    const struct sockaddr_in *src = outbound ? &f->initiator : &f->framed_target;
+    const struct sockaddr_in *dst = outbound ? &f->framed_target : &f->initiator;
     uint32_t *seq = outbound ? &f->seq_out : &f->seq_in;
     uint32_t ack = outbound ? f->seq_in : f->seq_out;
     size_t done = 0;
@@ -227,9 +233,9 @@ static int flow_close_locked(mc_pcap *p, mc_pcap_flow *f, const struct timeval *
 {
     if (!f->opened)
         return 0;
-    emit(p, &f->initiator, &f->target, f->seq_out, f->seq_in, TCP_FIN | TCP_ACK, NULL, 0, ts);
+    emit(p, &f->initiator, &f->framed_target, f->seq_out, f->seq_in, TCP_FIN | TCP_ACK, NULL, 0, ts);
     f->seq_out++;
-    emit(p, &f->target, &f->initiator, f->seq_in, f->seq_out, TCP_FIN | TCP_ACK, NULL, 0, ts);
+    emit(p, &f->framed_target, &f->initiator, f->seq_in, f->seq_out, TCP_FIN | TCP_ACK, NULL, 0, ts);
     f->seq_in++;
     f->opened = false;
     return pcap_dump_flush(p->dumper) == 0 ? 0 : -1;

@@ -1,5 +1,7 @@
 /* A pcap file of the harness's iSCSI traffic: each PDU becomes TCP payload inside synthesised
- * Ethernet/IPv4/TCP headers carrying the real endpoint addresses, so Wireshark dissects it. */
+ * Ethernet/IPv4/TCP headers carrying the real endpoint addresses, so Wireshark dissects it. An
+ * iSCSI flow is framed on the iSCSI port (mc_pcap_flow_frame_port) whatever port the device
+ * listens on, so Wireshark dissects it with no decode-as; the real port is in the run's report. */
 #ifndef MC_PCAP_WRITER_H
 #define MC_PCAP_WRITER_H
 
@@ -17,6 +19,7 @@ typedef struct mc_pcap mc_pcap;
 typedef struct mc_pcap_flow {
     struct sockaddr_in initiator;
     struct sockaddr_in target;
+    struct sockaddr_in framed_target;  /* the target as the frames show it */
     uint32_t seq_out;   /* initiator -> target */
     uint32_t seq_in;    /* target -> initiator */
     bool opened;        /* handshake written */
@@ -32,6 +35,8 @@ void mc_pcap_unref(mc_pcap *p);
  * produce identical files). */
 void mc_pcap_flow_init(mc_pcap_flow *f, const struct sockaddr_in *initiator,
                        const struct sockaddr_in *target);
+/* Frames the flow's target side on port (host order) from now on; its real endpoint is kept. */
+void mc_pcap_flow_frame_port(mc_pcap_flow *f, uint16_t port);
 /* Writes bytes sent in one direction (outbound = initiator to target) as one or more segments;
  * the three-way handshake is written before the first payload. Returns 0 or -1 on write error. */
 int mc_pcap_write(mc_pcap *p, mc_pcap_flow *f, bool outbound, const uint8_t *bytes, size_t len,

@@ -97,8 +97,10 @@ int mc_iconn_connect(Tcl_Interp *interp, mc_iconn *c, const char *host, int port
     socklen_t ll = sizeof c->local;
     getsockname(c->fd, (struct sockaddr *)&c->local, &ll);
     c->t0_us = mc_now_us();
-    if (c->pcap)
+    if (c->pcap) {
         mc_pcap_flow_init(&c->flow, &c->local, &c->peer);
+        mc_pcap_flow_frame_port(&c->flow, MC_ISCSI_DEFAULT_PORT);
+    }
     return TCL_OK;
 }
 

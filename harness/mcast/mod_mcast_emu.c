@@ -461,6 +461,7 @@ static mc_pcap_flow *flow_of(mcm_emu *e, const struct sockaddr_in *ini, const st
     if (e->nflows == sizeof e->flows / sizeof e->flows[0])
         return NULL;
     mc_pcap_flow_init(&e->flows[e->nflows], ini, tgt);
+    mc_pcap_flow_frame_port(&e->flows[e->nflows], MCM_DEFAULT_PORT);
     return &e->flows[e->nflows++];
 }
 

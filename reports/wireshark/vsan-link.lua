@@ -1,7 +1,7 @@
 -- Wireshark dissector for the mirrorcert virtual SAN mirror link (docs/vsan-link.md §2-§3): the
 -- 32-byte header, each type's body fields by name, status names, data, and both CRC32Cs checked.
 --   tshark -X lua_script:reports/wireshark/vsan-link.lua -r FILE -V
--- (or copy the file into Wireshark's personal Lua plugins folder). It finds the link by its magic
+-- (or copy it with mirrorcert-crc32c.lua into Wireshark's personal Lua plugins folder). It finds the link by its magic
 -- and version on any TCP connection (heuristic "mcvsan_tcp"), or on the TCP port set in the
 -- preference mcvsan.port (-o mcvsan.port:PORT). Messages split across segments are reassembled.
 -- The block between BEGIN and END GENERATED is written by `vsan_link_capture --lua-table` from
@@ -165,32 +165,9 @@ local statuses = {
 
 local proto = Proto("mcvsan", "mirrorcert VSAN mirror link")
 
--- CRC32C (RFC 7143 Appendix B, as §2 asks): reflected generator 0x82F63B78, register starting at
--- all ones, result inverted. Needs Lua 5.2's bit32; without it the CRCs are shown, not checked.
-local CRC32C_POLY = 0x82F63B78
-local crc_table = nil
-if bit32 then
-    crc_table = {}
-    for i = 0, 255 do
-        local c = i
-        for _ = 1, 8 do
-            if bit32.band(c, 1) == 1 then
-                c = bit32.bxor(bit32.rshift(c, 1), CRC32C_POLY)
-            else
-                c = bit32.rshift(c, 1)
-            end
-        end
-        crc_table[i] = c
-    end
-end
-
-local function crc32c(s)
-    local c = 0xFFFFFFFF
-    for i = 1, #s do
-        c = bit32.bxor(crc_table[bit32.band(bit32.bxor(c, s:byte(i)), 0xFF)], bit32.rshift(c, 8))
-    end
-    return bit32.bnot(c)
-end
+-- CRC32C (RFC 7143 Appendix B, as §2 asks), from mirrorcert-crc32c.lua beside this file; nil
+-- without Lua 5.2's bit32, and then the CRCs are shown, not checked.
+local crc32c = dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "") .. "mirrorcert-crc32c.lua")
 
 -- Fields: the header's by their §2 names, the bodies' as mcvsan.body.NAME.
 local type_names = {}
@@ -355,7 +332,7 @@ local function dissect_message(tvb, pinfo, tree)
         msg:add_proto_expert_info(ex.not_link)
         summary = "[not a link message]"
     else
-        if crc_table and crc32c(tvb(0, HCRC_SPAN):raw()) ~= header_value(tvb, "hcrc") then
+        if crc32c and crc32c(tvb(0, HCRC_SPAN):raw()) ~= header_value(tvb, "hcrc") then
             items.hcrc:add_proto_expert_info(ex.hcrc)
             summary = summary .. " [bad hcrc]"
         end
@@ -366,7 +343,7 @@ local function dissect_message(tvb, pinfo, tree)
         elseif plen > 0 then
             local pl = tvb(HDR_LEN, plen)
             local pcrc = msg:add(hf.pcrc, tvb(HDR_LEN + plen, PCRC_LEN))
-            if crc_table and crc32c(pl:raw()) ~= tvb(HDR_LEN + plen, PCRC_LEN):uint() then
+            if crc32c and crc32c(pl:raw()) ~= tvb(HDR_LEN + plen, PCRC_LEN):uint() then
                 pcrc:add_proto_expert_info(ex.pcrc)
                 summary = summary .. " [bad payload crc]"
             end

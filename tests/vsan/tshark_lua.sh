@@ -1,5 +1,5 @@
 # Sourced by the scripts that read a mirror-link capture with tshark and the Lua dissector
-# (tests/vsan/dissector_check.sh, tests/harness/vsan_relay_tshark.sh): skips (77) when tshark is
+# (tests/vsan/dissector_check.sh, tests/harness/vsan_relay_tshark.sh, mcast_group_tshark.sh): skips (77) when tshark is
 # missing or built without Lua, makes the work folder, and gives TAP points.
 #   . tshark_lua.sh   with $tshark and $work set; then point STATUS DESCRIPTION, and $failed
 if [ -z "$tshark" ] || [ ! -x "$tshark" ]; then

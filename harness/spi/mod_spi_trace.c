@@ -187,12 +187,13 @@ int mc_spi_cmd_match(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
     return TCL_OK;
 }
 
-/* spi record BUS FILE ?-bits 0|1? ?-drive 0|1?: dump the bus to a VCD file from now on (closed
- * by spi close). -bits writes DB as single wires (sigrok 0.5.2); -drive adds drive words. */
+/* spi record BUS FILE ?-bits 0|1? ?-drive 0|1? ?-save GTKW?: dump the bus to a VCD file from now
+ * on (closed by spi close). -bits writes DB as single wires (sigrok 0.5.2); -drive adds drive
+ * words; -save writes a GTKWave save file for it (signals grouped, DB as one vector). */
 int mc_spi_cmd_record(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     if (objc < 3 || (objc - 3) % 2) {
-        Tcl_WrongNumArgs(interp, 1, objv, "bus file ?-bits 0|1? ?-drive 0|1?");
+        Tcl_WrongNumArgs(interp, 1, objv, "bus file ?-bits 0|1? ?-drive 0|1? ?-save gtkw?");
         return TCL_ERROR;
     }
     mc_spi_sim *s = mc_spi_sim_get(interp, objv[1]);
@@ -203,9 +204,14 @@ int mc_spi_cmd_record(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
         return TCL_ERROR;
     }
     unsigned flags = 0;
+    const char *save = NULL;
     for (int i = 3; i < objc; i += 2) {
         int v;
         const char *o = Tcl_GetString(objv[i]);
+        if (!strcmp(o, "-save")) {
+            save = Tcl_GetString(objv[i + 1]);
+            continue;
+        }
         if (Tcl_GetBooleanFromObj(interp, objv[i + 1], &v) != TCL_OK)
             return TCL_ERROR;
         if (!strcmp(o, "-bits"))
@@ -218,7 +224,13 @@ int mc_spi_cmd_record(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
         }
     }
     char err[256];
-    if (mc_spi_vcd_open(&s->vcd, Tcl_GetString(objv[2]), flags, err, sizeof err) < 0 ||
+    const char *vcd_path = Tcl_GetString(objv[2]);
+    const char *slash = strrchr(vcd_path, '/');
+    if (save && mc_spi_gtkw_write(save, slash ? slash + 1 : vcd_path, flags, err, sizeof err) < 0) {
+        Tcl_SetObjResult(interp, Tcl_ObjPrintf("spi record: %s", err));
+        return TCL_ERROR;
+    }
+    if (mc_spi_vcd_open(&s->vcd, vcd_path, flags, err, sizeof err) < 0 ||
         mc_spi_vcd_attach(s->vcd, s->bus, err, sizeof err) < 0) {
         Tcl_SetObjResult(interp, Tcl_ObjPrintf("spi record: %s", err));
         return TCL_ERROR;

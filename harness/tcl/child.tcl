@@ -1,6 +1,6 @@
 # Framework commands of a vector's child interpreter (the check library is conformance/checks).
 # Set by the harness before this file: ::mc::vector (the definition), ::mc::seed,
-# ::mc::step_timeout; aliases pixit, pics, log, device, process-state, ::mc::step_begin,
+# ::mc::step_timeout; aliases pixit, pics, log, device, process-state, keep, ::mc::step_begin,
 # ::mc::step_end.
 
 # seed: this vector's seed, derived from the run's --seed and the vector id; rand() is seeded

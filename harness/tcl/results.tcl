@@ -233,7 +233,7 @@ proc ::mc::write_report_dir {dir run all_vectors results pcap} {
     # A folder holding an earlier run's report loses that run's capture and logs first, so a
     # report never mixes two runs' files (other files in the folder are left alone).
     if {[file exists [file join $dir results.xml]]} {
-        foreach old [glob -nocomplain -directory $dir *.log traffic.pcap] {
+        foreach old [glob -nocomplain -directory $dir *.log *.vcd *.gtkw traffic.pcap] {
             file delete -- $old
         }
     }
@@ -249,5 +249,9 @@ proc ::mc::write_report_dir {dir run all_vectors results pcap} {
     }
     foreach log [glob -nocomplain -directory [dict get $run workdir] *.log] {
         file copy -force $log [file join $dir [file tail $log]]
+    }
+    # Files vectors kept (`keep NAME`): waveforms and dumps, named after their vector.
+    foreach kept [glob -nocomplain -directory [file join [dict get $run workdir] kept] *] {
+        file copy -force $kept [file join $dir [file tail $kept]]
     }
 }

@@ -90,6 +90,18 @@ proc ::mc::vector_seed {run_seed id} {
     return [fnv1a "$run_seed:$id"]
 }
 
+# keep NAME (in a vector): the path of a file the vector may write (a waveform, a dump) that the
+# report folder keeps as ID-NAME; NAME is one plain file name.
+proc ::mc::keep_path {id name} {
+    variable device_ctx
+    if {$name eq "" || [file tail $name] ne $name || $name in {. ..}} {
+        return -code error "keep: \"$name\" is not a plain file name"
+    }
+    set dir [file join [dict get $device_ctx workdir] kept]
+    file mkdir $dir
+    return [file join $dir $id-$name]
+}
+
 # A child interpreter set up for vector v of suite (Expect, the C modules, the framework and
 # check commands, the suite's helpers); returns its name.
 proc ::mc::make_child {suite v run_seed} {
@@ -114,6 +126,7 @@ proc ::mc::setup_child {c suite v run_seed} {
     $c eval {log_user 0}
     $c alias device ::mc::device_op
     $c alias process-state ::mc::proc_state
+    $c alias keep ::mc::keep_path [dict get $v id]
     $c alias ::mc::step_begin ::mc::step_begin $c
     $c alias ::mc::step_end ::mc::step_end $c
     variable default_step_timeout

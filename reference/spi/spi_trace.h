@@ -78,6 +78,10 @@ int mc_spi_vcd_open(mc_spi_vcd **out, const char *path, unsigned flags, char *er
 int mc_spi_vcd_attach(mc_spi_vcd *v, mc_spi_bus *bus, char *err, size_t errlen);
 void mc_spi_vcd_sample(mc_spi_vcd *v, uint64_t t, uint32_t lines, const uint32_t *drive);
 int mc_spi_vcd_close(mc_spi_vcd *v, char *err, size_t errlen);
+/* A GTKWave save file for a VCD written with flags: the dump file's name (as written, relative
+ * to the save file), the control lines in one group, the data bus as one hexadecimal vector
+ * (put together from DB15..DB0 when they are single wires) and the drive words in another. */
+int mc_spi_gtkw_write(const char *path, const char *vcd_name, unsigned flags, char *err, size_t errlen);
 
 /* VCD reader: feeds every time step of a file into a trace. Understands the signal names the
  * writer uses (BSY SEL RST ATN ACK REQ CD IO MSG DBP DBP1, DB[15:0], drvN); other names are

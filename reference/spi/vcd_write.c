@@ -21,6 +21,12 @@ static char ident(unsigned k) { return (char)(VCD_ID_FIRST + k); }
 #define ID_DRIVE(i) (VCD_NLINES + 1 + (i))
 #define ID_DBBIT(i) (VCD_NLINES + (i))
 
+/* Single wires only with MC_VCD_DB_BITS (what sigrok 0.5.2 reads): no drive-word vectors. */
+static unsigned effective_flags(unsigned flags)
+{
+    return (flags & MC_VCD_DB_BITS) ? flags & ~(unsigned)MC_VCD_DRIVE_WORDS : flags;
+}
+
 int mc_spi_vcd_open(mc_spi_vcd **out, const char *path, unsigned flags, char *err, size_t errlen)
 {
     mc_spi_vcd *v = calloc(1, sizeof *v);
@@ -34,8 +40,7 @@ int mc_spi_vcd_open(mc_spi_vcd **out, const char *path, unsigned flags, char *er
         free(v);
         return -1;
     }
-    if (flags & MC_VCD_DB_BITS)
-        flags &= ~(unsigned)MC_VCD_DRIVE_WORDS; /* single wires only: what sigrok 0.5.2 reads */
+    flags = effective_flags(flags);
     v->flags = flags;
     fprintf(v->f, "$timescale 1 ns $end\n$scope module %s $end\n", VCD_SCOPE);
     for (unsigned i = 0; i < VCD_NLINES; i++)
@@ -121,6 +126,48 @@ int mc_spi_vcd_attach(mc_spi_vcd *v, mc_spi_bus *bus, char *err, size_t errlen)
     /* sigrok ignores $dumpvars: the explicit #0 values come from the first sample */
     mc_spi_vcd_sample(v, mc_spi_now(bus), mc_spi_lines(bus), NULL);
     return mc_spi_bus_listen(bus, listen_cb, v, err, errlen);
+}
+
+/* GTKWave save-file trace flags: binary, hexadecimal, and the opening and closing of a
+ * collapsible group (gtkwave's TR_* values as its save files write them). */
+#define GTKW_BINARY "@28"
+#define GTKW_HEX "@22"
+#define GTKW_GROUP_BEGIN "@800200"
+#define GTKW_GROUP_END "@1000200"
+
+int mc_spi_gtkw_write(const char *path, const char *vcd_name, unsigned flags, char *err, size_t errlen)
+{
+    flags = effective_flags(flags);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "[dumpfile] \"%s\"\n[timestart] 0\n", vcd_name);
+    fprintf(f, "%s\n-Control\n%s\n", GTKW_GROUP_BEGIN, GTKW_BINARY);
+    for (unsigned i = 0; i < VCD_NLINES; i++)
+        fprintf(f, "%s.%s\n", VCD_SCOPE, vcd_lines[i].name);
+    fprintf(f, "%s\n-Control\n%s\n", GTKW_GROUP_END, GTKW_HEX);
+    if (flags & MC_VCD_DB_BITS) {
+        fprintf(f, "#{%s.%s[%u:0]}", VCD_SCOPE, VCD_DB_NAME, VCD_DB_WIDTH - 1);
+        for (unsigned i = VCD_DB_WIDTH; i-- > 0;)
+            fprintf(f, " %s.%s%u", VCD_SCOPE, VCD_DB_NAME, i);
+        fprintf(f, "\n");
+    } else {
+        fprintf(f, "%s.%s[%u:0]\n", VCD_SCOPE, VCD_DB_NAME, VCD_DB_WIDTH - 1);
+    }
+    if (flags & MC_VCD_DRIVE_WORDS) {
+        fprintf(f, "%s\n-Drive words\n%s\n", GTKW_GROUP_BEGIN, GTKW_HEX);
+        for (unsigned i = 0; i < MC_SPI_MAX_ID; i++)
+            fprintf(f, "%s.%s%u\n", VCD_SCOPE, VCD_DRIVE_PREFIX, i);
+        fprintf(f, "%s\n-Drive words\n", GTKW_GROUP_END);
+    }
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad) {
+        snprintf(err, errlen, "%s: write failed", path);
+        return -1;
+    }
+    return 0;
 }
 
 int mc_spi_vcd_close(mc_spi_vcd *v, char *err, size_t errlen)

@@ -1,15 +1,16 @@
 # The same rules offline, on a VCD file: PIXIT spi-capture names a capture of a real bus; without
-# it the vector records the reference devices (or the mutant under test) and checks the file.
+# it the vector records the reference devices (or the mutant under test) and checks the file. The
+# recording is the one a logic analyser makes (every line and DB0..DB15 as single wires, no drive
+# words) and the report keeps it (ID-bus.vcd) with a GTKWave save file (ID-bus.gtkw).
 
 proc sm-capture {} {
     set file [pixit spi-capture {}]
     if {$file ne {}} {
         return $file
     }
-    set dir [expr {[info exists ::env(TMPDIR)] && $::env(TMPDIR) ne {} ? $::env(TMPDIR) : "/tmp"}]
-    set file [file join $dir sm-capture-[pid]-[clock microseconds].vcd]
+    set file [keep bus.vcd]
     set b [spi new -speed [pixit spi-speed u320] -target-mutants [sm-mutant target]]
-    spi record $b $file -drive 1
+    spi record $b $file -bits 1 -save [keep bus.gtkw]
     spi host $b -raw [expr {[pixit spi-dialect standard] eq "literal"}] -mutants [sm-mutant host] \
         -wait-ns [pixit spi-wait-ns 2000000]
     foreach id {5 4 3} gid {0 1 2} {
@@ -28,9 +29,6 @@ vector sm.vcd.offline {
 } {
     set file [sm-capture]
     set t [spi load $file]
-    if {[pixit spi-capture {}] eq {}} {
-        file delete $file
-    }
     sm-expect $t "SEL,atn=1 * DOUT *!ARB!SEL!FREE MO:SM-MIRROR DOUT *!ARB!SEL!FREE MO:SM-MIRROR,last=1 DOUT MO:SM-RELEASE FREE" "silent write in the capture"
     sm-expect $t "MO:SM-RELEASE FREE * RESEL * STATUS,status=0 * RESEL * STATUS,status=0 * RESEL * STATUS,status=0" "statuses in the capture"
     check eq [spi count $t violations] 0 -field "checker violations in the capture"

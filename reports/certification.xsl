@@ -1,70 +1,120 @@
 <?xml version="1.0" encoding="UTF-8"?>
-<!-- results.xml to certification.html, in the order of an ISO/IEC 9646 test report:
-     identification, PICS and PIXIT, static conformance summary (per claim), dynamic results
-     (per vector), observations and reservations. -->
+<!-- results.xml to certification.html, a certificate read in a minute: the overall verdict and
+     the device first, then one summary line (with a verdict bar) per claim set, then the details
+     in the order of an ISO/IEC 9646 test report (claims, standards sections, vectors,
+     deviations, observations), and the PICS and the PIXIT items the run read last. Every claim
+     links to its vectors, every vector to its failure message; the page is self-contained. -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
   <xsl:import href="common.xsl"/>
+  <xsl:import href="style.xsl"/>
   <xsl:output method="html" encoding="UTF-8" indent="yes" doctype-system="about:legacy-compat"/>
 
+  <!-- Width of a claim set's verdict bar, in pixels. -->
+  <xsl:variable name="bar-width" select="320"/>
+
   <xsl:template match="/results">
+    <xsl:variable name="t" select="tally"/>
+    <xsl:variable name="partial" select="(@filter != '' and @filter != '*') or @shard != ''"/>
+    <xsl:variable name="overall">
+      <xsl:choose>
+        <xsl:when test="$t/@fail + $t/@inconc &gt; 0">fail</xsl:when>
+        <xsl:when test="$t/@error &gt; 0">error</xsl:when>
+        <xsl:when test="$t/@total = 0 or $t/@total = $t/@na">partial</xsl:when>
+        <xsl:when test="$partial">partial</xsl:when>
+        <xsl:otherwise>pass</xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
     <html>
       <head>
         <meta charset="UTF-8"/>
         <title>Certification report: <xsl:value-of select="device/@product"/></title>
-        <link rel="stylesheet" href="report.css"/>
+        <xsl:call-template name="style"/>
       </head>
       <body>
-        <h1>Conformance test report: <xsl:value-of select="device/@product"/></h1>
+        <div id="verdict" class="banner {$overall}">
+          <div class="verdict">
+            <xsl:choose>
+              <xsl:when test="$overall = 'fail'">NOT CONFORMANT</xsl:when>
+              <xsl:when test="$overall = 'error'">NOT CERTIFIED: the run did not complete</xsl:when>
+              <xsl:when test="$overall = 'partial'">PARTIAL RUN: no verdict on the whole suite</xsl:when>
+              <xsl:when test="$t/@xfail &gt; 0">CONFORMANT, with <xsl:value-of select="$t/@xfail"/> known deviation<xsl:if test="$t/@xfail != 1">s</xsl:if></xsl:when>
+              <xsl:otherwise>CONFORMANT</xsl:otherwise>
+            </xsl:choose>
+          </div>
+          <div>
+            <b><xsl:value-of select="device/@vendor"/><xsl:text> </xsl:text><xsl:value-of select="device/@product"/></b>,
+            firmware <xsl:value-of select="device/@firmware"/> (profile <xsl:value-of select="device/@name"/>)
+            <xsl:if test="device/@mutant != ''"> · <b>mutant <xsl:value-of select="device/@mutant"/></b>: a deliberately broken reference device</xsl:if>
+          </div>
+          <div>
+            suite <b><xsl:value-of select="@suite"/></b> version <xsl:value-of select="@suite-version"/>:
+            <xsl:value-of select="$t/@total"/> vectors: <xsl:value-of select="$t/@pass"/> pass,
+            <xsl:value-of select="$t/@fail"/> fail, <xsl:value-of select="$t/@inconc"/> inconclusive,
+            <xsl:value-of select="$t/@error"/> error, <xsl:value-of select="$t/@na"/> n/a,
+            <xsl:value-of select="$t/@xfail"/> expected failures
+          </div>
+          <div class="small">
+            <xsl:value-of select="@started"/> on <xsl:value-of select="@hostname"/>,
+            <xsl:value-of select="format-number(@time_ms div 1000, '0.0')"/> s, seed <xsl:value-of select="@seed"/>,
+            mirrorcert <xsl:value-of select="@harness-version"/>
+            <xsl:if test="@filter != '' and @filter != '*'"> · filter <xsl:value-of select="@filter"/></xsl:if>
+            <xsl:if test="@shard != ''"> · shard <xsl:value-of select="@shard"/></xsl:if>
+            <xsl:if test="@pcap = 'yes'"> · <a href="traffic.pcap">traffic.pcap</a></xsl:if>
+            · <a href="index.html">summary</a> · <a href="junit.xml">junit.xml</a>
+          </div>
+        </div>
 
-        <h2>1. Identification</h2>
+        <h2>1. Summary by claim set</h2>
+        <p class="small legend">A claim's verdict is the worst of the vectors citing it:
+          <span class="pass">pass</span><span class="xfail">expected failure</span>
+          <span class="inconc">inconclusive</span><span class="fail">fail</span><span class="error">error</span>
+          <span class="na">n/a, not run, not covered</span></p>
         <table>
-          <tr><th>device profile</th><td><xsl:value-of select="device/@name"/> (<xsl:value-of select="device"/>)</td></tr>
-          <tr><th>vendor</th><td><xsl:value-of select="device/@vendor"/></td></tr>
-          <tr><th>product</th><td><xsl:value-of select="device/@product"/></td></tr>
-          <tr><th>firmware</th><td><xsl:value-of select="device/@firmware"/></td></tr>
-          <xsl:if test="device/@mutant != ''">
-            <tr><th>mutant</th><td><xsl:value-of select="device/@mutant"/> (a deliberately broken reference device)</td></tr>
+          <tr><th>claim set</th><th>claims and invariants</th><th>pass</th><th>expected failure</th><th>fail or inconc</th><th>error</th><th>n/a, not run, not covered</th></tr>
+          <xsl:for-each select="claims/claimset">
+            <xsl:variable name="items" select="claim | invariant"/>
+            <tr>
+              <td><a href="#set-{@id}"><xsl:value-of select="@id"/></a>: <xsl:value-of select="@title"/></td>
+              <td><xsl:call-template name="bar"><xsl:with-param name="items" select="$items"/></xsl:call-template></td>
+              <td class="num"><xsl:value-of select="count($items[@verdict = 'pass'])"/></td>
+              <td class="num"><xsl:value-of select="count($items[@verdict = 'xfail'])"/></td>
+              <td class="num"><xsl:value-of select="count($items[@verdict = 'fail' or @verdict = 'inconc'])"/></td>
+              <td class="num"><xsl:value-of select="count($items[@verdict = 'error'])"/></td>
+              <td class="num"><xsl:value-of select="count($items[@verdict = 'n/a' or @verdict = 'not run' or @verdict = 'not covered'])"/></td>
+            </tr>
+          </xsl:for-each>
+          <xsl:if test="standards/section">
+            <tr>
+              <td><a href="#standards">standards sections cited</a></td>
+              <td><xsl:call-template name="bar"><xsl:with-param name="items" select="standards/section"/></xsl:call-template></td>
+              <td class="num"><xsl:value-of select="count(standards/section[@verdict = 'pass'])"/></td>
+              <td class="num"><xsl:value-of select="count(standards/section[@verdict = 'xfail'])"/></td>
+              <td class="num"><xsl:value-of select="count(standards/section[@verdict = 'fail' or @verdict = 'inconc'])"/></td>
+              <td class="num"><xsl:value-of select="count(standards/section[@verdict = 'error'])"/></td>
+              <td class="num"><xsl:value-of select="count(standards/section[@verdict = 'n/a' or @verdict = 'not run' or @verdict = 'not covered'])"/></td>
+            </tr>
           </xsl:if>
-          <tr><th>test harness</th><td>mirrorcert <xsl:value-of select="@harness-version"/></td></tr>
-          <tr><th>test suite</th><td><xsl:value-of select="@suite"/> version <xsl:value-of select="@suite-version"/>: <xsl:value-of select="@suite-summary"/></td></tr>
-          <tr><th>run</th><td><xsl:value-of select="@started"/> on <xsl:value-of select="@hostname"/>, <xsl:value-of select="@time_ms"/> ms, seed <xsl:value-of select="@seed"/>, filter <xsl:value-of select="@filter"/><xsl:if test="@shard != ''">, shard <xsl:value-of select="@shard"/></xsl:if></td></tr>
         </table>
 
-        <h2>2. Protocol implementation conformance statement (PICS)</h2>
-        <table>
-          <tr><th>item</th><th>claimed</th><th>meaning</th></tr>
-          <xsl:for-each select="pics/item">
-            <tr><td><xsl:value-of select="@name"/></td><td><xsl:value-of select="@value"/></td><td><xsl:value-of select="."/></td></tr>
-          </xsl:for-each>
-        </table>
-        <h2>3. Implementation extra information for testing (PIXIT)</h2>
-        <table>
-          <tr><th>item</th><th>value</th></tr>
-          <xsl:for-each select="pixit/item">
-            <tr><td><xsl:value-of select="@name"/></td><td><xsl:value-of select="@value"/></td></tr>
-          </xsl:for-each>
-        </table>
-
-        <h2>4. Static conformance summary</h2>
-        <p>A claim's (and an invariant's) verdict is the worst verdict of the vectors citing it or its elements;
-           "not covered" means no vector of the suite cites it, "not run" that its vectors were
-           filtered out of this run.</p>
-        <xsl:apply-templates select="tally"/>
+        <h2>2. Claims</h2>
+        <p class="small">"not covered": no vector of the suite cites the claim; "not run": its vectors
+          were filtered out of this run; "expected failure": its only failures are deviations the
+          device profile lists.</p>
         <xsl:for-each select="claims/claimset">
-          <h3>Claims <xsl:value-of select="@id"/>: <xsl:value-of select="@title"/></h3>
+          <h3 id="set-{@id}">Claims <xsl:value-of select="@id"/>: <xsl:value-of select="@title"/></h3>
           <p class="small">claims: <xsl:value-of select="@seed"/>, specification: <xsl:value-of select="@spec"/></p>
           <table>
             <tr><th>claim</th><th>kind</th><th>depends on</th><th>verdict</th><th>vectors</th><th>elements (role, verdict): text</th></tr>
             <xsl:for-each select="claim">
-              <tr>
+              <tr id="claim-{@id}">
                 <td><xsl:value-of select="@id"/></td>
                 <td><xsl:value-of select="@kind"/></td>
                 <td><xsl:value-of select="@depends"/></td>
-                <xsl:call-template name="verdict-cell"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
-                <td class="small"><xsl:value-of select="@vectors"/></td>
+                <xsl:call-template name="set-verdict-cell"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
+                <td class="small"><xsl:call-template name="vector-links"><xsl:with-param name="ids" select="@vectors"/></xsl:call-template></td>
                 <td class="small">
                   <xsl:for-each select="element">
-                    <div><xsl:attribute name="class"><xsl:call-template name="verdict-class"><xsl:with-param name="v" select="@verdict"/></xsl:call-template></xsl:attribute><b><xsl:value-of select="@id"/></b> (<xsl:value-of select="@role"/>, <xsl:value-of select="@verdict"/>): <xsl:value-of select="."/></div>
+                    <div><xsl:attribute name="class"><xsl:call-template name="verdict-class"><xsl:with-param name="v" select="@verdict"/></xsl:call-template></xsl:attribute><b><xsl:value-of select="@id"/></b> (<xsl:value-of select="@role"/>, <xsl:call-template name="verdict-name"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>): <xsl:value-of select="."/></div>
                   </xsl:for-each>
                 </td>
               </tr>
@@ -76,11 +126,11 @@
             <table>
               <tr><th>invariant</th><th>role</th><th>verdict</th><th>vectors</th><th>text</th></tr>
               <xsl:for-each select="invariant">
-                <tr>
+                <tr id="invariant-{@id}">
                   <td><xsl:value-of select="@id"/></td>
                   <td><xsl:value-of select="@role"/></td>
-                  <xsl:call-template name="verdict-cell"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
-                  <td class="small"><xsl:value-of select="@vectors"/></td>
+                  <xsl:call-template name="set-verdict-cell"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
+                  <td class="small"><xsl:call-template name="vector-links"><xsl:with-param name="ids" select="@vectors"/></xsl:call-template></td>
                   <td class="small"><xsl:value-of select="."/></td>
                 </tr>
               </xsl:for-each>
@@ -88,47 +138,125 @@
           </xsl:if>
         </xsl:for-each>
         <xsl:if test="standards/section">
-          <h3>Standards sections cited</h3>
+          <h3 id="standards">Standards sections cited</h3>
           <table>
             <tr><th>section</th><th>verdict</th><th>vectors</th></tr>
             <xsl:for-each select="standards/section">
               <tr>
                 <td><xsl:value-of select="@cite"/></td>
-                <xsl:call-template name="verdict-cell"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
-                <td class="small"><xsl:value-of select="@vectors"/></td>
+                <xsl:call-template name="set-verdict-cell"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
+                <td class="small"><xsl:call-template name="vector-links"><xsl:with-param name="ids" select="@vectors"/></xsl:call-template></td>
               </tr>
             </xsl:for-each>
           </table>
         </xsl:if>
 
-        <h2>5. Dynamic results</h2>
-        <xsl:call-template name="vector-table"/>
+        <h2>3. Vectors</h2>
+        <xsl:call-template name="vector-table"><xsl:with-param name="anchors" select="true()"/></xsl:call-template>
 
-        <h2>6. Observations and reservations</h2>
-        <h3>Known deviations of this device (expected failures)</h3>
+        <h2>4. Known deviations of this device (expected failures)</h2>
         <xsl:choose>
           <xsl:when test="vectors/vector[@expected != '']">
             <ul>
               <xsl:for-each select="vectors/vector[@expected != '']">
-                <li><b><xsl:value-of select="@id"/></b>: <xsl:value-of select="@expected"/>; verdict <xsl:value-of select="@verdict"/>: <xsl:value-of select="message"/></li>
+                <li class="xfail"><a href="#v-{@id}"><b><xsl:value-of select="@id"/></b></a>: <xsl:value-of select="@expected"/>; verdict <xsl:value-of select="@verdict"/>: <xsl:value-of select="message"/></li>
               </xsl:for-each>
             </ul>
           </xsl:when>
           <xsl:otherwise><p>none</p></xsl:otherwise>
         </xsl:choose>
-        <h3>Observations</h3>
-        <xsl:for-each select="vectors/vector[observation or detail]">
-          <p><b><xsl:value-of select="@id"/></b></p>
-          <ul>
-            <xsl:for-each select="observation"><li><xsl:value-of select="."/></li></xsl:for-each>
-            <xsl:for-each select="detail"><li><pre><xsl:value-of select="."/></pre></li></xsl:for-each>
-          </ul>
-        </xsl:for-each>
+        <xsl:if test="vectors/vector[observation or detail]">
+          <h2>5. Observations</h2>
+          <xsl:for-each select="vectors/vector[observation or detail]">
+            <p id="obs-{@id}"><a href="#v-{@id}"><b><xsl:value-of select="@id"/></b></a></p>
+            <ul>
+              <xsl:for-each select="observation"><li><xsl:value-of select="."/></li></xsl:for-each>
+              <xsl:for-each select="detail"><li><pre><xsl:value-of select="."/></pre></li></xsl:for-each>
+            </ul>
+          </xsl:for-each>
+        </xsl:if>
         <xsl:if test="catalogue-errors/error">
-          <h3>Reservations: the claims catalogue did not load cleanly</h3>
+          <h2>Reservations: the claims catalogue did not load cleanly</h2>
           <ul><xsl:for-each select="catalogue-errors/error"><li><xsl:value-of select="."/></li></xsl:for-each></ul>
         </xsl:if>
+
+        <h2>Appendix A. Identification</h2>
+        <table>
+          <tr><th>device profile</th><td><xsl:value-of select="device/@name"/> (<xsl:value-of select="device"/>)</td></tr>
+          <tr><th>vendor</th><td><xsl:value-of select="device/@vendor"/></td></tr>
+          <tr><th>product</th><td><xsl:value-of select="device/@product"/></td></tr>
+          <tr><th>firmware</th><td><xsl:value-of select="device/@firmware"/></td></tr>
+          <tr><th>test harness</th><td>mirrorcert <xsl:value-of select="@harness-version"/></td></tr>
+          <tr><th>test suite</th><td><xsl:value-of select="@suite"/> version <xsl:value-of select="@suite-version"/>: <xsl:value-of select="@suite-summary"/></td></tr>
+        </table>
+        <h2>Appendix B. Protocol implementation conformance statement (PICS)</h2>
+        <table>
+          <tr><th>item</th><th>claimed</th><th>meaning</th></tr>
+          <xsl:for-each select="pics/item">
+            <tr><td><xsl:value-of select="@name"/></td><td><xsl:value-of select="@value"/></td><td><xsl:value-of select="."/></td></tr>
+          </xsl:for-each>
+        </table>
+        <h2>Appendix C. Implementation extra information for testing (PIXIT) the run read</h2>
+        <table>
+          <tr><th>item</th><th>value</th></tr>
+          <xsl:for-each select="pixit/item">
+            <tr><td><xsl:value-of select="@name"/></td><td><xsl:value-of select="@value"/></td></tr>
+          </xsl:for-each>
+        </table>
       </body>
     </html>
+  </xsl:template>
+
+  <!-- A claim's, an invariant's or a section's verdict, an expected failure named as such. -->
+  <xsl:template name="verdict-name">
+    <xsl:param name="v"/>
+    <xsl:choose>
+      <xsl:when test="$v = 'xfail'">expected failure</xsl:when>
+      <xsl:otherwise><xsl:value-of select="$v"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="set-verdict-cell">
+    <xsl:param name="v"/>
+    <td>
+      <xsl:attribute name="class"><xsl:call-template name="verdict-class"><xsl:with-param name="v" select="$v"/></xsl:call-template></xsl:attribute>
+      <xsl:call-template name="verdict-name"><xsl:with-param name="v" select="$v"/></xsl:call-template>
+    </td>
+  </xsl:template>
+
+  <!-- A space-separated list of vector ids as links to their rows. -->
+  <xsl:template name="vector-links">
+    <xsl:param name="ids"/>
+    <xsl:variable name="s" select="normalize-space($ids)"/>
+    <xsl:if test="$s != ''">
+      <xsl:variable name="first" select="substring-before(concat($s, ' '), ' ')"/>
+      <a href="#v-{$first}"><xsl:value-of select="$first"/></a>
+      <xsl:text> </xsl:text>
+      <xsl:call-template name="vector-links"><xsl:with-param name="ids" select="substring-after($s, ' ')"/></xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- An SVG bar of the items' verdicts, each verdict's share as wide as its count. -->
+  <xsl:template name="bar">
+    <xsl:param name="items"/>
+    <xsl:variable name="n" select="count($items)"/>
+    <xsl:variable name="c1" select="count($items[@verdict = 'pass'])"/>
+    <xsl:variable name="c2" select="count($items[@verdict = 'xfail'])"/>
+    <xsl:variable name="c3" select="count($items[@verdict = 'inconc'])"/>
+    <xsl:variable name="c4" select="count($items[@verdict = 'fail'])"/>
+    <xsl:variable name="c5" select="count($items[@verdict = 'error'])"/>
+    <xsl:variable name="c6" select="$n - $c1 - $c2 - $c3 - $c4 - $c5"/>
+    <xsl:if test="$n &gt; 0">
+      <xsl:variable name="u" select="$bar-width div $n"/>
+      <svg xmlns="http://www.w3.org/2000/svg" width="{$bar-width}" height="14" role="img">
+        <title><xsl:value-of select="concat($c1, ' pass, ', $c2, ' expected failure, ', $c3, ' inconc, ', $c4, ' fail, ', $c5, ' error, ', $c6, ' n/a, not run or not covered')"/></title>
+        <rect class="pass" x="0" y="0" height="14" width="{$c1 * $u}"/>
+        <rect class="xfail" x="{$c1 * $u}" y="0" height="14" width="{$c2 * $u}"/>
+        <rect class="inconc" x="{($c1 + $c2) * $u}" y="0" height="14" width="{$c3 * $u}"/>
+        <rect class="fail" x="{($c1 + $c2 + $c3) * $u}" y="0" height="14" width="{$c4 * $u}"/>
+        <rect class="error" x="{($c1 + $c2 + $c3 + $c4) * $u}" y="0" height="14" width="{$c5 * $u}"/>
+        <rect class="na" x="{($c1 + $c2 + $c3 + $c4 + $c5) * $u}" y="0" height="14" width="{$c6 * $u}"/>
+      </svg>
+    </xsl:if>
   </xsl:template>
 </xsl:stylesheet>

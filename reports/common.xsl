@@ -43,11 +43,14 @@
     </table>
   </xsl:template>
 
+  <!-- One row per vector; with anchors, each row is the target #v-ID and links to its observations. -->
   <xsl:template name="vector-table">
+    <xsl:param name="anchors" select="false()"/>
     <table>
       <tr><th>vector</th><th>role</th><th>claims</th><th>verdict</th><th>message</th><th>ms</th></tr>
       <xsl:for-each select="/results/vectors/vector">
         <tr>
+          <xsl:if test="$anchors"><xsl:attribute name="id">v-<xsl:value-of select="@id"/></xsl:attribute></xsl:if>
           <td><xsl:value-of select="@id"/><div class="small"><xsl:value-of select="summary"/></div></td>
           <td><xsl:value-of select="@role"/></td>
           <td><xsl:for-each select="cite"><xsl:value-of select="."/><xsl:text> </xsl:text></xsl:for-each></td>
@@ -57,7 +60,9 @@
           </xsl:call-template>
           <td>
             <xsl:value-of select="message"/>
+            <xsl:if test="message/@clause != ''"><div class="small">clause: <xsl:value-of select="message/@clause"/></div></xsl:if>
             <xsl:if test="@expected != ''"><div class="small">deviation: <xsl:value-of select="@expected"/></div></xsl:if>
+            <xsl:if test="$anchors and (observation or detail)"><div class="small"><a href="#obs-{@id}">observations</a></div></xsl:if>
           </td>
           <td class="num"><xsl:value-of select="@time_ms"/></td>
         </tr>

@@ -2,6 +2,7 @@
 <!-- results.xml to index.html: the run at a glance, one row per vector. -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
   <xsl:import href="common.xsl"/>
+  <xsl:import href="style.xsl"/>
   <xsl:output method="html" encoding="UTF-8" indent="yes" doctype-system="about:legacy-compat"/>
 
   <xsl:template match="/results">
@@ -9,7 +10,7 @@
       <head>
         <meta charset="UTF-8"/>
         <title>mirrorcert <xsl:value-of select="@suite"/> on <xsl:value-of select="device/@name"/></title>
-        <link rel="stylesheet" href="report.css"/>
+        <xsl:call-template name="style"/>
       </head>
       <body>
         <h1>mirrorcert: suite <xsl:value-of select="@suite"/> on <xsl:value-of select="device/@name"/></h1>

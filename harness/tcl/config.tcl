@@ -46,6 +46,7 @@ proc ::mc::pixit_setup {profile_pixit file} {
         set user [dict get [read_dict_file $file] values]
     }
     set pixit_layers [list $base $profile_pixit $user {}]
+    variable pixit_used {}
 }
 
 proc ::mc::pixit_set_runtime {values} {
@@ -63,8 +64,24 @@ proc ::mc::pixit_all {} {
     return [dict merge {*}$pixit_layers]
 }
 
+# The PIXIT items the run read (the harness, the device profile or a vector), with their values:
+# the report lists these, not every item the layers define.
+proc ::mc::pixit_read {} {
+    variable pixit_used
+    set all [pixit_all]
+    set out {}
+    foreach key [lsort [dict keys $pixit_used]] {
+        if {[dict exists $all $key]} {
+            dict set out $key [dict get $all $key]
+        }
+    }
+    return $out
+}
+
 # pixit KEY ?DEFAULT?: a missing item without a default is the harness set-up's fault (error).
 proc ::mc::pixit_get {key args} {
+    variable pixit_used
+    dict set pixit_used $key 1
     set all [pixit_all]
     if {[dict exists $all $key]} {
         return [dict get $all $key]

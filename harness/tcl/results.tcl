@@ -158,9 +158,16 @@ proc ::mc::coverage_nodes {all_vectors results} {
 }
 
 # The verdicts of the vector ids ("not run" for ids outside the results).
+# The vectors' verdicts, an expected failure (a listed deviation) as xfail.
 proc ::mc::verdicts_of {by_id ids} {
     return [lmap id $ids {
-        expr {[dict exists $by_id $id] ? [dict get $by_id $id verdict] : "not run"}
+        if {![dict exists $by_id $id]} {
+            string cat "not run"
+        } elseif {[dict get $by_id $id expected] ne ""} {
+            string cat xfail
+        } else {
+            dict get $by_id $id verdict
+        }
     }]
 }
 
@@ -199,10 +206,12 @@ proc ::mc::results_tree {run all_vectors results captured} {
     }
     set pixit {}
     dict for {k v} [dict get $run pixit] {
-        # A secret (CHAP) is named in the report, never shown.
+        # A secret (CHAP) is named in the report, never shown; this machine's path to the
+        # project is not shown either (a program under it is named from the project's root).
         if {[string match *secret* $k]} {
             set v "(set, not shown)"
         }
+        set v [string map [list $::mc::home/ ""] $v]
         lappend pixit [node item [list name $k value $v]]
     }
     set t [tally $results]
@@ -233,7 +242,7 @@ proc ::mc::write_report_dir {dir run all_vectors results pcap} {
     # A folder holding an earlier run's report loses that run's capture and logs first, so a
     # report never mixes two runs' files (other files in the folder are left alone).
     if {[file exists [file join $dir results.xml]]} {
-        foreach old [glob -nocomplain -directory $dir *.log *.vcd *.gtkw traffic.pcap] {
+        foreach old [glob -nocomplain -directory $dir *.log *.vcd *.gtkw report.css traffic.pcap] {
             file delete -- $old
         }
     }
@@ -243,7 +252,6 @@ proc ::mc::write_report_dir {dir run all_vectors results pcap} {
     set reports [file join $::mc::home reports]
     report xslt [file join $reports summary.xsl] $xml [file join $dir index.html]
     report xslt [file join $reports certification.xsl] $xml [file join $dir certification.html]
-    file copy -force [file join $reports report.css] [file join $dir report.css]
     if {$captured} {
         file copy -force $pcap [file join $dir traffic.pcap]
     }

@@ -140,7 +140,7 @@ proc ::mc::run_suite {suite picked o multi} {
         device_summary [dict get $device_def summary] identity [device_identity] \
         harness_version $::mc::version seed [dict get $o seed] filter [dict get $o filter] \
         shard [dict get $o shard] mutant [dict get $o mutant] started $started \
-        time_ms [expr {[clock milliseconds] - $t0}] pics $::mc::pics pixit [pixit_all] \
+        time_ms [expr {[clock milliseconds] - $t0}] pics $::mc::pics pixit [pixit_read] \
         workdir $workdir]
 
     progress_clear

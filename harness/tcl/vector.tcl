@@ -11,7 +11,8 @@
 #   any other Tcl error                   error (a harness or vector fault, never the DUT's)
 
 namespace eval ::mc {
-    variable verdict_rank {pass 0 inconc 1 fail 2 error 3}
+    # xfail (an expected failure) ranks above pass in a claim's or a section's verdict only.
+    variable verdict_rank {pass 0 xfail 1 inconc 2 fail 3 error 4}
     # The per-step deadline when PIXIT has no step-timeout.
     variable default_step_timeout 10
     # How long a vector's deferred scripts (its cleanup) may take together, in seconds.

@@ -86,7 +86,7 @@ point "$(is "$(xmllint --xpath 'string(//testcase[@name="selftest.na"]/skipped/@
     "JUnit types an n/a skip n/a"
 point "$(is "$(xmllint --xpath 'string(//testcase[@name="selftest.deviation"]/skipped/@type)' "$work/all.xml")" expected-failure)" \
     "JUnit types an expected failure's skip expected-failure"
-for f in results.xml index.html certification.html report.css junit.xml; do
+for f in results.xml index.html certification.html junit.xml; do
     point "$([ -s "$work/report/$f" ]; echo $?)" "the report folder holds $f"
 done
 point "$([ -e "$work/report/selftest-m1.log" ]; echo $?)" "the report folder keeps the device members' logs"
@@ -200,6 +200,19 @@ seed_of() {
 a=$(seed_of 11) b=$(seed_of 11) c=$(seed_of 12)
 point "$(is "$a" "$b")" "the same --seed gives the vector the same seed ($a)"
 point "$([ "$a" != "$c" ]; echo $?)" "another --seed gives another ($c)"
+
+# --- reports: expected failures, the PIXIT read, the overall verdict ------------------------
+run "$work/xf" run --suite selftest --device selftest --filter 'selftest.deviation' --report "$work/xf-report"
+point "$(is "$(rc "$work/xf")" 0)" "a run whose only failure is a listed deviation exits 0"
+point "$(is "$(xmllint --xpath 'string(//standards/section[@cite="RFC7143:11.1"]/@verdict)' "$work/xf-report/results.xml")" xfail)" \
+    "a section whose only failure is an expected one has verdict xfail, not fail"
+point "$(has "$work/xf-report/certification.html" '<td class="xfail">expected failure</td>')" \
+    "the certificate shows it as an expected failure"
+point "$(has "$work/xf-report/certification.html" 'PARTIAL RUN')" "a filtered run's certificate says it is a partial run"
+point "$(is "$(xmllint --xpath 'count(//pixit/item[@name="chap-secret"])' "$work/xf-report/results.xml")" 0)" \
+    "a PIXIT item the run never read is not in the report"
+point "$(is "$(xmllint --xpath 'count(//pixit/item[@name="step-timeout"])' "$work/xf-report/results.xml")" 1)" \
+    "one it read is"
 
 echo "1..$n"
 exit $failed

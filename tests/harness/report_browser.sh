@@ -1,0 +1,59 @@
+#!/bin/sh
+# The certification page renders in a browser: headless Chromium loads certification.html of a
+# passing spi run and of a run against a mutant, and the rendered page (its DOM after layout)
+# opens with the overall verdict (CONFORMANT / NOT CONFORMANT), shows an SVG verdict bar per claim
+# set, links claims to vector rows that exist, and needs no other file (no stylesheet link);
+# each page is also saved as a screenshot. Prints TAP; exits 1 when a point failed, 77 (skip)
+# when Chromium is not installed (Debian package chromium, installed by `./mirrorcert test`).
+#   report_browser.sh MIRRORCERT WORKDIR
+mc=$1 work=$2
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$browser" ]; then
+    echo "1..0 # SKIP Chromium is not installed (Debian package chromium)"
+    exit 77
+fi
+rm -rf "$work" && mkdir -p "$work" || exit 1
+n=0 failed=0
+point() { # point STATUS DESCRIPTION
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
+}
+echo "TAP version 13"
+# A browser of its own: profile in the work folder, no sandbox (CI runs as root), bounded time.
+headless() {
+    timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
+        --user-data-dir="$work/profile" "$@" 2>>"$work/chromium.err"
+}
+
+"$mc" run --suite spi --seed 3 --report "$work/pass" >"$work/pass.out" 2>&1
+point $? "the spi suite passes on spi-sim and writes its report"
+"$mc" run --suite spi --seed 3 --mutant no-release --report "$work/mutant" >"$work/mutant.out" 2>&1
+point "$([ $? -eq 1 ]; echo $?)" "the spi suite fails on the mutant no-release (exit 1) and writes its report"
+
+for run in pass mutant; do
+    page=$work/$run/certification.html
+    headless --dump-dom "file://$page" >"$work/$run.dom"
+    point "$([ -s "$work/$run.dom" ]; echo $?)" "$run: Chromium renders $page"
+    want=CONFORMANT
+    [ $run = mutant ] && want="NOT CONFORMANT"
+    got=$(tr '\n' ' ' <"$work/$run.dom" | sed -n 's/.*<div class="verdict">[[:space:]]*\([A-Z ,]*[A-Z]\).*/\1/p' | head -n 1)
+    point "$([ "$got" = "$want" ]; echo $?)" "$run: the page opens with the overall verdict \"$got\""
+    first=$(grep -n -m1 'id="verdict"' "$work/$run.dom" | cut -d: -f1)
+    table=$(grep -n -m1 '<table' "$work/$run.dom" | cut -d: -f1)
+    point "$([ -n "$first" ] && [ -n "$table" ] && [ "$first" -lt "$table" ]; echo $?)" \
+        "$run: the verdict comes before any table (line $first, first table at $table)"
+    bars=$(grep -o '<svg' "$work/$run.dom" | wc -l)
+    point "$([ "$bars" -ge 1 ]; echo $?)" "$run: a verdict bar per claim set ($bars SVG bars)"
+    broken=""
+    for target in $(grep -o 'href="#v-[^"]*"' "$work/$run.dom" | sed 's/href="#//; s/"$//' | sort -u); do
+        grep -q "id=\"$target\"" "$work/$run.dom" || broken="$broken $target"
+    done
+    links=$(grep -o 'href="#v-' "$work/$run.dom" | wc -l)
+    point "$([ "$links" -gt 0 ] && [ -z "$broken" ]; echo $?)" "$run: $links links from claims to vector rows, none broken${broken:+:$broken}"
+    point "$(! grep -q '<link rel="stylesheet"' "$work/$run.dom"; echo $?)" "$run: the page is self-contained (no stylesheet link)"
+    headless --window-size=1280,1600 --screenshot="$work/$run.png" "file://$page" >/dev/null
+    point "$(head -c 8 "$work/$run.png" 2>/dev/null | od -An -c | grep -q 'P   N   G'; echo $?)" \
+        "$run: a screenshot is written ($work/$run.png)"
+done
+echo "1..$n"
+exit "$failed"

@@ -1,4 +1,4 @@
-# The harness's command line: `mirrorcert list|run|version|help`. Loaded by harness/main.c into
+# The harness's command line: `mirrorcert list|run|mutants|init|version|help`. Loaded by harness/main.c into
 # an interpreter that already has Expect and the C modules (sys, report, iscsi); ::mc::home is
 # the source tree, ::mc::version the program version.
 
@@ -10,7 +10,7 @@ namespace eval ::mc {
     variable EXIT_USAGE 2
 }
 
-foreach part {config catalogue_use suite device spawn vector output results run} {
+foreach part {config catalogue_use suite device spawn vector output results run init} {
     source [file join $::mc::home harness tcl $part.tcl]
 }
 source [file join $::mc::home conformance catalogue.tcl]
@@ -38,6 +38,9 @@ usage: mirrorcert COMMAND [options]
   mutants [--suite S] [--device PROFILE]
                       the mutants of a suite's device (default: every certified suite's),
                       one a line: NAME<TAB>ROLES<TAB>CLAUSE<TAB>WHAT
+  init DEVICE-NAME --suite S [--dir DIR] [--force]
+                      write DEVICE-NAME.pixit and DEVICE-NAME.pics (commented, the items
+                      the suite reads) for a device of your own; prints the run line
   merge-junit -o OUT IN...
                       merge the JUnit files of a sharded run into one; exit 2 on an
                       unreadable or malformed input or a testcase in two inputs
@@ -62,6 +65,7 @@ proc ::mc::main {argv} {
             run     { ::mc::run_command {*}$args }
             list    { ::mc::list_command {*}$args }
             mutants { ::mc::mutants_command {*}$args }
+            init    { ::mc::init_command {*}$args }
             version { puts "mirrorcert $::mc::version"; expr 0 }
             help - --help - -h { puts [help]; expr 0 }
             default {

@@ -214,5 +214,18 @@ point "$(is "$(xmllint --xpath 'count(//pixit/item[@name="chap-secret"])' "$work
 point "$(is "$(xmllint --xpath 'count(//pixit/item[@name="step-timeout"])' "$work/xf-report/results.xml")" 1)" \
     "one it read is"
 
+# --- init: a vendor's PIXIT and PICS files, usable as written ------------------------------
+run "$work/init" init acme-x1 --suite iscsi-core --dir "$work/vendor"
+point "$(is "$(rc "$work/init")" 0)" "init writes a device's PIXIT and PICS"
+point "$(has "$work/init.out" "--device external --pixit $work/vendor/acme-x1.pixit --pics $work/vendor/acme-x1.pics")" \
+    "and prints the run line that uses them"
+point "$(has "$work/vendor/acme-x1.pixit" '^portal ')" "the PIXIT holds the portal"
+point "$(has "$work/init.out" 'core.write.r2t-first')" "the vectors that may write to the LUN are named"
+run "$work/init2" init acme-x1 --suite iscsi-core --dir "$work/vendor"
+point "$(is "$(rc "$work/init2")" 2)" "init does not overwrite without --force (exit 2)"
+run "$work/init-run" run --suite iscsi-core --device reference --filter 'core.nop.*' \
+    --pixit "$work/vendor/acme-x1.pixit" --pics "$work/vendor/acme-x1.pics"
+point "$(is "$(rc "$work/init-run")" 0)" "a run reads both files as written"
+
 echo "1..$n"
 exit $failed

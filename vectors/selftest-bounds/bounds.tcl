@@ -31,7 +31,9 @@ vector selftest-bounds.socket-read {
     claims {RFC7143:11.1} role target timeout 5
     summary "A plain socket read would block past the watchdog: socket is not available (error at once)"
 } {
-    set s [socket 127.0.0.1 9]
+    # A listener that never writes: the kernel completes the connection, the read waits for ever.
+    set srv [socket -server {} -myaddr 127.0.0.1 0]
+    set s [socket 127.0.0.1 [lindex [fconfigure $srv -sockname] 2]]
     gets $s
 }
 

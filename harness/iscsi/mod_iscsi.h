@@ -30,12 +30,16 @@
 /* What a connection keeps of its PDUs (our choice: a vector's checks read the first exchanges
  * and the latest ones, and a device that floods PDUs must cost bounded memory, never the run):
  * the first MC_ISCSI_HISTORY_HEAD PDUs and the last MC_ISCSI_HISTORY_TAIL, each part at most
- * MC_ISCSI_HISTORY_PART_BYTES of PDU bytes; the middle is dropped, counted and logged. */
+ * MC_ISCSI_HISTORY_PART_BYTES of PDU bytes, and all the connections of a vector (one module
+ * instance) at most MC_ISCSI_HISTORY_VECTOR_BYTES together; the middle is dropped, counted and
+ * logged. The newest PDU of a connection is always kept (a sender reads it back). */
 #define MC_ISCSI_HISTORY_HEAD 1024
 #define MC_ISCSI_HISTORY_TAIL 1024
 #define MC_ISCSI_HISTORY_PART_BYTES (16u << 20)
-/* Received PDUs not yet consumed by the vector (our choice: far above what any exchange leaves
- * waiting, far below what would exhaust memory): reaching either bound ends the vector with an
+#define MC_ISCSI_HISTORY_VECTOR_BYTES (64u << 20)
+/* Received PDUs not yet consumed (our choice: far above what any exchange leaves waiting, far
+ * below what would exhaust memory): MC_ISCSI_QUEUE_MAX on a connection, MC_ISCSI_QUEUE_BYTES of
+ * PDU bytes on all the vector's connections together. Reaching either ends the vector with an
  * error naming it. */
 #define MC_ISCSI_QUEUE_MAX 4096
 #define MC_ISCSI_QUEUE_BYTES (64u << 20)
@@ -86,6 +90,8 @@ struct mc_iscsi_mod {
     Tcl_Interp *interp;
     Tcl_HashTable conns;            /* name -> mc_iconn* */
     unsigned long next_id;
+    size_t history_bytes;           /* PDU bytes the connections' histories keep */
+    size_t queue_bytes;             /* PDU bytes the connections' queues hold */
 };
 
 /* Connection I/O (mod_iscsi_conn.c). Errors leave a message and -errorcode in the interp. */

@@ -121,6 +121,8 @@ void mc_iconn_free(mc_iconn *c)
         Tcl_DecrRefCount(c->history);
     if (c->taken)
         Tcl_DecrRefCount(c->taken);
+    c->mod->history_bytes -= c->head_bytes + c->tail_bytes;
+    c->mod->queue_bytes -= c->queue_bytes;
     free(c);
 }
 
@@ -156,9 +158,11 @@ static void note_history_drop(mc_iconn *c)
     if (Tcl_GetCommandFromObj(interp, cmd) != NULL) {
         Tcl_InterpState st = Tcl_SaveInterpState(interp, TCL_OK);
         Tcl_Obj *msg = Tcl_ObjPrintf(
-            "iscsi %s: more PDUs than its history keeps (the first %d and the last %d, %u bytes each part): "
-            "the middle is dropped from now on (iscsi state gives the counts)",
-            c->name, MC_ISCSI_HISTORY_HEAD, MC_ISCSI_HISTORY_TAIL, MC_ISCSI_HISTORY_PART_BYTES);
+            "iscsi %s: more PDUs than its history keeps (the first %d and the last %d, %u bytes each part, "
+            "%u bytes for all of the vector's connections): the middle is dropped from now on "
+            "(iscsi state gives the counts)",
+            c->name, MC_ISCSI_HISTORY_HEAD, MC_ISCSI_HISTORY_TAIL, MC_ISCSI_HISTORY_PART_BYTES,
+            MC_ISCSI_HISTORY_VECTOR_BYTES);
         Tcl_Obj *objv[2] = {cmd, msg};
         Tcl_IncrRefCount(msg);
         Tcl_EvalObjv(interp, 2, objv, TCL_EVAL_GLOBAL);
@@ -170,12 +174,14 @@ static void note_history_drop(mc_iconn *c)
 
 void mc_iconn_history_add(mc_iconn *c, Tcl_Obj *d)
 {
+    mc_iscsi_mod *m = c->mod;
     size_t b = entry_bytes(d);
     c->history_seen++;
     if (c->history_seen == 1)
         c->history_head_open = true;
+    m->history_bytes += b;
     if (c->history_head_open && c->history_head < MC_ISCSI_HISTORY_HEAD &&
-        c->head_bytes + b <= MC_ISCSI_HISTORY_PART_BYTES) {
+        c->head_bytes + b <= MC_ISCSI_HISTORY_PART_BYTES && m->history_bytes <= MC_ISCSI_HISTORY_VECTOR_BYTES) {
         Tcl_ListObjAppendElement(NULL, c->history, d);
         c->history_head++;
         c->head_bytes += b;
@@ -188,12 +194,14 @@ void mc_iconn_history_add(mc_iconn *c, Tcl_Obj *d)
     Tcl_ListObjLength(NULL, c->history, &n);
     /* The newest entry always stays: a sender reads it back as its result. */
     while (n - c->history_head > 1 &&
-           (n - c->history_head > MC_ISCSI_HISTORY_TAIL || c->tail_bytes > MC_ISCSI_HISTORY_PART_BYTES)) {
+           (n - c->history_head > MC_ISCSI_HISTORY_TAIL || c->tail_bytes > MC_ISCSI_HISTORY_PART_BYTES ||
+            m->history_bytes > MC_ISCSI_HISTORY_VECTOR_BYTES)) {
         Tcl_Obj *old = NULL;
         Tcl_ListObjIndex(NULL, c->history, c->history_head, &old);
         size_t ob = entry_bytes(old);
         Tcl_ListObjReplace(NULL, c->history, c->history_head, 1, 0, NULL);
         c->tail_bytes -= ob;
+        m->history_bytes -= ob;
         if (c->dropped_pdus++ == 0)
             note_history_drop(c);
         c->dropped_bytes += (Tcl_WideInt)ob;
@@ -206,13 +214,15 @@ int mc_iconn_queue_push(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *d)
     int n = 0;
     size_t b = entry_bytes(d);
     Tcl_ListObjLength(NULL, c->queue, &n);
-    if (n >= MC_ISCSI_QUEUE_MAX || c->queue_bytes + b > MC_ISCSI_QUEUE_BYTES)
+    if (n >= MC_ISCSI_QUEUE_MAX || c->mod->queue_bytes + b > MC_ISCSI_QUEUE_BYTES)
         return mc_tcl_error(interp, "BOUND",
                             "%s: the device sent more PDUs than the vector consumed: %d PDUs (%zu bytes) wait "
-                            "unread, at the bound of %d PDUs or %u bytes (MC_ISCSI_QUEUE_MAX, MC_ISCSI_QUEUE_BYTES)",
+                            "unread, at the bound of %d PDUs a connection or %u bytes a vector "
+                            "(MC_ISCSI_QUEUE_MAX, MC_ISCSI_QUEUE_BYTES)",
                             c->name, n, c->queue_bytes, MC_ISCSI_QUEUE_MAX, MC_ISCSI_QUEUE_BYTES);
     Tcl_ListObjAppendElement(NULL, c->queue, d);
     c->queue_bytes += b;
+    c->mod->queue_bytes += b;
     return TCL_OK;
 }
 
@@ -226,7 +236,8 @@ Tcl_Obj *mc_iconn_queue_take(mc_iconn *c, int i)
     c->taken = d;
     Tcl_ListObjReplace(NULL, c->queue, i, 1, 0, NULL);
     size_t b = entry_bytes(d);
-    c->queue_bytes = c->queue_bytes > b ? c->queue_bytes - b : 0;
+    c->queue_bytes -= b;
+    c->mod->queue_bytes -= b;
     return d;
 }
 

@@ -96,9 +96,11 @@ proc ::mc::main {argv} {
     return $EXIT_USAGE
 }
 
-# One line on stderr (which may itself be closed: the exit status still says it).
+# One line on stderr (which may itself be closed: the exit status still says it); a message of
+# several lines (a device's own output) is joined into one.
 proc ::mc::say_error {msg} {
-    catch {puts stderr "mirrorcert: $msg"}
+    set line [regsub -all {\s*\n\s*} [string trim $msg] "; "]
+    catch {puts stderr "mirrorcert: $line"}
 }
 
 # Options of `run` as a dict; unknown options and missing values are usage errors.

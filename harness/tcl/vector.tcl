@@ -195,9 +195,11 @@ proc ::mc::run_vector {suite v run_seed} {
     # pending background errors (the limit's own among them) were handled.
     interp limit $c time -seconds {}
     update idletasks
-    # The processes of an exec the watchdog stopped are killed, not left running.
+    # The processes of an exec the watchdog stopped (in the body, then in the cleanup) are
+    # killed, not left running.
     catch {$c eval ::mc::reap_pipes}
     run_cleanup $c
+    catch {$c eval ::mc::reap_pipes}
     # Timers a stopped body left pending (an interrupted sleep) must not fire once it is gone.
     catch {$c eval {foreach id [after info] {after cancel $id}}}
     if {[catch {interp delete $c} msg]} {

@@ -98,9 +98,13 @@ static int harness(int argc, char **argv)
     rc = Tcl_EvalObjEx(interp, call, TCL_EVAL_GLOBAL);
     Tcl_DecrRefCount(call);
     if (rc != TCL_OK) {
-        /* An uncaught Tcl error is a harness fault: report it whole, it is the only clue. */
-        fprintf(stderr, "mirrorcert: internal error: %s\n",
-                Tcl_GetVar2(interp, "errorInfo", NULL, TCL_GLOBAL_ONLY));
+        /* ::mc::main catches every error; one that escapes it is a harness fault: one line,
+         * Tcl's stack only when MIRRORCERT_DEBUG asks for it. */
+        const char *debug = getenv("MIRRORCERT_DEBUG");
+        const char *msg = Tcl_GetStringResult(interp);
+        fprintf(stderr, "mirrorcert: internal error: %.*s\n", (int)strcspn(msg, "\n"), msg);
+        if (debug != NULL && debug[0] != '\0')
+            fprintf(stderr, "%s\n", Tcl_GetVar2(interp, "errorInfo", NULL, TCL_GLOBAL_ONLY));
         status = MC_EXIT_USAGE;
         goto out;
     }

@@ -4,6 +4,7 @@
 # vectors do not apply (nothing plays the initiator DUT).
 profile {
     summary "three emulated multicast targets inside the harness (self-test of the mcast suite)"
+    kind mcast
     lifecycle 1
     pics {mcast-initiator 0 igmp-local 1}
     pixit {}

@@ -5,6 +5,7 @@
 # spawn themselves. A --mutant goes to whichever of the two lists it.
 profile {
     summary "mirrorcert reference multicast targets (loopback, ephemeral ports) and mirroring initiator console"
+    kind mcast
     lifecycle 1
     pics {}
     pixit {}

@@ -2,6 +2,7 @@
 # with an ephemeral port, one LUN backed by a file in the run's working directory.
 profile {
     summary "mirrorcert reference iSCSI target on 127.0.0.1, ephemeral port, LUN 1 file-backed"
+    kind iscsi
     lifecycle 1
     pics {}
     pixit {target-iqn iqn.2026-11.org.mirrorcert:reference}

@@ -5,6 +5,7 @@
 # purpose to show an expected failure.
 profile {
     summary "two sleeping processes standing in for a device with members (harness self-test)"
+    kind selftest
     lifecycle 1
     pics {}
     pixit {}

@@ -4,6 +4,7 @@
 # ensemble.
 profile {
     summary "mirrorcert SPI simulator: reference host adapter and disks, in-process"
+    kind spi
     lifecycle 1
     pics {}
     pixit {}

@@ -5,6 +5,7 @@
 # InitialR2T=Yes insisted on. Deviations: what it does against RFC 7143, seen in every report.
 profile {
     summary "tgtd (Linux SCSI target framework) on 127.0.0.1, free port, LUN 1 file-backed"
+    kind iscsi
     lifecycle 1
     pics {erl1 0 snack 0 text-after-login 0 mcast 0 digests 0 unsolicited-data 0}
     pixit {target-iqn iqn.2026-11.org.mirrorcert:tgtd}

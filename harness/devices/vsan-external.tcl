@@ -19,6 +19,8 @@
 # Nothing here fails a vector on the device's account.
 profile {
     summary "a virtual SAN the harness does not control: portals, stores and fault commands from --pixit"
+    kind vsan
+    reach {vsan-portals}
     lifecycle 0
     pics {vsan-link-relays 0 vsan-member-restart 0 vsan-join 0 vsan-third-server 0 vsan-quorum-off 0
           vsan-store-access 0 vsan-store-faults 0 vsan-link-faults 0}

@@ -24,6 +24,7 @@
 # Configurations a vector may ask for (device configure): the servers, the link and the quorum.
 profile {
     summary "mirrorcert reference virtual SAN: servers s1, s2 (s3) and witness w on loopback addresses, harness relays on every link"
+    kind vsan
     lifecycle 1
     pics {}
     pixit {target-iqn iqn.2026-11.org.mirrorcert:vsan}

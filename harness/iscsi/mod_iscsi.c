@@ -365,6 +365,10 @@ static int cmd_state(Tcl_Interp *interp, mc_iconn *c)
     int q;
     Tcl_ListObjLength(NULL, c->queue, &q);
     Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("queued", -1), Tcl_NewIntObj(q));
+    /* The history's counts: PDUs recorded, and those dropped from its middle (mod_iscsi.h). */
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("history_pdus", -1), Tcl_NewWideIntObj(c->history_seen));
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("history_dropped", -1), Tcl_NewWideIntObj(c->dropped_pdus));
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("history_dropped_bytes", -1), Tcl_NewWideIntObj(c->dropped_bytes));
     Tcl_SetObjResult(interp, d);
     return TCL_OK;
 }

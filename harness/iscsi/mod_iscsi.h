@@ -27,6 +27,23 @@
 #define MC_ISCSI_LUN_MAX 0x3fffu           /* single-level LUNs the harness encodes (SAM-5 4.7) */
 #define MC_ISID_MAX UINT64_C(0xffffffffffff) /* the ISID is 6 bytes (RFC 7143 11.12.5) */
 
+/* What a connection keeps of its PDUs (our choice: a vector's checks read the first exchanges
+ * and the latest ones, and a device that floods PDUs must cost bounded memory, never the run):
+ * the first MC_ISCSI_HISTORY_HEAD PDUs and the last MC_ISCSI_HISTORY_TAIL, each part at most
+ * MC_ISCSI_HISTORY_PART_BYTES of PDU bytes, and all the connections of a vector (one module
+ * instance) at most MC_ISCSI_HISTORY_VECTOR_BYTES together; the middle is dropped, counted and
+ * logged. The newest PDU of a connection is always kept (a sender reads it back). */
+#define MC_ISCSI_HISTORY_HEAD 1024
+#define MC_ISCSI_HISTORY_TAIL 1024
+#define MC_ISCSI_HISTORY_PART_BYTES (16u << 20)
+#define MC_ISCSI_HISTORY_VECTOR_BYTES (64u << 20)
+/* Received PDUs not yet consumed (our choice: far above what any exchange leaves waiting, far
+ * below what would exhaust memory): MC_ISCSI_QUEUE_MAX on a connection, MC_ISCSI_QUEUE_BYTES of
+ * PDU bytes on all the vector's connections together. Reaching either ends the vector with an
+ * error naming it. */
+#define MC_ISCSI_QUEUE_MAX 4096
+#define MC_ISCSI_QUEUE_BYTES (64u << 20)
+
 typedef struct mc_iscsi_mod mc_iscsi_mod;
 
 typedef struct mc_iconn {
@@ -54,7 +71,14 @@ typedef struct mc_iconn {
     uint8_t *rbuf;                  /* bytes read, not yet a whole PDU */
     size_t rlen, rcap;
     Tcl_Obj *queue;                 /* received PDU dicts not yet consumed */
-    Tcl_Obj *history;               /* every PDU dict, both directions */
+    size_t queue_bytes;             /* their PDU bytes */
+    Tcl_Obj *taken;                 /* the last PDU taken off the queue, held for the caller */
+    Tcl_Obj *history;               /* PDU dicts, both directions: a head and a tail (above) */
+    int history_head;               /* how many of history's first entries are the head */
+    bool history_head_open;         /* the head still takes PDUs */
+    size_t head_bytes, tail_bytes;  /* PDU bytes of the head and of the tail */
+    Tcl_WideInt history_seen;       /* PDUs recorded, kept or not */
+    Tcl_WideInt dropped_pdus, dropped_bytes; /* the middle dropped */
 
     mc_fault_plan fault;
     bool fault_on;
@@ -66,6 +90,8 @@ struct mc_iscsi_mod {
     Tcl_Interp *interp;
     Tcl_HashTable conns;            /* name -> mc_iconn* */
     unsigned long next_id;
+    size_t history_bytes;           /* PDU bytes the connections' histories keep */
+    size_t queue_bytes;             /* PDU bytes the connections' queues hold */
 };
 
 /* Connection I/O (mod_iscsi_conn.c). Errors leave a message and -errorcode in the interp. */
@@ -75,6 +101,12 @@ int mc_iconn_send_pdu(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const mc_wire_
 int mc_iconn_send_raw(Tcl_Interp *interp, mc_iconn *c, const uint8_t *bytes, size_t len);
 /* Reads one PDU from the socket (not the queue) within the deadline; *out is a new dict. */
 int mc_iconn_read_pdu(Tcl_Interp *interp, mc_iconn *c, Tcl_WideInt deadline_us, Tcl_Obj **out);
+/* Records PDU dict d in the history (its bounds above; the first drop is logged). */
+void mc_iconn_history_add(mc_iconn *c, Tcl_Obj *d);
+/* Adds d to the queue of received PDUs; TCL_ERROR (errorcode MC ISCSI BOUND) at its bounds. */
+int mc_iconn_queue_push(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *d);
+/* Takes the queue's entry i; the object stays valid until the next take or the connection's end. */
+Tcl_Obj *mc_iconn_queue_take(mc_iconn *c, int i);
 /* Next PDU: the queue first, then the socket. */
 int mc_iconn_recv(Tcl_Interp *interp, mc_iconn *c, int timeout_ms, Tcl_Obj **out);
 /* First PDU matching pred (a dict of field -> value or {op value}); others stay queued. */

@@ -121,7 +121,126 @@ void mc_iconn_free(mc_iconn *c)
         Tcl_DecrRefCount(c->queue);
     if (c->history)
         Tcl_DecrRefCount(c->history);
+    if (c->taken)
+        Tcl_DecrRefCount(c->taken);
+    c->mod->history_bytes -= c->head_bytes + c->tail_bytes;
+    c->mod->queue_bytes -= c->queue_bytes;
     free(c);
+}
+
+/* The PDU bytes an entry of the history or the queue stands for: its BHS and data, or the raw
+ * bytes a vector sent. */
+static size_t entry_bytes(Tcl_Obj *d)
+{
+    Tcl_Obj *v = NULL, *k = Tcl_NewStringObj("raw", -1);
+    Tcl_IncrRefCount(k);
+    Tcl_DictObjGet(NULL, d, k, &v);
+    Tcl_DecrRefCount(k);
+    int n = 0;
+    if (v != NULL) {
+        Tcl_GetByteArrayFromObj(v, &n);
+        return (size_t)n;
+    }
+    k = Tcl_NewStringObj("data", -1);
+    Tcl_IncrRefCount(k);
+    Tcl_DictObjGet(NULL, d, k, &v);
+    Tcl_DecrRefCount(k);
+    if (v != NULL)
+        Tcl_GetByteArrayFromObj(v, &n);
+    return MC_BHS_LEN + (size_t)n;
+}
+
+/* Says in the vector's report (its `log` command, when the interpreter has one) that the history
+ * of c dropped PDUs; the interpreter's result and error state are left as they were. */
+static void note_history_drop(mc_iconn *c)
+{
+    Tcl_Interp *interp = c->mod->interp;
+    Tcl_Obj *cmd = Tcl_NewStringObj("log", -1);
+    Tcl_IncrRefCount(cmd);
+    if (Tcl_GetCommandFromObj(interp, cmd) != NULL) {
+        Tcl_InterpState st = Tcl_SaveInterpState(interp, TCL_OK);
+        Tcl_Obj *msg = Tcl_ObjPrintf(
+            "iscsi %s: more PDUs than its history keeps (the first %d and the last %d, %u bytes each part, "
+            "%u bytes for all of the vector's connections): the middle is dropped from now on "
+            "(iscsi state gives the counts)",
+            c->name, MC_ISCSI_HISTORY_HEAD, MC_ISCSI_HISTORY_TAIL, MC_ISCSI_HISTORY_PART_BYTES,
+            MC_ISCSI_HISTORY_VECTOR_BYTES);
+        Tcl_Obj *objv[2] = {cmd, msg};
+        Tcl_IncrRefCount(msg);
+        Tcl_EvalObjv(interp, 2, objv, TCL_EVAL_GLOBAL);
+        Tcl_DecrRefCount(msg);
+        Tcl_RestoreInterpState(interp, st);
+    }
+    Tcl_DecrRefCount(cmd);
+}
+
+void mc_iconn_history_add(mc_iconn *c, Tcl_Obj *d)
+{
+    mc_iscsi_mod *m = c->mod;
+    size_t b = entry_bytes(d);
+    c->history_seen++;
+    if (c->history_seen == 1)
+        c->history_head_open = true;
+    m->history_bytes += b;
+    if (c->history_head_open && c->history_head < MC_ISCSI_HISTORY_HEAD &&
+        c->head_bytes + b <= MC_ISCSI_HISTORY_PART_BYTES && m->history_bytes <= MC_ISCSI_HISTORY_VECTOR_BYTES) {
+        Tcl_ListObjAppendElement(NULL, c->history, d);
+        c->history_head++;
+        c->head_bytes += b;
+        return;
+    }
+    c->history_head_open = false;
+    Tcl_ListObjAppendElement(NULL, c->history, d);
+    c->tail_bytes += b;
+    int n = 0;
+    Tcl_ListObjLength(NULL, c->history, &n);
+    /* The newest entry always stays: a sender reads it back as its result. */
+    while (n - c->history_head > 1 &&
+           (n - c->history_head > MC_ISCSI_HISTORY_TAIL || c->tail_bytes > MC_ISCSI_HISTORY_PART_BYTES ||
+            m->history_bytes > MC_ISCSI_HISTORY_VECTOR_BYTES)) {
+        Tcl_Obj *old = NULL;
+        Tcl_ListObjIndex(NULL, c->history, c->history_head, &old);
+        size_t ob = entry_bytes(old);
+        Tcl_ListObjReplace(NULL, c->history, c->history_head, 1, 0, NULL);
+        c->tail_bytes -= ob;
+        m->history_bytes -= ob;
+        if (c->dropped_pdus++ == 0)
+            note_history_drop(c);
+        c->dropped_bytes += (Tcl_WideInt)ob;
+        n--;
+    }
+}
+
+int mc_iconn_queue_push(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *d)
+{
+    int n = 0;
+    size_t b = entry_bytes(d);
+    Tcl_ListObjLength(NULL, c->queue, &n);
+    if (n >= MC_ISCSI_QUEUE_MAX || c->mod->queue_bytes + b > MC_ISCSI_QUEUE_BYTES)
+        return mc_tcl_error(interp, "BOUND",
+                            "%s: the device sent more PDUs than the vector consumed: %d PDUs (%zu bytes) wait "
+                            "unread, at the bound of %d PDUs a connection or %u bytes a vector "
+                            "(MC_ISCSI_QUEUE_MAX, MC_ISCSI_QUEUE_BYTES)",
+                            c->name, n, c->queue_bytes, MC_ISCSI_QUEUE_MAX, MC_ISCSI_QUEUE_BYTES);
+    Tcl_ListObjAppendElement(NULL, c->queue, d);
+    c->queue_bytes += b;
+    c->mod->queue_bytes += b;
+    return TCL_OK;
+}
+
+Tcl_Obj *mc_iconn_queue_take(mc_iconn *c, int i)
+{
+    Tcl_Obj *d = NULL;
+    Tcl_ListObjIndex(NULL, c->queue, i, &d);
+    Tcl_IncrRefCount(d);
+    if (c->taken)
+        Tcl_DecrRefCount(c->taken);
+    c->taken = d;
+    Tcl_ListObjReplace(NULL, c->queue, i, 1, 0, NULL);
+    size_t b = entry_bytes(d);
+    c->queue_bytes -= b;
+    c->mod->queue_bytes -= b;
+    return d;
 }
 
 static double rel_time(const mc_iconn *c)
@@ -233,7 +352,7 @@ int mc_iconn_send_pdu(Tcl_Interp *interp, mc_iconn *c, mc_pdu *p, const mc_wire_
         f = mc_fault_decide(&c->fault, &shown, true, n);
     if (f.kinds)
         note_fault(d, f.kinds);
-    Tcl_ListObjAppendElement(NULL, c->history, d);
+    mc_iconn_history_add(c, d);
     int rc = TCL_OK;
     if (f.kinds & MC_FAULT_DELAY) {
         /* An injected delay never outlasts the vector's own deadline. */
@@ -258,7 +377,7 @@ int mc_iconn_send_raw(Tcl_Interp *interp, mc_iconn *c, const uint8_t *bytes, siz
     Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("dir", -1), Tcl_NewStringObj("out", -1));
     Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("raw", -1), Tcl_NewByteArrayObj(bytes, (int)len));
     Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("time", -1), Tcl_NewDoubleObj(rel_time(c)));
-    Tcl_ListObjAppendElement(NULL, c->history, d);
+    mc_iconn_history_add(c, d);
     return write_all(interp, c, bytes, len);
 }
 
@@ -411,11 +530,11 @@ int mc_iconn_read_pdu(Tcl_Interp *interp, mc_iconn *c, Tcl_WideInt deadline_us, 
         if (!(f.kinds & MC_FAULT_DROP))
             track_inbound(c, &p);
         mc_pdu_free(&p);
-        Tcl_ListObjAppendElement(NULL, c->history, d);
+        mc_iconn_history_add(c, d);
         if (f.kinds & MC_FAULT_DROP)
             continue;
-        if (f.kinds & MC_FAULT_DUP)
-            Tcl_ListObjAppendElement(NULL, c->queue, d);
+        if ((f.kinds & MC_FAULT_DUP) && mc_iconn_queue_push(interp, c, d) != TCL_OK)
+            return TCL_ERROR;
         *out = d;
         return TCL_OK;
     }
@@ -431,10 +550,7 @@ int mc_iconn_recv(Tcl_Interp *interp, mc_iconn *c, int timeout_ms, Tcl_Obj **out
     int n = 0;
     Tcl_ListObjLength(NULL, c->queue, &n);
     if (n > 0) {
-        Tcl_ListObjIndex(NULL, c->queue, 0, out);
-        Tcl_IncrRefCount(*out);
-        Tcl_ListObjReplace(NULL, c->queue, 0, 1, 0, NULL);
-        Tcl_DecrRefCount(*out);  /* still referenced by the history */
+        *out = mc_iconn_queue_take(c, 0);
         return TCL_OK;
     }
     return mc_iconn_read_pdu(interp, c, deadline_of(c, timeout_ms), out);
@@ -451,10 +567,7 @@ int mc_iconn_expect(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *pred, int timeout_
         if (mc_pred_match(interp, d, pred, &m) != TCL_OK)
             return TCL_ERROR;
         if (m) {
-            *out = d;
-            Tcl_IncrRefCount(d);
-            Tcl_ListObjReplace(NULL, c->queue, i, 1, 0, NULL);
-            Tcl_DecrRefCount(d);
+            *out = mc_iconn_queue_take(c, i);
             return TCL_OK;
         }
     }
@@ -470,6 +583,7 @@ int mc_iconn_expect(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *pred, int timeout_
             *out = d;
             return TCL_OK;
         }
-        Tcl_ListObjAppendElement(NULL, c->queue, d);
+        if (mc_iconn_queue_push(interp, c, d) != TCL_OK)
+            return TCL_ERROR;
     }
 }

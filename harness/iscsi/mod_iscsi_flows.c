@@ -57,16 +57,13 @@ int mc_flow_next_for_task(Tcl_Interp *interp, mc_iconn *c, uint32_t itt, Tcl_Wid
         Tcl_Obj *rej = mc_flow_obj(d, "rejected");
         bool mine = FIELD(d, "itt") == (Tcl_WideInt)itt || (rej && FIELD(rej, "itt") == (Tcl_WideInt)itt);
         if (mine) {
-            if (pass < n) {
-                Tcl_IncrRefCount(d);
-                Tcl_ListObjReplace(NULL, c->queue, pass, 1, 0, NULL);
-                Tcl_DecrRefCount(d);
-            }
+            if (pass < n)
+                d = mc_iconn_queue_take(c, pass);
             *out = d;
             return TCL_OK;
         }
-        if (pass >= n)
-            Tcl_ListObjAppendElement(NULL, c->queue, d);
+        if (pass >= n && mc_iconn_queue_push(interp, c, d) != TCL_OK)
+            return TCL_ERROR;
     }
 }
 

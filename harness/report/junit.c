@@ -118,15 +118,11 @@ int mc_junit_write(const struct mc_junit_suite *s, const char *path, char *err, 
 {
     if (check_suite(s, err, errlen) != 0)
         return -1;
-    xmlTextWriterPtr w = xmlNewTextWriterFilename(path, 0);
-    if (w == NULL) {
-        snprintf(err, errlen, "junit: cannot open %s for writing", path);
+    struct mc_xml_out o;
+    if (mc_xml_out_open(&o) != 0) {
+        snprintf(err, errlen, "junit: out of memory writing %s", path);
         return -1;
     }
-    xmlTextWriterSetIndent(w, 1);
-    int rc = write_suite(w, s);
-    xmlFreeTextWriter(w); /* flushes and closes the file */
-    if (rc != 0)
-        snprintf(err, errlen, "junit: writing %s failed", path);
-    return rc;
+    int ok = write_suite(o.w, s) == 0;
+    return mc_xml_out_save(&o, ok, path, err, errlen);
 }

@@ -152,23 +152,27 @@ static int report_xml(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
         Tcl_WrongNumArgs(interp, 1, objv, "file tree");
         return TCL_ERROR;
     }
-    xmlTextWriterPtr w = xmlNewTextWriterFilename(Tcl_GetString(objv[1]), 0);
-    if (w == NULL) {
-        Tcl_SetObjResult(interp, Tcl_ObjPrintf("report xml: cannot open %s", Tcl_GetString(objv[1])));
+    struct mc_xml_out o;
+    if (mc_xml_out_open(&o) != 0) {
+        Tcl_SetObjResult(interp, Tcl_ObjPrintf("report xml: out of memory writing %s", Tcl_GetString(objv[1])));
         return TCL_ERROR;
     }
-    xmlTextWriterSetIndent(w, 1);
-    int rc = TCL_ERROR;
-    if (xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0)
+    int ok = 0;
+    if (xmlTextWriterStartDocument(o.w, "1.0", "UTF-8", NULL) < 0)
         Tcl_SetObjResult(interp, Tcl_NewStringObj("report xml: write failed", -1));
-    else if (write_node(interp, w, objv[2], 0) == TCL_OK) {
-        if (xmlTextWriterEndDocument(w) < 0)
+    else if (write_node(interp, o.w, objv[2], 0) == TCL_OK) {
+        if (xmlTextWriterEndDocument(o.w) < 0)
             Tcl_SetObjResult(interp, Tcl_NewStringObj("report xml: write failed", -1));
         else
-            rc = TCL_OK;
+            ok = 1;
     }
-    xmlFreeTextWriter(w);
-    return rc;
+    char err[ERR_LEN];
+    if (mc_xml_out_save(&o, ok, Tcl_GetString(objv[1]), err, sizeof err) != 0) {
+        if (ok)
+            Tcl_SetObjResult(interp, Tcl_ObjPrintf("report xml: %s", err));
+        return TCL_ERROR;
+    }
+    return TCL_OK;
 }
 
 /* report xslt STYLESHEET IN OUT ?name value ...?: values are passed as literal strings. */

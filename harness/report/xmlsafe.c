@@ -1,5 +1,6 @@
 #include "xmlsafe.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,4 +122,60 @@ void mc_xml_seconds(char *buf, size_t size, long long ms)
     if (ms < 0)
         ms = 0;
     snprintf(buf, size, "%lld.%03lld", ms / 1000, ms % 1000);
+}
+
+int mc_report_file_write(const char *path, const void *bytes, size_t len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot open %s for writing: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t put = len ? fwrite(bytes, 1, len, f) : 0;
+    int saved = errno;
+    if (put != len || fflush(f) != 0) {
+        saved = errno;
+        fclose(f);
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(saved));
+        return -1;
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int mc_xml_out_open(struct mc_xml_out *o)
+{
+    o->w = NULL;
+    o->buf = xmlBufferCreate();
+    if (o->buf == NULL)
+        return -1;
+    o->w = xmlNewTextWriterMemory(o->buf, 0);
+    if (o->w == NULL) {
+        xmlBufferFree(o->buf);
+        o->buf = NULL;
+        return -1;
+    }
+    xmlTextWriterSetIndent(o->w, 1);
+    return 0;
+}
+
+int mc_xml_out_save(struct mc_xml_out *o, int ok, const char *path, char *err, size_t errlen)
+{
+    int rc = -1;
+    if (o->w != NULL) {
+        ok = ok && xmlTextWriterFlush(o->w) >= 0;
+        xmlFreeTextWriter(o->w);
+    }
+    if (!ok)
+        snprintf(err, errlen, "cannot write %s: the XML writer failed", path);
+    else if (o->buf != NULL)
+        rc = mc_report_file_write(path, xmlBufferContent(o->buf), (size_t)xmlBufferLength(o->buf), err, errlen);
+    if (o->buf != NULL)
+        xmlBufferFree(o->buf);
+    o->w = NULL;
+    o->buf = NULL;
+    return rc;
 }

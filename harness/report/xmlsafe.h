@@ -18,6 +18,21 @@ int mc_xml_text(xmlTextWriterPtr w, const char *value);
 /* <name attr...>text</name> with NULL-terminated name/value attribute pairs; text may be NULL. */
 int mc_xml_element(xmlTextWriterPtr w, const char *name, const char *const *attrs, const char *text);
 
+/* An XML document written into memory, then saved to its file with every write checked
+ * (libxml2's file writer drops the errors of its last flush and of close: a full disk would
+ * leave a truncated report and no error). */
+struct mc_xml_out {
+    xmlBufferPtr buf;
+    xmlTextWriterPtr w;     /* write the document through this */
+};
+/* 0, or -1 when out of memory. */
+int mc_xml_out_open(struct mc_xml_out *o);
+/* Frees the writer; when ok, saves what it wrote to path. 0, or -1 with err naming path and the
+ * system's reason. Always frees o. */
+int mc_xml_out_save(struct mc_xml_out *o, int ok, const char *path, char *err, size_t errlen);
+/* Writes len bytes to path (created or truncated): 0, or -1 with err naming path and why. */
+int mc_report_file_write(const char *path, const void *bytes, size_t len, char *err, size_t errlen);
+
 /* Milliseconds as a decimal number of seconds ("12.345"), independent of the C locale's
  * decimal separator; buf holds at least 32 bytes. */
 void mc_xml_seconds(char *buf, size_t size, long long ms);

@@ -6,6 +6,11 @@
 #include <libxslt/xsltInternals.h>
 #include <libxslt/xsltutils.h>
 
+#include "xmlsafe.h"
+
+/* Room for a path and the system's reason. */
+#define MC_XSLT_ERR_LEN 1024
+
 int mc_xslt_apply(const char *stylesheet, const char *in, const char *out, const char *const *params, char *err,
                   size_t errlen)
 {
@@ -33,11 +38,17 @@ int mc_xslt_apply(const char *stylesheet, const char *in, const char *out, const
         snprintf(err, errlen, "xslt: %s failed on %s", stylesheet, in);
         goto out;
     }
-    if (xsltSaveResultToFilename(out, res, style, 0) < 0) {
-        snprintf(err, errlen, "xslt: cannot write %s", out);
+    xmlChar *text = NULL;
+    int len = 0;
+    if (xsltSaveResultToString(&text, &len, res, style) < 0) {
+        snprintf(err, errlen, "xslt: cannot serialise the result for %s", out);
         goto out;
     }
-    rc = 0;
+    char why[MC_XSLT_ERR_LEN];
+    rc = mc_report_file_write(out, text, text != NULL && len > 0 ? (size_t)len : 0, why, sizeof why);
+    xmlFree(text);
+    if (rc != 0)
+        snprintf(err, errlen, "xslt: %s", why);
 out:
     if (res != NULL)
         xmlFreeDoc(res);

@@ -3,15 +3,23 @@
 
 # Reads a commented dict file; returns {values DICT notes DICT} (notes: item -> its comment).
 proc ::mc::read_dict_file {path} {
-    if {[catch {open $path r} fh]} {
-        usage_error "cannot read $path: $fh"
+    if {[file isdirectory $path]} {
+        usage_error "cannot read $path: it is a folder, not a file"
     }
-    fconfigure $fh -encoding utf-8
+    if {[catch {
+        set fh [open $path r]
+        fconfigure $fh -encoding utf-8
+        set content [read $fh]
+        close $fh
+    } msg]} {
+        catch {close $fh}
+        usage_error "cannot read $path: $msg"
+    }
     set values {}
     set notes {}
     set note {}
     set text {}
-    foreach line [split [read $fh] \n] {
+    foreach line [split $content \n] {
         set t [string trim $line]
         if {[string index $t 0] eq "#"} {
             set note [string trim [string range $t 1 end]]
@@ -24,7 +32,6 @@ proc ::mc::read_dict_file {path} {
         }
         set note {}
     }
-    close $fh
     if {![string is list $text] || [llength $text] % 2} {
         usage_error "$path is not a dict of items (key value ...)"
     }
@@ -47,6 +54,68 @@ proc ::mc::pixit_setup {profile_pixit file} {
     }
     set pixit_layers [list $base $profile_pixit $user {}]
     variable pixit_used {}
+}
+
+# The PIXIT items that are numbers or addresses, and their ranges: a value outside them is the
+# user's or the profile's mistake, a usage error before any vector runs (never verdicts blamed on
+# the device). item {kind min max why}; kind int, seconds (a positive decimal) or portal.
+namespace eval ::mc {
+    # The longest wait an item may name: the iscsi module's own cap on one wait (600 s,
+    # MC_ISCSI_MAX_TIMEOUT_MS) for PDU waits; an hour, the longest vector timeout, for the rest.
+    variable pixit_rules {
+        step-timeout       {seconds 0 3600 "a step's deadline in seconds"}
+        response-ms        {int 1 600000 "milliseconds"}
+        quiet-ms           {int 0 600000 "milliseconds"}
+        mcast-data-timeout {int 1 600000 "milliseconds"}
+        vsan-lease-ms      {int 1 3600000 "milliseconds"}
+        vsan-settle-ms     {int 1 3600000 "milliseconds"}
+        vsan-io-ms         {int 1 3600000 "milliseconds"}
+        lun                {int 0 16383 "a single-level LUN (SAM-5 4.7)"}
+        absent-lun         {int 0 16383 "a single-level LUN (SAM-5 4.7)"}
+        mcast-vlun         {int 0 16383 "a single-level LUN (SAM-5 4.7)"}
+        mcast-port         {int 1 65535 "a UDP port"}
+        mcast-ttl          {int 0 255 "an IP TTL"}
+        mcast-members      {int 1 64 "members"}
+        mcast-tasks        {int 1 65536 "tasks"}
+        mcast-burst        {int 1 16777215 "bytes (RFC 7143 13.13)"}
+        mcast-segment      {int 1 16777215 "bytes (RFC 7143 13.12)"}
+        mcast-retries      {int 0 1000 "retries"}
+        vsan-servers       {int 2 3 "servers"}
+        vsan-witness       {int 0 1 "0 or 1"}
+        vsan-size          {int 1 1099511627776 "bytes"}
+        vsan-region-size   {int 1 1073741824 "bytes"}
+        vsan-block-size    {int 1 1048576 "bytes"}
+        portal             {portal 1 65535 "ADDRESS:PORT"}
+    }
+}
+
+# Checks the PIXIT items set by the defaults, the profile and --pixit against pixit_rules, and
+# lun-size; the first one out of range is a usage error naming it, its value and its range.
+proc ::mc::pixit_check {} {
+    variable pixit_rules
+    set all [pixit_all]
+    dict for {key rule} $pixit_rules {
+        if {![dict exists $all $key]} {
+            continue
+        }
+        lassign $rule kind min max what
+        set v [dict get $all $key]
+        switch -- $kind {
+            int { set ok [expr {[string is entier -strict $v] && $v >= $min && $v <= $max}] }
+            seconds { set ok [expr {[string is double -strict $v] && $v > $min && $v <= $max}] }
+            portal {
+                set ok [expr {[regexp {^([^\s:]+):([0-9]+)$} $v -> host port] && $port >= $min && $port <= $max}]
+            }
+        }
+        if {!$ok} {
+            set range [expr {$kind eq "portal" ? "ADDRESS:PORT with a port in $min..$max" :
+                             $kind eq "seconds" ? "seconds in ($min, $max\]" : "an integer in $min..$max ($what)"}]
+            usage_error "PIXIT $key must be $range, not \"$v\""
+        }
+    }
+    if {[dict exists $all lun-size] && [catch {size_bytes [dict get $all lun-size]} msg]} {
+        usage_error "PIXIT lun-size: $msg"
+    }
 }
 
 proc ::mc::pixit_set_runtime {values} {

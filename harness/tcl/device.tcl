@@ -1,8 +1,13 @@
 # Device profiles (harness/devices/NAME.tcl): how to start, stop, fail and identify a device
 # under test, its PICS answers, PIXIT defaults and known deviations. A profile file runs in the
 # namespace ::mc::profile::NAME and declares itself with
-#   profile {summary S lifecycle 0|1 pics {ITEM 0|1 ..} pixit {KEY VALUE ..}
-#            faults {FAULT ..} configs {KEY {VALUE ..} ..} deviations {VECTOR-ID "reason" ..}}
+#   profile {summary S kind K ?reach {PIXIT-ITEM ..}? lifecycle 0|1 pics {ITEM 0|1 ..}
+#            pixit {KEY VALUE ..} faults {FAULT ..} configs {KEY {VALUE ..} ..}
+#            deviations {VECTOR-ID "reason" ..}}
+# kind names what the device is (iscsi, mcast, spi, vsan, selftest): a suite runs only on
+# devices of its own default device's kind. reach names the PIXIT items holding the portals
+# (ADDRESS:PORT, or lists and dicts of them) of a device the harness does not start: each must
+# accept a TCP connection before the first vector, else the run stops (exit 2).
 # and, when lifecycle is 1, procs start CTX (returns runtime PIXIT, e.g. {portal 127.0.0.1:N}),
 # stop, kill, sever, alive (boolean). ended (optional) returns {pid P how TEXT outside 0|1}
 # once the process has stopped running. identity (optional) returns {vendor .. product ..
@@ -51,7 +56,10 @@ proc ::mc::load_profile {name} {
     if {![string is list $device_def] || [llength $device_def] % 2} {
         usage_error "device profile $name: the profile declaration must be a dict (comments go outside it)"
     }
-    set device_def [dict merge {summary {} lifecycle 0 pics {} pixit {} faults {} configs {} deviations {}} $device_def]
+    set device_def [dict merge {summary {} kind {} reach {} lifecycle 0 pics {} pixit {} faults {} configs {} deviations {}} $device_def]
+    if {![regexp {^[a-z0-9-]+$} [dict get $device_def kind]]} {
+        usage_error "device profile $name: the declaration must name the kind of device it is (kind iscsi|mcast|spi|vsan|...)"
+    }
     if {[llength [dict get $device_def deviations]] % 2} {
         usage_error "device profile $name: deviations must be pairs of vector id and reason"
     }
@@ -353,4 +361,56 @@ proc ::mc::device_configure {config} {
     set device_down {}
     device_start
     return
+}
+
+# The kind of device profile name (loading it).
+proc ::mc::profile_kind {name} {
+    return [dict get [load_profile $name] kind]
+}
+
+# How long a portal of a device the harness does not start may take to accept a TCP connection
+# before the first vector: our choice, far above a loopback or LAN handshake, far below a
+# vector's own waits.
+namespace eval ::mc {
+    variable reach_timeout_ms 3000
+}
+
+# Before the first vector: every portal the profile's reach items name accepts a TCP connection.
+# One that does not (nothing listening, no route, no portal given) is an environment error.
+proc ::mc::device_reach {} {
+    variable device
+    variable device_def
+    variable reach_timeout_ms
+    foreach item [dict get $device_def reach] {
+        set value [pixit_get $item {}]
+        set portals [regexp -all -inline {[^\s{}:]+:[0-9]+} $value]
+        if {![llength $portals]} {
+            usage_error "device $device: PIXIT $item names no portal (ADDRESS:PORT; give it with --pixit)"
+        }
+        foreach portal $portals {
+            set why [probe_portal $portal $reach_timeout_ms]
+            if {$why ne ""} {
+                usage_error "device $device cannot be reached at $portal (PIXIT $item): $why"
+            }
+        }
+    }
+}
+
+# "" when ADDRESS:PORT accepts a TCP connection within timeout_ms, else why not.
+proc ::mc::probe_portal {portal timeout_ms} {
+    regexp {^(.+):([0-9]+)$} $portal -> host port
+    if {[catch {socket -async $host $port} s]} {
+        return $s
+    }
+    set token ::mc::probe_[incr ::mc::probes]
+    set $token {}
+    fileevent $s writable [list set $token connected]
+    set timer [after $timeout_ms [list set $token timeout]]
+    vwait $token
+    after cancel $timer
+    set state [set $token]
+    unset $token
+    set err [expr {$state eq "timeout" ? "no answer within [expr {$timeout_ms / 1000.0}] s" : [fconfigure $s -error]}]
+    catch {close $s}
+    return $err
 }

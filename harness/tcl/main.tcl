@@ -84,11 +84,27 @@ proc ::mc::main {argv} {
     if {[lrange [dict get $opts -errorcode] 0 1] eq {POSIX EPIPE}} {
         return $EXIT_USAGE
     }
-    if {[lrange [dict get $opts -errorcode] 0 1] eq {MC USAGE}} {
-        puts stderr "mirrorcert: $result"
-        return $EXIT_USAGE
+    set code [dict get $opts -errorcode]
+    if {[lrange $code 0 1] eq {MC USAGE}} {
+        say_error $result
+    } elseif {[lindex $code 0] eq "POSIX"} {
+        # Standard output or a report that cannot be written (a full disk, a closed pipe).
+        say_error "cannot write the output: $result"
+    } else {
+        # A harness fault: one line for the user; MIRRORCERT_DEBUG=1 adds Tcl's stack.
+        say_error "internal error: [lindex [split $result \n] 0]"
+        if {[info exists ::env(MIRRORCERT_DEBUG)] && $::env(MIRRORCERT_DEBUG) ne ""} {
+            catch {puts stderr [dict get $opts -errorinfo]}
+        }
     }
-    return -options $opts $result
+    return $EXIT_USAGE
+}
+
+# One line on stderr (which may itself be closed: the exit status still says it); a message of
+# several lines (a device's own output) is joined into one.
+proc ::mc::say_error {msg} {
+    set line [regsub -all {\s*\n\s*} [string trim $msg] "; "]
+    catch {puts stderr "mirrorcert: $line"}
 }
 
 # Options of `run` as a dict; unknown options and missing values are usage errors.
@@ -136,7 +152,7 @@ proc ::mc::mutants_command {args} {
     while {[llength $args]} {
         set args [lassign $args opt]
         if {$opt ni {--suite --device} || ![llength $args]} {
-            usage_error "usage: mirrorcert mutants [--suite S] [--device PROFILE]"
+            usage_error "usage: mirrorcert mutants \[--suite S\] \[--device PROFILE\]"
         }
         set args [lassign $args value]
         dict set o [string range $opt 2 end] $value
@@ -163,7 +179,7 @@ proc ::mc::mutants_command {args} {
 
 proc ::mc::list_command {args} {
     if {[llength $args] > 1} {
-        usage_error "usage: mirrorcert list [PATTERN]"
+        usage_error "usage: mirrorcert list \[PATTERN\]"
     }
     set pattern [expr {[llength $args] ? [lindex $args 0] : "*"}]
     foreach name [suite_names] {

@@ -28,6 +28,7 @@ proc ::mc::default_suites {} {
 proc ::mc::run_command {args} {
     set o [parse_run_options {*}$args]
     set names [expr {[dict get $o suite] ne "" ? [list [dict get $o suite]] : [default_suites]}]
+    set names [suites_for_device $names $o]
     # Select first, so a filter matching nothing is refused before any device starts and TAP
     # can announce its plan.
     set plan {}
@@ -58,7 +59,32 @@ proc ::mc::run_command {args} {
     foreach {suite picked} $plan {
         set status [expr {max($status, [run_suite $suite $picked $o $multi])}]
     }
+    # What stdout could not take (a full disk, TAP into /dev/full) fails here, not silently at exit.
+    flush stdout
     return $status
+}
+
+# The suites that can run on --device: a suite named with --suite whose default device is of
+# another kind than --device is a usage error; without --suite, such suites are left out.
+proc ::mc::suites_for_device {names o} {
+    set devname [dict get $o device]
+    if {$devname eq ""} {
+        return $names
+    }
+    set kind [profile_kind $devname]
+    set kept {}
+    foreach name $names {
+        set want [profile_kind [dict get [load_suite $name] device]]
+        if {$want eq $kind} {
+            lappend kept $name
+        } elseif {[dict get $o suite] ne ""} {
+            usage_error "suite $name runs on devices of kind $want; device $devname is of kind $kind"
+        }
+    }
+    if {![llength $kept]} {
+        usage_error "no suite runs on device $devname (of kind $kind)"
+    }
+    return $kept
 }
 
 # Where a suite's JUnit file and report folder go: as given, with the suite's name added when
@@ -108,6 +134,7 @@ proc ::mc::run_suite {suite picked o multi} {
     load_profile $devname
     pics_setup [dict get $suite pics] [dict get $device_def pics] [dict get $o pics]
     pixit_setup [dict get $device_def pixit] [dict get $o pixit]
+    pixit_check
     lassign [output_paths $o $suite $multi] junit report
     # The folders of the reports asked for are made before the vectors run, so one that cannot
     # be made stops the run at once instead of after it.
@@ -176,6 +203,9 @@ proc ::mc::run_vectors {suite picked o} {
     variable device
     if {[llength $picked] && [catch {device_start} msg]} {
         usage_error "device $device could not be started: $msg"
+    }
+    if {[llength $picked]} {
+        device_reach
     }
     set results {}
     foreach v $picked {

@@ -130,6 +130,16 @@ proc ::mc::setup_child {c suite v run_seed} {
     $c alias keep ::mc::keep_path [dict get $v id]
     $c alias ::mc::step_begin ::mc::step_begin $c
     $c alias ::mc::step_end ::mc::step_end $c
+    # What would end or block the whole run is not the vector's: exit (Tcl's and Expect's) is an
+    # error of the vector, a plain socket is not available (child.tcl bounds exec and open).
+    foreach cmd {exit exp_exit socket} {
+        if {$cmd in [$c eval {info commands}]} {
+            $c hide $cmd
+        }
+    }
+    $c alias exit ::mc::child_exit
+    $c alias exp_exit ::mc::child_exit
+    $c alias socket ::mc::child_refused socket "its reads and writes block where the watchdog cannot stop them; devices are reached through the iscsi, mcast, spi and vsan commands"
     variable default_step_timeout
     set vseed [vector_seed $run_seed [dict get $v id]]
     $c eval [list namespace eval ::mc {}]
@@ -199,7 +209,11 @@ proc ::mc::run_vector {suite v run_seed} {
     # pending background errors (the limit's own among them) were handled.
     interp limit $c time -seconds {}
     update idletasks
+    # The processes of an exec the watchdog stopped (in the body, then in the cleanup) are
+    # killed, not left running.
+    catch {$c eval ::mc::reap_pipes}
     run_cleanup $c
+    catch {$c eval ::mc::reap_pipes}
     # Timers a stopped body left pending (an interrupted sleep) must not fire once it is gone.
     catch {$c eval {foreach id [after info] {after cancel $id}}}
     if {[catch {interp delete $c} msg]} {
@@ -266,6 +280,21 @@ proc ::mc::finish_result {} {
     dict set cur time_ms [elapsed_ms]
     set r [dict remove $cur stack deadline]
     return $r
+}
+
+# exit in a vector: the vector ends with verdict error; the run goes on.
+proc ::mc::child_exit {args} {
+    set status ""
+    if {[llength $args]} {
+        set status " [lindex $args 0]"
+    }
+    return -code error -errorcode {MC EXIT} \
+        "the vector called exit$status: a vector ends by returning or through a verdict, never by ending the harness"
+}
+
+# A command hidden from vectors: calling it is an error naming it and why.
+proc ::mc::child_refused {cmd why args} {
+    return -code error -errorcode [list MC REFUSED $cmd] "$cmd is not available in a vector: $why"
 }
 
 # A background error in a vector (an `after` script that failed) is an observation; the time

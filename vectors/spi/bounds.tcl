@@ -4,8 +4,8 @@
 # and the only participant, or no reselection at all. Sizes and places come from the run's seed.
 #
 # The silent extent counts whole blocks (reference/spi/README.md: blocks(2) of a power-of-two
-# block size), so a data phase is never an odd number of bytes; the odd sizes here are odd
-# block counts, which end each block pair off the 16-bit bus's word pairing.
+# block size), so a data phase is never an odd number of bytes and always whole 16-bit words;
+# the odd sizes here are odd block counts.
 
 # The largest data phase (in blocks) the bench's third disk (ID 3) takes in these vectors.
 proc sm-max-blocks {} { return [seeded-int 2 9 "largest transfer of disk 3, blocks"] }

@@ -15,9 +15,9 @@ namespace eval ::sm {
     variable DISK_BLOCKS 1024      ;# blocks of a simulated disk (`spi disk` default)
 }
 
-# A seeded extent {LBA BLOCKS}: an odd block count of 3..maxodd (never a multiple of two
-# blocks, so never a whole number of the 16-bit bus's paired words per block pair, and never
-# the 1 or 2 blocks of the other vectors), at a seeded LBA with a free block on each side.
+# A seeded extent {LBA BLOCKS}: an odd block count of 3..maxodd (no multiple of two blocks,
+# and never the 1 or 2 blocks of the other vectors), at a seeded LBA with a block on each side
+# left for fence blocks.
 proc sm-extent {{maxodd 15}} {
     set blocks [expr {2 * [seeded-int 1 [expr {($maxodd - 1) / 2}] "half the block count less one"] + 1}]
     set lba [seeded-int 1 [expr {$::sm::DISK_BLOCKS - $blocks - 2}] "first LBA"]

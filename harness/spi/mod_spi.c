@@ -248,16 +248,17 @@ static int cmd_host(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
     return TCL_OK;
 }
 
-/* spi disk BUS ID ?-capable 0|1? ?-raw 0|1? ?-disconnect 0|1? ?-mutants LIST? ?-blocks N? */
+/* spi disk BUS ID ?-capable 0|1? ?-raw 0|1? ?-disconnect 0|1? ?-mutants LIST? ?-blocks N? ?-max-xfer N?:
+ * -max-xfer is the largest data phase the disk accepts, in blocks (default: the disk's own). */
 static int cmd_disk(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-    static const char *const opts[] = {"-capable", "-raw", "-disconnect", "-mutants", "-blocks", NULL};
+    static const char *const opts[] = {"-capable", "-raw", "-disconnect", "-mutants", "-blocks", "-max-xfer", NULL};
     if (objc < 3) {
         Tcl_WrongNumArgs(interp, 1, objv, "bus id ?options?");
         return TCL_ERROR;
     }
     mc_spi_sim *s = live_sim(interp, objv[1]);
-    long id, capable = 1, raw = 1, disc = 0, blocks = DEFAULT_BLOCKS;
+    long id, capable = 1, raw = 1, disc = 0, blocks = DEFAULT_BLOCKS, max_xfer = 0;
     if (!s || Tcl_GetLongFromObj(interp, objv[2], &id) != TCL_OK || opt_check(interp, objc, objv, 3, opts) != TCL_OK)
         return TCL_ERROR;
     if (id < 0 || id >= (long)MC_SPI_MAX_ID || s->disk[id])
@@ -267,7 +268,8 @@ static int cmd_disk(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
     if (opt_int(interp, objc, objv, 3, "-capable", &capable, 0, 1) != TCL_OK ||
         opt_int(interp, objc, objv, 3, "-raw", &raw, 0, 1) != TCL_OK ||
         opt_int(interp, objc, objv, 3, "-disconnect", &disc, 0, 1) != TCL_OK ||
-        opt_int(interp, objc, objv, 3, "-blocks", &blocks, 1, MAX_DISK_BLOCKS) != TCL_OK)
+        opt_int(interp, objc, objv, 3, "-blocks", &blocks, 1, MAX_DISK_BLOCKS) != TCL_OK ||
+        opt_int(interp, objc, objv, 3, "-max-xfer", &max_xfer, 1, MAX_BLOCKS) != TCL_OK)
         return TCL_ERROR;
     if (opt_find(objc, objv, 3, "-mutants", &o) && mutant_bits(interp, o, MC_SPI_SIDE_TARGET, &dc.mutants) != TCL_OK)
         return TCL_ERROR;
@@ -285,6 +287,7 @@ static int cmd_disk(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
     dc.silent_capable = capable;
     dc.accept_raw = raw;
     dc.disconnect = disc;
+    dc.max_xfer = (size_t)max_xfer * BLOCK; /* 0: the disk's default */
     if (mc_spi_disk_new(&s->disk[id], s->bus, &dc, err, sizeof err) < 0)
         return err_result(interp, "disk", err);
     return TCL_OK;

@@ -19,16 +19,18 @@ proc sm-mutant {side} {
 
 # The Table 1 bench: host at ID 7; drives 0, 1, 2 at SCSI IDs 5, 4, 3 with group/IDs 00, 01,
 # 02, negotiated and discovered (the last one with the last-drive byte). Options:
-# -ids, -gids, -retransfer, -standard {ID ..} (disks that do not claim silent mirroring).
+# -ids, -gids, -retransfer, -standard {ID ..} (disks that do not claim silent mirroring),
+# -disk {ID {OPTION VALUE ..} ..} (more `spi disk` options for one disk: -max-xfer, -mutants).
 proc sm-bench {args} {
-    set o [dict merge {-ids {5 4 3} -gids {0 1 2} -retransfer leader-last -standard {}} $args]
+    set o [dict merge {-ids {5 4 3} -gids {0 1 2} -retransfer leader-last -standard {} -disk {}} $args]
     set raw [expr {[pixit spi-dialect standard] eq "literal"}]
     set b [spi new -speed [pixit spi-speed u320] -target-mutants [sm-mutant target]]
     spi host $b -raw $raw -mutants [sm-mutant host] -retransfer [dict get $o -retransfer] \
         -wait-ns [pixit spi-wait-ns 2000000]
     set ids [dict get $o -ids]
     foreach id $ids {
-        spi disk $b $id -capable [expr {$id ni [dict get $o -standard]}]
+        set more [expr {[dict exists $o -disk $id] ? [dict get $o -disk $id] : {}}]
+        spi disk $b $id -capable [expr {$id ni [dict get $o -standard]}] {*}$more
     }
     foreach id $ids gid [dict get $o -gids] {
         spi discover $b $id $gid -last [expr {$id == [lindex $ids end]}]

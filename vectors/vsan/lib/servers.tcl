@@ -265,6 +265,18 @@ proc vs-store-values {m block {count 1}} {
     return [vsan store read [vs-store $m] -block $block -count $count -block-size [vs-block-size]]
 }
 
+# The bytes of count blocks from block b in m's store file (PICS vsan-store-access), read
+# directly: what the server's disk holds, not what a client is served.
+proc vs-store-bytes {m block count} {
+    set f [open [vs-store $m] rb]
+    try {
+        seek $f [expr {$block * [vs-block-size]}]
+        return [read $f [expr {$count * [vs-block-size]}]]
+    } finally {
+        close $f
+    }
+}
+
 # The stores of the servers (all by default) are byte-identical (over -from/-count blocks when
 # given); a difference fails under clause naming the first block that differs.
 proc vs-stores-equal {clause args} {
@@ -363,6 +375,14 @@ proc vs-session {m clause} {
 # result.
 proc vs-scsi {c args} {
     return [scsi-past-ua $c -lun [vs-lun] -timeout [wait-ms] {*}$args]
+}
+
+# The bytes of count blocks from lba read through server m (READ(10), GOOD under clause).
+proc vs-read-bytes {m lba count clause} {
+    set n [expr {$count * [vs-block-size]}]
+    set r [vs-scsi [vs-session $m $clause] -cdb [cdb-read10 $lba $count] -in $n]
+    check eq [dict get $r status] 0 -field "status of READ(10) of $count blocks at $lba through $m" -clause $clause
+    return [dict get $r data]
 }
 
 # Three servers or more (PICS vsan-third-server): a device running two is restarted with three

@@ -154,6 +154,19 @@
         <h2>3. Vectors</h2>
         <xsl:call-template name="vector-table"><xsl:with-param name="anchors" select="true()"/></xsl:call-template>
 
+        <xsl:if test="vectors/vector/ladder">
+          <h2 id="ladders">Ladder diagrams of the vectors that did not pass</h2>
+          <p class="small">Every PDU each vector exchanged with the device, harness on the left, device on
+            the right; a PDU whose field the failure names is drawn in red with that field.</p>
+          <xsl:for-each select="vectors/vector[ladder]">
+            <h3 id="ladder-{@id}"><a href="#v-{@id}"><xsl:value-of select="@id"/></a>:
+              <xsl:call-template name="verdict-name"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
+              <xsl:if test="@expected != ''"> (expected failure)</xsl:if></h3>
+            <p class="small"><xsl:value-of select="message"/></p>
+            <xsl:apply-templates select="ladder"/>
+          </xsl:for-each>
+        </xsl:if>
+
         <h2>4. Known deviations of this device (expected failures)</h2>
         <xsl:choose>
           <xsl:when test="vectors/vector[@expected != '']">
@@ -205,6 +218,52 @@
         </table>
       </body>
     </html>
+  </xsl:template>
+
+  <!-- A ladder diagram: the harness's lifeline at x 120, the device's at 560; one row a PDU. -->
+  <xsl:variable name="lad-left" select="120"/>
+  <xsl:variable name="lad-right" select="560"/>
+  <xsl:variable name="lad-row" select="30"/>
+  <xsl:template match="ladder">
+    <xsl:if test="@dropped &gt; 0">
+      <p class="small">The first <xsl:value-of select="@head"/> and the last PDUs are drawn;
+        <xsl:value-of select="@dropped"/> between them are left out (traffic.pcap has them all).</p>
+    </xsl:if>
+    <xsl:variable name="h" select="count(pdu) * $lad-row + 40"/>
+    <svg xmlns="http://www.w3.org/2000/svg" width="1000" height="{$h}" class="ladder" font-size="11" font-family="sans-serif">
+      <text x="{$lad-left}" y="14" text-anchor="middle" font-weight="bold">harness</text>
+      <text x="{$lad-right}" y="14" text-anchor="middle" font-weight="bold">device</text>
+      <line x1="{$lad-left}" y1="20" x2="{$lad-left}" y2="{$h}" stroke="#888"/>
+      <line x1="{$lad-right}" y1="20" x2="{$lad-right}" y2="{$h}" stroke="#888"/>
+      <xsl:for-each select="pdu">
+        <xsl:variable name="y" select="position() * $lad-row + 20"/>
+        <xsl:variable name="colour">
+          <xsl:choose><xsl:when test="@hit">#c83232</xsl:when><xsl:otherwise>#333</xsl:otherwise></xsl:choose>
+        </xsl:variable>
+        <text x="4" y="{$y + 4}" fill="#666"><xsl:value-of select="@t"/> ms</text>
+        <line x1="{$lad-left}" y1="{$y}" x2="{$lad-right}" y2="{$y}" stroke="{$colour}">
+          <xsl:if test="@hit"><xsl:attribute name="stroke-width">2</xsl:attribute></xsl:if>
+        </line>
+        <xsl:choose>
+          <xsl:when test="@dir = 'out'">
+            <polygon points="{$lad-right},{$y} {$lad-right - 8},{$y - 4} {$lad-right - 8},{$y + 4}" fill="{$colour}"/>
+          </xsl:when>
+          <xsl:otherwise>
+            <polygon points="{$lad-left},{$y} {$lad-left + 8},{$y - 4} {$lad-left + 8},{$y + 4}" fill="{$colour}"/>
+          </xsl:otherwise>
+        </xsl:choose>
+        <text x="{($lad-left + $lad-right) div 2}" y="{$y - 4}" text-anchor="middle" fill="{$colour}">
+          <xsl:value-of select="@n"/>. <xsl:value-of select="@op"/> (<xsl:value-of select="@conn"/>)<xsl:if test="@hit"> · field <xsl:value-of select="@hit"/></xsl:if>
+        </text>
+        <text x="{$lad-right + 10}" y="{$y + 4}" fill="{$colour}">
+          <title><xsl:value-of select="."/></title>
+          <xsl:choose>
+            <xsl:when test="string-length(.) &gt; 75"><xsl:value-of select="substring(., 1, 72)"/>...</xsl:when>
+            <xsl:otherwise><xsl:value-of select="."/></xsl:otherwise>
+          </xsl:choose>
+        </text>
+      </xsl:for-each>
+    </svg>
   </xsl:template>
 
   <!-- A claim's, an invariant's or a section's verdict, an expected failure named as such. -->

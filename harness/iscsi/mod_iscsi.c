@@ -377,17 +377,19 @@ static int iscsi_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 {
     mc_iscsi_mod *m = cd;
     static const char *const subs[] = {"connect", "close", "send", "sendraw", "recv", "expect", "history",
-                                       "state", "login", "text", "scsi", "fault", "lun", NULL};
-    enum { CONNECT, CLOSE, SEND, SENDRAW, RECV, EXPECT, HISTORY, STATE, LOGIN, TEXT, SCSI, FAULT, LUN };
+                                       "state", "login", "text", "scsi", "fault", "lun", "ladder", NULL};
+    enum { CONNECT, CLOSE, SEND, SENDRAW, RECV, EXPECT, HISTORY, STATE, LOGIN, TEXT, SCSI, FAULT, LUN, LADDER };
     int sub;
     if (objc < 2)
-        return usage(interp, "connect|close|send|sendraw|recv|expect|history|state|login|text|scsi|fault|lun ...");
+        return usage(interp, "connect|close|send|sendraw|recv|expect|history|state|login|text|scsi|fault|lun|ladder ...");
     if (Tcl_GetIndexFromObj(interp, objv[1], subs, "subcommand", 0, &sub) != TCL_OK)
         return TCL_ERROR;
     if (sub == CONNECT)
         return cmd_connect(interp, m, objc, objv);
     if (sub == CLOSE)
         return cmd_close(interp, m, objc, objv);
+    if (sub == LADDER)
+        return objc == 2 ? mc_iscsi_ladder_cmd(interp, m) : usage(interp, "ladder");
     if (sub == LUN) {
         int lun;
         if (objc != 3 || Tcl_GetIntFromObj(interp, objv[2], &lun) != TCL_OK || lun < 0 || (unsigned)lun > MC_ISCSI_LUN_MAX)
@@ -421,6 +423,7 @@ static void mod_free(ClientData cd, Tcl_Interp *interp)
     for (Tcl_HashEntry *e = Tcl_FirstHashEntry(&m->conns, &s); e; e = Tcl_NextHashEntry(&s))
         mc_iconn_free(Tcl_GetHashValue(e));
     Tcl_DeleteHashTable(&m->conns);
+    mc_iscsi_ladder_free(m);
     free(m);
 }
 

@@ -171,6 +171,47 @@ proc ::mc::verdicts_of {by_id ids} {
     }]
 }
 
+# The ladder of a vector that did not pass: one pdu element per PDU (time, connection, direction,
+# opcode, its fields as "name=value" text). When the failure message names a field ("field NAME:
+# expected X, seen Y"), the last PDU from the device carrying that field (the one whose value is Y
+# when one is) is marked hit, with the field's name, so the diagram can show it.
+proc ::mc::ladder_node {ladder message} {
+    set pdus [dict get $ladder pdus]
+    set hit -1
+    set field ""
+    if {[regexp {^field ([A-Za-z_]+): .*seen (\S+)} $message -> field seen]} {
+        for {set i [expr {[llength $pdus] - 1}]} {$i >= 0} {incr i -1} {
+            lassign [lindex $pdus $i] t conn dir op fields
+            if {$dir ne "in" || ![dict exists $fields $field]} continue
+            if {$hit < 0} {
+                set hit $i
+            }
+            set v [dict get $fields $field]
+            if {[string is entier -strict $v] && [string is entier -strict $seen] && $v == $seen} {
+                set hit $i
+                break
+            }
+        }
+    }
+    set kids {}
+    set i 0
+    foreach p $pdus {
+        lassign $p t conn dir op fields
+        set text [join [lmap {k v} $fields {
+            expr {[string is entier -strict $v] && $v > 9 ? [format "%s=0x%x" $k $v] : "$k=$v"}
+        }] " "]
+        set attrs [list n [expr {$i + 1}] t [format %.1f $t] conn $conn dir $dir op $op]
+        if {$i == $hit} {
+            # The named field first, so the diagram's shortened text still shows it.
+            lappend attrs hit $field
+            set text "$field=[dict get $fields $field] $text"
+        }
+        lappend kids [node pdu $attrs $text]
+        incr i
+    }
+    return [node ladder [list dropped [dict get $ladder dropped] head [dict get $ladder head]] {} $kids]
+}
+
 proc ::mc::vector_node {r} {
     set kids [list [node summary {} [dict get $r summary]]]
     foreach c [dict get $r claims] {
@@ -190,6 +231,9 @@ proc ::mc::vector_node {r} {
     }
     foreach o [dict get $r observations] {
         lappend kids [node observation {} $o]
+    }
+    if {[dict exists $r ladder]} {
+        lappend kids [ladder_node [dict get $r ladder] [dict get $r message]]
     }
     return [node vector [list id [dict get $r id] role [dict get $r role] verdict [dict get $r verdict] \
         expected [dict get $r expected] time_ms [dict get $r time_ms] \

@@ -216,6 +216,11 @@ proc ::mc::run_vector {suite v run_seed} {
     catch {$c eval ::mc::reap_pipes}
     # Timers a stopped body left pending (an interrupted sleep) must not fire once it is gone.
     catch {$c eval {foreach id [after info] {after cancel $id}}}
+    # The PDUs of a vector that did not pass, for its ladder diagram in the report.
+    if {[dict get $cur verdict] ne "pass" && ![catch {$c eval {iscsi ladder}} ladder] &&
+        [llength [dict get $ladder pdus]]} {
+        dict set cur ladder $ladder
+    }
     if {[catch {interp delete $c} msg]} {
         observe "tearing down the vector's interpreter: $msg"
     }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The certification page renders in a browser: headless Chromium loads certification.html of a
-# passing spi run and of a run against a mutant, and the rendered page (its DOM after layout)
+# passing spi run, of a run against a mutant, and of a failed iSCSI vector (whose ladder diagram
+# marks the PDU the failure names), and the rendered page (its DOM after layout)
 # opens with the overall verdict (CONFORMANT / NOT CONFORMANT), shows an SVG verdict bar per claim
 # set, links claims to vector rows that exist, and needs no other file (no stylesheet link);
 # each page is also saved as a screenshot. Prints TAP; exits 1 when a point failed, 77 (skip)
@@ -55,5 +56,19 @@ for run in pass mutant; do
     point "$(head -c 8 "$work/$run.png" 2>/dev/null | od -An -c | grep -q 'P   N   G'; echo $?)" \
         "$run: a screenshot is written ($work/$run.png)"
 done
+# A failed iSCSI vector's ladder: the mutant text-no-final leaves F clear on the final Text
+# Response; the certificate draws the vector's PDUs and marks that PDU with the field.
+"$mc" run --suite iscsi-core --mutant text-no-final --filter core.text.final --seed 3 \
+    --report "$work/ladder" >"$work/ladder.out" 2>&1
+point "$([ $? -eq 1 ]; echo $?)" "core.text.final fails on the mutant text-no-final"
+hit=$(xmllint --xpath 'string(//vector[@id="core.text.final"]/ladder/pdu[@hit]/@op)' "$work/ladder/results.xml" 2>/dev/null)
+point "$([ "$hit" = "Text Response" ]; echo $?)" "the results mark the Text Response as the PDU the failure names ($hit)"
+headless --dump-dom "file://$work/ladder/certification.html" >"$work/ladder.dom"
+rows=$(grep -o '<polygon' "$work/ladder.dom" | wc -l)
+point "$(grep -q 'id="ladder-core.text.final"' "$work/ladder.dom" && [ "$rows" -ge 6 ]; echo $?)" \
+    "Chromium renders the vector's ladder diagram ($rows PDUs drawn)"
+point "$(grep -q 'Text Response (iscsi[0-9]*) · field F' "$work/ladder.dom"; echo $?)" "the offending PDU is labelled with its field"
+headless --window-size=1280,1600 --screenshot="$work/ladder.png" "file://$work/ladder/certification.html" >/dev/null
+
 echo "1..$n"
 exit "$failed"

@@ -138,14 +138,15 @@ static int status_of(const mc_pdu *r)
 
 /* Case 2a: the output bound is checked before each PDU, so 32 immediate 8 MiB READs in one
  * read cannot all be executed at once; they wait, unread, and are all answered once the peer
- * reads. */
-static void immediate_read_flood(void)
+ * reads. The windowed variant sends 32 READs with the CmdSN of the first last: 31 are queued
+ * ahead of ExpCmdSN, and run one after another when it comes, each only within the bound. */
+static void read_flood(bool immediate)
 {
     mc_target_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.lun_size = READ_FLOOD_LUN_SIZE;
     tc_target tt;
-    if (!tap_ok(tc_target_start(&tt, &cfg) == 0, "target for the immediate READ flood"))
+    if (!tap_ok(tc_target_start(&tt, &cfg) == 0, "target for the %s READ flood", immediate ? "immediate" : "windowed"))
         return;
     const char *keys[] = {"MaxRecvDataSegmentLength=262144", NULL};
     tc_conn c;
@@ -158,16 +159,22 @@ static void immediate_read_flood(void)
         tc_rw10(cdb, OP_READ10, 0, READ_FLOOD_BLOCKS);
         mc_pdu p;
         tc_scsi(&c, &p, 1, cdb, sizeof(cdb), true, false, READ_FLOOD_BLOCKS * BLOCK);
-        mc_pdu_set(&p, MC_F_IMMEDIATE, 1);  /* 3.2.2.1: outside the CmdSN window */
-        c.cmdsn--;                          /* an immediate command does not advance it */
+        if (immediate) {
+            mc_pdu_set(&p, MC_F_IMMEDIATE, 1);  /* 3.2.2.1: outside the CmdSN window */
+            c.cmdsn--;                          /* an immediate command does not advance it */
+        } else {  /* the first CmdSN comes last */
+            uint32_t first = c.cmdsn - 1u - i;
+            mc_pdu_set(&p, MC_F_CMDSN, i + 1u < READ_FLOOD_COUNT ? first + i + 1u : first);
+        }
         built = batch_add(&c, &batch, &blen, &p) && built;
     }
     double before = rss_mib();
-    tap_ok(built && tc_send_raw(&c, batch, blen) == 0, "%u immediate READs of %u MiB sent in one write (%zu bytes)",
-           READ_FLOOD_COUNT, READ_FLOOD_BLOCKS * BLOCK >> 20, blen);
+    tap_ok(built && tc_send_raw(&c, batch, blen) == 0, "%u %s READs of %u MiB sent in one write (%zu bytes)",
+           READ_FLOOD_COUNT, immediate ? "immediate" : "windowed", READ_FLOOD_BLOCKS * BLOCK >> 20, blen);
     free(batch);
     double peak = rss_peak();
-    tap_diag("immediate READ flood: VmRSS %.1f MiB before, %.1f MiB at peak (+%.1f MiB)", before, peak, peak - before);
+    tap_diag("%s READ flood: VmRSS %.1f MiB before, %.1f MiB at peak (+%.1f MiB)", immediate ? "immediate" : "windowed", before, peak,
+             peak - before);
     tap_ok(peak - before < READ_FLOOD_GROWTH_MAX_MIB, "the unread answers grow the target by less than %.0f MiB",
            READ_FLOOD_GROWTH_MAX_MIB);
     unsigned good = 0, other = 0;
@@ -532,7 +539,8 @@ static void accept_without_descriptors(void)
 int main(void)
 {
     partial_deadline_restarts();
-    immediate_read_flood();
+    read_flood(true);
+    read_flood(false);
     status_snack_flood();
     open_write_flood();
     data_out_deadline();

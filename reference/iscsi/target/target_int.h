@@ -246,6 +246,9 @@ tgt_session *tgt_session_find(mc_target *t, uint64_t isid, uint16_t tsih, const 
 void tgt_session_advance(tgt_session *s);
 uint32_t tgt_session_ttt(tgt_session *s);
 void tgt_conn_ffp(tgt_conn *c, mc_pdu *p);
+/* Runs the commands queued ahead of ExpCmdSN whose turn has come, while the output bound allows;
+ * sets c->paused when it stops for the bound. */
+void tgt_session_resume(tgt_conn *c);
 void tgt_conn_close(tgt_conn *c, const char *why);
 
 /* target_login.c */

@@ -578,6 +578,8 @@ static void on_writable(tgt_conn *c)
     if (c->paused && !tgt_output_full(c)) {
         tgt_log(c, 2, "output below TGT_WBUF_HIGH again: executing held PDUs");
         c->paused = false;
+        if (c->phase == PHASE_FFP && c->sess)
+            tgt_session_resume(c);  /* queued commands first: they come before what is unread */
         consume_and_time(c, tgt_now_ms());
     }
 }

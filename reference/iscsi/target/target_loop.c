@@ -27,17 +27,25 @@ uint64_t tgt_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void tgt_vlog(const tgt_conn *c, int level, const char *fmt, va_list ap)
+/* One log line: "iscsi-target: " WHO MESSAGE, WHO naming the connection or empty. */
+static void target_vlog(const mc_target *t, int level, const char *who, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static void target_vlog(const mc_target *t, int level, const char *who, const char *fmt, va_list ap)
 {
-    const mc_target *t = c->t;
     if (level > t->log_level)
         return;
     FILE *out = t->log ? t->log : stderr;
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    fprintf(out, "iscsi-target: tsih=%u conn=%u %s: %s\n", c->sess ? c->sess->tsih : 0u, c->id,
-            c->peer, msg);
+    fprintf(out, "iscsi-target: %s%s\n", who, msg);
     fflush(out);
+}
+
+void tgt_vlog(const tgt_conn *c, int level, const char *fmt, va_list ap)
+{
+    char who[128];
+    snprintf(who, sizeof(who), "tsih=%u conn=%u %s: ", c->sess ? c->sess->tsih : 0u, (unsigned)c->id, c->peer);
+    target_vlog(c->t, level, who, fmt, ap);
 }
 
 void tgt_log(const tgt_conn *c, int level, const char *fmt, ...)
@@ -313,16 +321,10 @@ void mc_target_free(mc_target *t)
 static void target_log(const mc_target *t, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void target_log(const mc_target *t, int level, const char *fmt, ...)
 {
-    if (level > t->log_level)
-        return;
-    FILE *out = t->log ? t->log : stderr;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    target_vlog(t, level, "", fmt, ap);
     va_end(ap);
-    fprintf(out, "iscsi-target: %s\n", msg);
-    fflush(out);
 }
 
 /* accept() found no descriptor (EMFILE, ENFILE). The spare descriptor makes room to accept the

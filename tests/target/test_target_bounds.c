@@ -1,7 +1,7 @@
 /* The target's resource bounds, one misbehaving peer at a time: each flood must cost that
  * connection (or be refused with the RFC's answer) and never the process. The target runs in
  * this process, so its resident memory is ours (VmRSS); each flood prints it before and after.
- * Bounds: reference/iscsi/target/README.md, "Limits". */
+ * Bounds: reference/iscsi/target/README.md, "Bounds". */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,10 +37,11 @@
 #define SNACK_READS 256u             /* the target's count bound on kept responses */
 #define SNACK_READ_BLOCKS 128u       /* 64 KiB each, one Data-In at MaxRecvDataSegmentLength 64 KiB */
 #define SNACK_FLOOD_COUNT 24u
+#define IMMEDIATE_BOUND 16u          /* TGT_IMMEDIATE_MAX: half the window (README: Bounds) */
 /* Case 4: WRITEs with EDTL 1 whose data never comes. */
 #define WRITE_FLOOD_COUNT 100000u
 #define WRITE_FLOOD_PROBE_EVERY 10000u  /* another session's INQUIRY timed this often */
-#define OPEN_TASKS_BOUND 128u        /* TGT_OPEN_TASKS_MAX: 4 x the window (README: Limits) */
+#define OPEN_TASKS_BOUND 128u        /* TGT_OPEN_TASKS_MAX: 4 x the window (README: Bounds) */
 #define DATA_OUT_TIMEOUT_MS 600u     /* the Data-Out deadline this test's target is given */
 /* Case 5: a stream of NOP-Outs, each write ending one PDU and beginning the next. */
 #define PDU_TIMEOUT_MS 1000u         /* the partial-PDU deadline this test's target is given */
@@ -440,6 +441,59 @@ static void data_out_deadline(void)
     tc_target_stop(&tt);
 }
 
+/* Case 2c: unanswered immediate commands count against their own bound; one past it is
+ * rejected 0x06 (11.17.1), and the session goes on. */
+static void immediate_bound(void)
+{
+    tc_target tt;
+    if (!tap_ok(tc_target_start(&tt, NULL) == 0, "target for the immediate bound"))
+        return;
+    const char *keys[] = {"ImmediateData=No", NULL};
+    tc_conn c;
+    tap_is_int(login(&c, tt.port, ISID_A, keys), 0, "logged in");
+    uint8_t *batch = NULL;
+    size_t blen = 0;
+    for (unsigned i = 0; i <= IMMEDIATE_BOUND; i++) {
+        uint8_t cdb[10];
+        tc_rw10(cdb, OP_WRITE10, 0, 1);
+        mc_pdu p;
+        tc_scsi(&c, &p, 1, cdb, sizeof(cdb), false, true, BLOCK);
+        mc_pdu_set(&p, MC_F_IMMEDIATE, 1);
+        c.cmdsn--;
+        batch_add(&c, &batch, &blen, &p);
+    }
+    tc_send_raw(&c, batch, blen);
+    free(batch);
+    unsigned r2ts = 0, rejects = 0, other = 0;
+    uint32_t rejected_itt = 0;
+    for (unsigned i = 0; i <= IMMEDIATE_BOUND; i++) {
+        mc_pdu r;
+        if (tc_recv(&c, &r, TC_WAIT_MS) != 0)
+            break;
+        if (mc_pdu_opcode(&r) == MC_OP_R2T) {
+            r2ts++;
+        } else if (mc_pdu_opcode(&r) == MC_OP_REJECT && mc_pdu_get(&r, MC_F_REJECT_REASON) == MC_REJ_IMMEDIATE_CMD &&
+                   r.data_len >= MC_BHS_LEN) {
+            rejects++;
+            mc_pdu quoted;
+            memset(&quoted, 0, sizeof(quoted));
+            memcpy(quoted.bhs, r.data, MC_BHS_LEN);
+            rejected_itt = (uint32_t)mc_pdu_get(&quoted, MC_F_ITT);
+            c.expstatsn = (uint32_t)mc_pdu_get(&r, MC_F_STATSN) + 1u;
+        } else {
+            other++;
+        }
+        mc_pdu_free(&r);
+    }
+    tap_is_int(r2ts, IMMEDIATE_BOUND, "%u unanswered immediate WRITEs are taken", IMMEDIATE_BOUND);
+    tap_is_int(rejects, 1, "one past the bound: Reject 0x06, too many immediate commands");
+    tap_is_int(rejected_itt, c.itt - 1u, "the Reject quotes the last one");
+    tap_is_int(other, 0, "nothing else is answered");
+    tap_is_int(tc_nop_ping(&c), 0, "the connection goes on");
+    tc_close(&c);
+    tc_target_stop(&tt);
+}
+
 /* Case 5: the partial-PDU deadline restarts when a PDU ends and the next begins in one read. */
 static void partial_deadline_restarts(void)
 {
@@ -542,6 +596,7 @@ int main(void)
     read_flood(true);
     read_flood(false);
     status_snack_flood();
+    immediate_bound();
     open_write_flood();
     data_out_deadline();
     accept_without_descriptors();

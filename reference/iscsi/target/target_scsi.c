@@ -479,14 +479,8 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     bool immediate = mc_pdu_get(p, MC_F_IMMEDIATE) != 0;
     bool reject = false;
     const char *bound = task_bound_reached(s, immediate, &reject);
-    int bound_log_level = 0;
-    if (bound) {  /* logged once per run of refusals */
-        int level = bound == s->bound_hit ? 2 : 0;
-        s->bound_hit = bound;
-        bound_log_level = level;
-    } else {
-        s->bound_hit = NULL;
-    }
+    int bound_log_level = bound && bound == s->bound_hit ? 2 : 0;  /* once per run of refusals */
+    s->bound_hit = bound;
     if (bound && reject) {
         tgt_log(c, bound_log_level, "ITT 0x%08x: immediate command beyond the session's %u unanswered (%s): rejected",
                 (unsigned)mc_pdu_get(p, MC_F_ITT), TGT_IMMEDIATE_MAX, bound);

@@ -42,6 +42,9 @@
 #define WRITE_FLOOD_COUNT 100000u
 #define WRITE_FLOOD_PROBE_EVERY 10000u  /* another session's INQUIRY timed this often */
 #define OPEN_TASKS_BOUND 128u        /* TGT_OPEN_TASKS_MAX: 4 x the window (README: Bounds) */
+#define TARGET_TASKS_BOUND 4096u     /* TGT_TARGET_TASKS_MAX: 32 sessions at their open bound */
+#define TARGET_TASKS_SESSIONS 33u    /* one session more than the target-wide bound allows in full */
+#define ISID_BASE_MANY 0x400005100000ull
 #define DATA_OUT_TIMEOUT_MS 600u     /* the Data-Out deadline this test's target is given */
 /* Case 5: a stream of NOP-Outs, each write ending one PDU and beginning the next. */
 #define PDU_TIMEOUT_MS 1000u         /* the partial-PDU deadline this test's target is given */
@@ -372,6 +375,46 @@ static void open_write_flood(void)
     tc_target_stop(&tt);
 }
 
+/* Case 4, target-wide: sessions each under their own bound still meet the target's. */
+static void target_task_bound(void)
+{
+    tc_target tt;
+    if (!tap_ok(tc_target_start(&tt, NULL) == 0, "target for the target-wide task bound"))
+        return;
+    static tc_conn s[TARGET_TASKS_SESSIONS];
+    unsigned in = 0, r2ts = 0, full = 0, odd = 0;
+    for (unsigned i = 0; i < TARGET_TASKS_SESSIONS; i++)
+        in += login(&s[i], tt.port, ISID_BASE_MANY + i, NULL) == 0;
+    tap_is_int(in, TARGET_TASKS_SESSIONS, "%u sessions logged in", TARGET_TASKS_SESSIONS);
+    for (unsigned i = 0; i < TARGET_TASKS_SESSIONS; i++)
+        for (unsigned sent = 0; sent < OPEN_TASKS_BOUND; sent += WINDOW) {
+            uint8_t *batch = NULL;
+            size_t blen = 0;
+            for (unsigned n = 0; n < WINDOW; n++)
+                write_cmd(&s[i], &batch, &blen, 1);
+            tc_send_raw(&s[i], batch, blen);
+            free(batch);
+            for (unsigned n = 0; n < WINDOW; n++) {
+                mc_pdu r;
+                if (tc_recv(&s[i], &r, TC_WAIT_MS) != 0) {
+                    odd++;
+                    break;
+                }
+                r2ts += mc_pdu_opcode(&r) == MC_OP_R2T;
+                full += status_of(&r) == MC_SAM_TASK_SET_FULL;
+                odd += mc_pdu_opcode(&r) != MC_OP_R2T && status_of(&r) != MC_SAM_TASK_SET_FULL;
+                mc_pdu_free(&r);
+            }
+        }
+    tap_is_int(odd, 0, "every WRITE answered by an R2T or TASK SET FULL");
+    tap_is_int(r2ts, TARGET_TASKS_BOUND, "R2Ts until the target holds %u tasks", TARGET_TASKS_BOUND);
+    tap_is_int(full, TARGET_TASKS_SESSIONS * OPEN_TASKS_BOUND - TARGET_TASKS_BOUND,
+               "past it TASK SET FULL, though that session is under its own bound");
+    for (unsigned i = 0; i < TARGET_TASKS_SESSIONS; i++)
+        tc_close(&s[i]);
+    tc_target_stop(&tt);
+}
+
 /* Case 4, the deadline: a task waiting for Data-Out that gets none ends CHECK CONDITION /
  * ABORTED COMMAND; one whose data came in time completes. */
 static void data_out_deadline(void)
@@ -598,6 +641,7 @@ int main(void)
     status_snack_flood();
     immediate_bound();
     open_write_flood();
+    target_task_bound();
     data_out_deadline();
     accept_without_descriptors();
     return tap_done();

@@ -30,7 +30,8 @@ int tc_target_start(tc_target *tt, const mc_target_config *cfg)
     return tc_target_start_hooks(tt, cfg, NULL, NULL);
 }
 
-int tc_target_start_hooks(tc_target *tt, const mc_target_config *cfg, const mc_target_hooks *h, void *ctx)
+static int start(tc_target *tt, const mc_target_config *cfg, const mc_target_hooks *h, void *ctx,
+                 const mc_target_module *mod)
 {
     mc_target_config def;
     memset(&def, 0, sizeof(def));
@@ -60,6 +61,11 @@ int tc_target_start_hooks(tc_target *tt, const mc_target_config *cfg, const mc_t
         mc_target_free(tt->t);
         return -1;
     }
+    if (mod && mod->attach(tt->t, err, sizeof(err)) != 0) {
+        fprintf(stderr, "# attach %s: %s\n", mod->hooks->name, err);
+        mc_target_free(tt->t);
+        return -1;
+    }
     tt->port = mc_target_port(tt->t);
     if (pthread_create(&tt->thread, NULL, run_target, tt) != 0) {
         mc_target_free(tt->t);
@@ -67,6 +73,16 @@ int tc_target_start_hooks(tc_target *tt, const mc_target_config *cfg, const mc_t
     }
     tt->running = true;
     return 0;
+}
+
+int tc_target_start_hooks(tc_target *tt, const mc_target_config *cfg, const mc_target_hooks *h, void *ctx)
+{
+    return start(tt, cfg, h, ctx, NULL);
+}
+
+int tc_target_start_module(tc_target *tt, const mc_target_config *cfg, const mc_target_module *mod)
+{
+    return start(tt, cfg, NULL, NULL, mod);
 }
 
 void tc_target_stop(tc_target *tt)

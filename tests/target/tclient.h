@@ -27,6 +27,8 @@ typedef struct tc_target {
 int tc_target_start(tc_target *tt, const mc_target_config *cfg);
 /* The same with one hook module plugged in (h may be NULL); ctx stays the caller's. */
 int tc_target_start_hooks(tc_target *tt, const mc_target_config *cfg, const mc_target_hooks *h, void *ctx);
+/* The same with a module that plugs a fresh instance of itself in (mod->attach). */
+int tc_target_start_module(tc_target *tt, const mc_target_config *cfg, const mc_target_module *mod);
 void tc_target_stop(tc_target *tt);
 
 typedef struct tc_conn {

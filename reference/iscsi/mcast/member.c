@@ -101,9 +101,24 @@ static int membership(mg_sock *k, uint32_t local, int opt)
     return setsockopt(k->fd, IPPROTO_IP, opt, &mr, sizeof(mr));
 }
 
-/* Joins the group on the interface carrying the session (spec step 2). */
+static size_t count_socks(const mg_member *m, uint32_t group, uint16_t port, bool *exists)
+{
+    size_t n = 0;
+    *exists = false;
+    for (const mg_sock *k = m->socks; k; k = k->next) {
+        n++;
+        *exists = *exists || (k->group == group && k->port == port);
+    }
+    return n;
+}
+
+/* Joins the group on the interface carrying the session (spec step 2). -1 when the join
+ * failed (errno), -2 when it would need a socket beyond MG_SOCKS_MAX. */
 static int join(mg_member *m, mg_reg *r)
 {
+    bool exists;
+    if (count_socks(m, r->group, r->port, &exists) >= MG_SOCKS_MAX && !exists)
+        return -2;
     mg_sock *k = sock_get(m, r->group, r->port);
     if (!k)
         return -1;
@@ -183,6 +198,14 @@ static const char *do_register(mc_conn *c, mg_member *m, const mc_mreg *q)
         burst = max_burst < MC_MG_LITERAL_BURST ? max_burst : MC_MG_LITERAL_BURST;
     if (burst > max_burst || burst < MC_MG_BURST_UNIT)
         return "BadParameter";
+    size_t nregs = 0;
+    for (const mg_reg *o = m->regs; o; o = o->next)
+        nregs += o->s != s || o->vlun != q->vlun;  /* the one it replaces does not count */
+    if (nregs >= MG_REGS_MAX) {
+        mc_conn_log(c, 0, "registration refused: the member holds %zu registrations (bound MG_REGS_MAX %u)",
+                    nregs, MG_REGS_MAX);
+        return "JoinFailed";
+    }
     mg_reg *r = calloc(1, sizeof(*r));
     if (!r)
         return "JoinFailed";
@@ -204,10 +227,14 @@ static const char *do_register(mc_conn *c, mg_member *m, const mc_mreg *q)
     mg_reg *old = reg_find(m, s, q->vlun);
     if (old)
         reg_remove(m, old);
+    int joined = 0;
     if (mg_mutant(m, MC_MEMBER_MUTANT_ANSWER_BEFORE_JOIN)) {
         r->join_at = mc_target_now_ms(m->t) + MG_LATE_JOIN_MS;
-    } else if (join(m, r) != 0) {
-        mc_conn_log(c, 0, "joining the group failed: %s", strerror(errno));
+    } else if ((joined = join(m, r)) != 0) {
+        if (joined == -2)
+            mc_conn_log(c, 0, "registration refused: %u group sockets open (bound MG_SOCKS_MAX)", MG_SOCKS_MAX);
+        else
+            mc_conn_log(c, 0, "joining the group failed: %s", strerror(errno));
         free(r);
         return "JoinFailed";
     }

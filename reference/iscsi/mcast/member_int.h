@@ -15,6 +15,14 @@
 #define MG_SOCK_RCVBUF (4u << 20)     /* room for bursts of datagrams between two poll rounds */
 #define MG_LATE_JOIN_MS 500u          /* mutant mcast-answer-before-join: join this much later */
 #define MG_RECV_PER_ROUND 256u        /* datagrams read per socket per loop round */
+/* Group sockets (one per group address and port) the member opens at most, target-wide: each
+ * is a descriptor, and registrations must never take those the target needs for connections.
+ * Our choice: 64, far above the groups a mirroring deployment uses and far below the 1,024
+ * descriptors of a default RLIMIT_NOFILE; a registration needing one more answers JoinFailed. */
+#define MG_SOCKS_MAX 64u
+/* Registrations the member holds at most, target-wide (our choice: four sessions with every
+ * vLUN, MC_MG_VLUN_MAX); one more answers JoinFailed. */
+#define MG_REGS_MAX (4u * MC_MG_VLUN_MAX)
 
 typedef struct mg_join {
     uint32_t local;                   /* interface address, host order */

@@ -43,6 +43,8 @@ typedef struct mc_target_config {
     int log_level;               /* 0 errors only, 1 protocol events, 2 every PDU */
     unsigned login_timeout_ms;   /* 0 = default */
     unsigned pdu_timeout_ms;     /* the rest of a begun PDU must arrive within; 0 = default */
+    unsigned data_out_timeout_ms;  /* a task waiting for Data-Out ends when none comes within;
+                                      0 = default (30 s) */
     unsigned nop_interval_ms;    /* idle time before a NOP-In ping, and its answer's deadline;
                                     0 = the target sends no pings */
     FILE *log;                   /* NULL = stderr */

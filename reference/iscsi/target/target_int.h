@@ -22,8 +22,35 @@
 #define TGT_LOGIN_DATA_MAX 8192u       /* data segment limit during login (RFC 7143 13.12) */
 #define TGT_OUR_MRDSL 262144u          /* the MaxRecvDataSegmentLength we declare */
 #define TGT_SESSION_BYTES_MAX (64u << 20)  /* write buffers and kept Data-In one session may hold */
-#define TGT_WBUF_HIGH (8u << 20)       /* stop reading from a peer that does not read its answers */
+/* Output a connection may have queued, checked before each PDU is executed: at or above it the
+ * connection executes nothing more and reads nothing more until the peer has read its answers
+ * below it. Our choice: 8 MiB, a few bursts of Data-In at the largest MaxBurstLength; one PDU
+ * may overshoot it by its own answer (at most an EDTL, MC_TARGET_EDTL_MAX). */
+#define TGT_WBUF_HIGH (8u << 20)
+#define TGT_WBUF_KEEP (256u << 10)     /* output buffer capacity kept once drained; more is freed */
+#define TGT_RBUF_KEEP (2u * TGT_READ_CHUNK)  /* read buffer capacity kept once empty */
+#define TGT_OUTPUT_STALL_MS 60000u     /* queued output the peer has not read from for so long: close */
 #define TGT_KEPT_MAX 256u              /* responses kept for Status SNACK (6.7) */
+/* Bytes of responses kept for Status SNACK per connection (our choice: the output bound, so a
+ * replay of everything kept fits in it); past it the oldest is forgotten. */
+#define TGT_KEPT_BYTES_MAX TGT_WBUF_HIGH
+/* Unanswered SCSI commands one session (one connection, MaxConnections=1) may hold: tasks
+ * waiting for Data-Out or run by a hook module. Our choice: 4 x the CmdSN window; beyond it a
+ * command ends with TASK SET FULL (SAM-5 5.3), which RFC 7143 4.2.2.1 lets the initiator retry. */
+#define TGT_OPEN_TASKS_MAX (4u * TGT_QUEUE_DEPTH)
+/* Unanswered immediate commands one session may hold (they bypass the CmdSN window, 3.2.2.1);
+ * beyond it Reject 0x06, "too many immediate commands" (11.17.1). Our choice: half the window. */
+#define TGT_IMMEDIATE_MAX (TGT_QUEUE_DEPTH / 2u)
+/* Tasks of all sessions at once (our choice: the open bound of 32 sessions); beyond it TASK
+ * SET FULL. */
+#define TGT_TARGET_TASKS_MAX (32u * TGT_OPEN_TASKS_MAX)
+/* A task waiting for Data-Out that receives none for so long ends with ABORTED COMMAND / DATA
+ * PHASE ERROR (our choice: the deadline of a begun PDU; the initiator owes the data from the
+ * R2T or the command on, and waits on nothing of ours meanwhile). */
+#define TGT_DATA_OUT_TIMEOUT_MS 30000u
+/* accept() failing for want of descriptors (EMFILE, ENFILE) with no spare to shed the newcomer:
+ * the listening socket is left out of poll for this long (our choice), so the loop does not spin. */
+#define TGT_ACCEPT_BACKOFF_MS 1000u
 #define TGT_TEXT_MAX 65536u            /* longest text a request may accumulate (6.6) */
 #define TGT_READ_CHUNK 65536u
 #define TGT_PENDING_MAX TGT_QUEUE_DEPTH
@@ -59,6 +86,8 @@ typedef struct tgt_task {
     mc_scsi_plan plan;
     uint32_t spdtl;             /* bytes the CDB asked to move, before an EDTL cut it */
     tgt_task_state state;
+    bool immediate;             /* arrived as an immediate command (3.2.2.1) */
+    uint64_t data_deadline_ms;  /* while waiting for Data-Out: when it times out, 0 = not waiting */
     size_t owner;               /* while TAKEN: the hook module (index) that runs it */
     /* write side */
     uint8_t *buf;               /* EDTL bytes as they arrive */
@@ -112,6 +141,7 @@ typedef struct tgt_session {
      * once per LU; the LUN core has no nexus, so the session keeps the pending ones */
     uint16_t ua_luns[MC_TARGET_MAX_LUNS];
     size_t n_ua;
+    const char *bound_hit;      /* the task bound last reached (logged once until one is admitted) */
 } tgt_session;
 
 typedef enum tgt_phase { PHASE_LOGIN, PHASE_FFP } tgt_phase;
@@ -139,6 +169,8 @@ typedef struct tgt_conn {
     uint64_t login_deadline_ms;
     uint64_t last_rx_ms;        /* when the peer last sent anything */
     uint64_t partial_since_ms;  /* when the unfinished PDU in rbuf began, 0 = none */
+    bool paused;                /* output at TGT_WBUF_HIGH: nothing executed or read until it drains */
+    uint64_t tx_progress_ms;    /* when queued output last began or moved */
     uint32_t nop_ttt;           /* TTT of our NOP-In ping awaiting its NOP-Out, 0 = none */
     uint64_t nop_sent_ms;
     /* Text exchange in full feature phase (6.6, 11.10) */
@@ -170,11 +202,16 @@ struct mc_target {
     unsigned login_timeout_ms;
     unsigned nop_interval_ms;
     unsigned pdu_timeout_ms;
+    unsigned data_out_timeout_ms;
     FILE *log;
     mc_lun_set *luns;
     uint16_t lun_ids[MC_TARGET_MAX_LUNS];
     size_t nluns;
     int listen_fd;
+    int spare_fd;               /* a descriptor held to shed a connection when accept hits EMFILE */
+    uint64_t accept_resume_ms;  /* accept paused (no descriptor) until then, 0 = not paused */
+    bool accept_emfile_logged;  /* the descriptor shortage was logged (once per episode) */
+    size_t ntasks;              /* tasks of all sessions (TGT_TARGET_TASKS_MAX) */
     int wake[2];
     atomic_bool stop_requested;
     tgt_conn *conns;
@@ -194,6 +231,8 @@ void tgt_vlog(const tgt_conn *c, int level, const char *fmt, va_list ap) __attri
 static inline bool tgt_mutant(const mc_target *t, int m) { return t->mutant == m; }
 
 /* target_send.c: every PDU the target sends goes through here. */
+/* The output bound (TGT_WBUF_HIGH) is reached: execute and read nothing more for now. */
+static inline bool tgt_output_full(const tgt_conn *c) { return c->wlen - c->woff >= TGT_WBUF_HIGH; }
 int tgt_send(tgt_conn *c, mc_pdu *p, mc_send_statsn sn_mode, bool keep);
 void tgt_reject(tgt_conn *c, const uint8_t *bhs, uint8_t reason);
 void tgt_ack_statsn(tgt_conn *c, uint32_t exp_statsn);
@@ -207,6 +246,9 @@ tgt_session *tgt_session_find(mc_target *t, uint64_t isid, uint16_t tsih, const 
 void tgt_session_advance(tgt_session *s);
 uint32_t tgt_session_ttt(tgt_session *s);
 void tgt_conn_ffp(tgt_conn *c, mc_pdu *p);
+/* Runs the commands queued ahead of ExpCmdSN whose turn has come, while the output bound allows;
+ * sets c->paused when it stops for the bound. */
+void tgt_session_resume(tgt_conn *c);
 void tgt_conn_close(tgt_conn *c, const char *why);
 
 /* target_login.c */
@@ -227,6 +269,9 @@ void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool 
 int tgt_datain_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run);
 int tgt_r2t_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run);
 void tgt_tasks_ack(tgt_session *s, uint32_t exp_statsn);
+/* Tasks waiting for Data-Out: the earliest deadline (0 = none), and ending those past it. */
+uint64_t tgt_tasks_deadline(const tgt_session *s);
+void tgt_tasks_tick(tgt_conn *c, uint64_t now);
 
 /* target_hooks.c: the hook modules at their points (target_hooks.h), in the order added */
 int tgt_hooks_text(tgt_conn *c, const uint8_t *req, size_t len, mc_textbuf *out);

@@ -18,6 +18,7 @@
 
 #define LISTEN_BACKLOG 64
 #define SIZE_UNIT 512u  /* LU block size, and the granule LU sizes are rounded down to */
+#define SPARE_FD_PATH "/dev/null"  /* any file: the descriptor is only held, never used */
 
 uint64_t tgt_now_ms(void)
 {
@@ -26,17 +27,25 @@ uint64_t tgt_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void tgt_vlog(const tgt_conn *c, int level, const char *fmt, va_list ap)
+/* One log line: "iscsi-target: " WHO MESSAGE, WHO naming the connection or empty. */
+static void target_vlog(const mc_target *t, int level, const char *who, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static void target_vlog(const mc_target *t, int level, const char *who, const char *fmt, va_list ap)
 {
-    const mc_target *t = c->t;
     if (level > t->log_level)
         return;
     FILE *out = t->log ? t->log : stderr;
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    fprintf(out, "iscsi-target: tsih=%u conn=%u %s: %s\n", c->sess ? c->sess->tsih : 0u, c->id,
-            c->peer, msg);
+    fprintf(out, "iscsi-target: %s%s\n", who, msg);
     fflush(out);
+}
+
+void tgt_vlog(const tgt_conn *c, int level, const char *fmt, va_list ap)
+{
+    char who[128];
+    snprintf(who, sizeof(who), "tsih=%u conn=%u %s: ", c->sess ? c->sess->tsih : 0u, (unsigned)c->id, c->peer);
+    target_vlog(c->t, level, who, fmt, ap);
 }
 
 void tgt_log(const tgt_conn *c, int level, const char *fmt, ...)
@@ -165,6 +174,7 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
         return -1;
     }
     t->listen_fd = t->wake[0] = t->wake[1] = -1;
+    t->spare_fd = open(SPARE_FD_PATH, O_RDONLY | O_CLOEXEC);  /* -1: accept backs off instead */
     t->host = strdup(cfg->host ? cfg->host : "127.0.0.1");
     t->iqn = strdup(cfg->iqn);
     t->chap_user = dup_or_null(cfg->chap_user);
@@ -187,6 +197,7 @@ int mc_target_new(mc_target **out, const mc_target_config *cfg, char *err, size_
     t->login_timeout_ms = cfg->login_timeout_ms ? cfg->login_timeout_ms : TGT_LOGIN_TIMEOUT_MS;
     t->nop_interval_ms = cfg->nop_interval_ms;
     t->pdu_timeout_ms = cfg->pdu_timeout_ms ? cfg->pdu_timeout_ms : TGT_PDU_TIMEOUT_MS;
+    t->data_out_timeout_ms = cfg->data_out_timeout_ms ? cfg->data_out_timeout_ms : TGT_DATA_OUT_TIMEOUT_MS;
     t->log = cfg->log;
     t->next_tsih = 1;
     if (!t->host || !t->iqn || (cfg->chap_user && (!t->chap_user || !t->chap_secret)) ||
@@ -292,6 +303,8 @@ void mc_target_free(mc_target *t)
         mc_lun_set_free(t->luns);
     if (t->listen_fd >= 0)
         close(t->listen_fd);
+    if (t->spare_fd >= 0)
+        close(t->spare_fd);
     if (t->wake[0] >= 0)
         close(t->wake[0]);
     if (t->wake[1] >= 0)
@@ -305,16 +318,60 @@ void mc_target_free(mc_target *t)
     free(t);
 }
 
+static void target_log(const mc_target *t, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void target_log(const mc_target *t, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    target_vlog(t, level, "", fmt, ap);
+    va_end(ap);
+}
+
+/* accept() found no descriptor (EMFILE, ENFILE). The spare descriptor makes room to accept the
+ * newcomer and close it at once, so it hears a refusal instead of waiting for a timeout and the
+ * listening socket stops being readable; without a spare, accept pauses for
+ * TGT_ACCEPT_BACKOFF_MS. Either way the loop does not spin, and the shortage is logged once. */
+static bool accept_no_fd(mc_target *t, int err)
+{
+    if (!t->accept_emfile_logged)
+        target_log(t, 0, "accept: %s (descriptor limit reached; new connections refused until "
+                   "descriptors are free)", strerror(err));
+    t->accept_emfile_logged = true;
+    if (t->spare_fd >= 0) {
+        close(t->spare_fd);
+        int fd = accept(t->listen_fd, NULL, NULL);
+        if (fd >= 0)
+            close(fd);
+        t->spare_fd = open(SPARE_FD_PATH, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && t->spare_fd >= 0)
+            return true;  /* shed one; there may be more */
+    }
+    t->accept_resume_ms = tgt_now_ms() + TGT_ACCEPT_BACKOFF_MS;
+    return false;
+}
+
 static void accept_all(mc_target *t)
 {
     for (;;) {
         struct sockaddr_in sa;
         socklen_t sl = sizeof(sa);
         int fd = accept(t->listen_fd, (struct sockaddr *)&sa, &sl);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            if (accept_no_fd(t, errno))
+                continue;
+            return;
+        }
         if (fd < 0)
             return;  /* EAGAIN, or a transient failure: poll again */
+        if (t->spare_fd < 0)
+            t->spare_fd = open(SPARE_FD_PATH, O_RDONLY | O_CLOEXEC);
+        if (t->accept_emfile_logged)
+            target_log(t, 0, "accept: descriptors available again");
+        t->accept_emfile_logged = false;
         if (mc_target_conn_count(t) >= TGT_CONNS_MAX) {
-            close(fd);  /* bounded: a connection flood costs the newcomers, not the sessions */
+            /* bounded: a connection flood costs the newcomers, not the sessions */
+            target_log(t, 1, "connection refused: %u connections open (TGT_CONNS_MAX)", TGT_CONNS_MAX);
+            close(fd);
             continue;
         }
         tgt_conn *c = calloc(1, sizeof(*c));
@@ -376,11 +433,20 @@ static void dispatch(tgt_conn *c, mc_pdu *p, mc_dec_status st)
         tgt_conn_ffp(c, p);
 }
 
-/* Decodes and handles every complete PDU in the read buffer. */
-static void consume(tgt_conn *c)
+/* Decodes and handles the complete PDUs in the read buffer, each only while the output bound
+ * (TGT_WBUF_HIGH) is not reached: past it the rest waits, unread, until the peer reads its
+ * answers (c->paused). Returns whether a PDU was taken off the buffer. */
+static bool consume(tgt_conn *c)
 {
     size_t off = 0;
     while (!c->dead && !c->closing && c->rlen - off >= MC_BHS_LEN) {
+        if (tgt_output_full(c)) {
+            if (!c->paused)
+                tgt_log(c, 1, "%zu bytes of output queued (bound TGT_WBUF_HIGH %u): PDUs held until "
+                        "the peer reads", c->wlen - c->woff, TGT_WBUF_HIGH);
+            c->paused = true;
+            break;
+        }
         mc_dec_limits lim = conn_limits(c);
         mc_pdu p;
         memset(&p, 0, sizeof(p));
@@ -434,6 +500,24 @@ static void consume(tgt_conn *c)
         memmove(c->rbuf, c->rbuf + off, c->rlen - off);
         c->rlen -= off;
     }
+    if (c->rlen == 0 && c->rcap > TGT_RBUF_KEEP) {  /* a long PDU's room is not kept */
+        free(c->rbuf);
+        c->rbuf = NULL;
+        c->rcap = 0;
+    }
+    return off > 0;
+}
+
+/* Consumes what it may, then times the unfinished PDU left in the read buffer: its deadline
+ * starts when it began, which is now when a PDU ended in this read (the peer is making
+ * progress), and does not run while the connection is paused for its output. */
+static void consume_and_time(tgt_conn *c, uint64_t now)
+{
+    bool progressed = consume(c);
+    if (c->rlen == 0 || c->paused)
+        c->partial_since_ms = 0;
+    else if (progressed || c->partial_since_ms == 0)
+        c->partial_since_ms = now;  /* a PDU has begun; its rest must follow in time */
 }
 
 static void on_readable(tgt_conn *c)
@@ -462,27 +546,44 @@ static void on_readable(tgt_conn *c)
     }
     c->rlen += (size_t)n;
     c->last_rx_ms = tgt_now_ms();
-    consume(c);
-    if (c->rlen == 0)
-        c->partial_since_ms = 0;
-    else if (c->partial_since_ms == 0)
-        c->partial_since_ms = c->last_rx_ms;  /* a PDU has begun; its rest must follow in time */
+    consume_and_time(c, c->last_rx_ms);
 }
 
+/* Sends what the socket takes; once the output is below its bound again, a paused connection
+ * executes the PDUs it holds and reads again. */
 static void on_writable(tgt_conn *c)
 {
     while (c->woff < c->wlen) {
         ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
         if (n < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 tgt_conn_close(c, strerror(errno));
-            return;
+                return;
+            }
+            break;
         }
         c->woff += (size_t)n;
+        c->tx_progress_ms = tgt_now_ms();
     }
-    c->woff = c->wlen = 0;
-    if (c->closing)
-        tgt_conn_close(c, "done");
+    if (c->woff == c->wlen) {
+        c->woff = c->wlen = 0;
+        if (c->wcap > TGT_WBUF_KEEP) {  /* a burst's room is not kept */
+            free(c->wbuf);
+            c->wbuf = NULL;
+            c->wcap = 0;
+        }
+        if (c->closing) {
+            tgt_conn_close(c, "done");
+            return;
+        }
+    }
+    if (c->paused && !tgt_output_full(c)) {
+        tgt_log(c, 2, "output below TGT_WBUF_HIGH again: executing held PDUs");
+        c->paused = false;
+        if (c->phase == PHASE_FFP && c->sess)
+            tgt_session_resume(c);  /* queued commands first: they come before what is unread */
+        consume_and_time(c, tgt_now_ms());
+    }
 }
 
 /* Lowers *timeout_ms (negative: none yet) so that poll wakes at deadline (0: no deadline). */
@@ -513,14 +614,17 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         return -1;
     }
     uint64_t now = tgt_now_ms();
-    pf[0].fd = t->listen_fd;
+    if (t->accept_resume_ms && now >= t->accept_resume_ms)
+        t->accept_resume_ms = 0;
+    pf[0].fd = t->accept_resume_ms ? -1 : t->listen_fd;  /* poll skips a negative descriptor */
+    wake_by(&timeout_ms, t->accept_resume_ms, now);
     pf[0].events = POLLIN;
     pf[1].fd = t->wake[0];
     pf[1].events = POLLIN;
     size_t k = 2;
     for (tgt_conn *c = t->conns; c; c = c->next) {
         pf[k].fd = c->fd;
-        if (!c->closing && c->wlen - c->woff < TGT_WBUF_HIGH)
+        if (!c->closing && !c->paused && !tgt_output_full(c))
             pf[k].events |= POLLIN;
         if (c->wlen > c->woff)
             pf[k].events |= POLLOUT;
@@ -529,6 +633,10 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         if (c->partial_since_ms)
             wake_by(&timeout_ms, c->partial_since_ms + t->pdu_timeout_ms, now);
         wake_by(&timeout_ms, tgt_nop_deadline(c), now);
+        if (c->wlen > c->woff)
+            wake_by(&timeout_ms, c->tx_progress_ms + TGT_OUTPUT_STALL_MS, now);
+        if (c->sess)
+            wake_by(&timeout_ms, tgt_tasks_deadline(c->sess), now);
         who[k++] = c;
     }
     size_t hook_first = k, hook_counts[MC_TARGET_HOOKS_MAX];  /* the hook modules' follow the connections */
@@ -550,7 +658,7 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         tgt_hooks_on_poll(t, pf + hook_first, hook_counts);
         for (size_t i = 2; i < hook_first; i++) {
             tgt_conn *c = who[i];
-            if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
+            if ((pf[i].revents & (POLLIN | POLLHUP | POLLERR)) && !c->paused)
                 on_readable(c);
             if (!c->dead && c->wlen > c->woff)
                 on_writable(c);
@@ -567,8 +675,14 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen)
         } else if (c->partial_since_ms && now >= c->partial_since_ms + t->pdu_timeout_ms && !c->dead) {
             tgt_log(c, 0, "%zu bytes of a PDU, the rest not sent within %u ms", c->rlen, t->pdu_timeout_ms);
             tgt_conn_close(c, "PDU timeout");
+        } else if (c->wlen > c->woff && now >= c->tx_progress_ms + TGT_OUTPUT_STALL_MS && !c->dead) {
+            tgt_log(c, 0, "%zu bytes of output not read by the peer within %u ms (TGT_OUTPUT_STALL_MS)",
+                    c->wlen - c->woff, TGT_OUTPUT_STALL_MS);
+            tgt_conn_close(c, "output stalled");
         } else if (!c->dead) {
             tgt_nop_tick(c, now);
+            if (c->sess && c->phase == PHASE_FFP)
+                tgt_tasks_tick(c, now);
         }
     free(pf);
     free(who);

@@ -20,6 +20,7 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 void tgt_task_free(tgt_task *k)
 {
     tgt_hooks_cancel(k);
+    k->sess->t->ntasks--;
     free(k->buf);
     free(k->data);
     free(k->r2t);
@@ -208,6 +209,7 @@ static void prune_done(tgt_session *s)
 static void complete(tgt_conn *c, tgt_task *k)
 {
     k->state = TASK_DONE;
+    k->data_deadline_ms = 0;
     free(k->buf);
     k->buf = NULL;
     bool piggyback = k->data_len > 0 && k->res.sense_len == 0;
@@ -424,6 +426,26 @@ static void maybe_execute(tgt_conn *c, tgt_task *k)
         execute(c, k);
 }
 
+/* The bounds a new SCSI command meets (target_int.h): NULL, or the one reached; *reject is set
+ * when the command is to be rejected rather than answered TASK SET FULL. */
+static const char *task_bound_reached(const tgt_session *s, bool immediate, bool *reject)
+{
+    size_t open = 0, open_immediate = 0;
+    for (const tgt_task *k = s->tasks; k; k = k->next)
+        if (k->state != TASK_DONE) {
+            open++;
+            open_immediate += k->immediate;
+        }
+    *reject = immediate && open_immediate >= TGT_IMMEDIATE_MAX;
+    if (*reject)
+        return "TGT_IMMEDIATE_MAX";
+    if (open >= TGT_OPEN_TASKS_MAX)
+        return "TGT_OPEN_TASKS_MAX";
+    if (s->t->ntasks >= TGT_TARGET_TASKS_MAX)
+        return "TGT_TARGET_TASKS_MAX";
+    return NULL;
+}
+
 /* SPC-4 / SAM-5: INQUIRY, REPORT LUNS and REQUEST SENSE neither report nor clear a UNIT
  * ATTENTION; any other command reports the pending reset once. */
 enum { OP_INQUIRY = 0x12, OP_REPORT_LUNS = 0xa0, OP_REQUEST_SENSE = 0x03 };
@@ -454,13 +476,26 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     }
     if (old)  /* the earlier task's status was delivered: its tag is free again */
         tgt_task_remove(s, old);
+    bool immediate = mc_pdu_get(p, MC_F_IMMEDIATE) != 0;
+    bool reject = false;
+    const char *bound = task_bound_reached(s, immediate, &reject);
+    int bound_log_level = bound && bound == s->bound_hit ? 2 : 0;  /* once per run of refusals */
+    s->bound_hit = bound;
+    if (bound && reject) {
+        tgt_log(c, bound_log_level, "ITT 0x%08x: immediate command beyond the session's %u unanswered (%s): rejected",
+                (unsigned)mc_pdu_get(p, MC_F_ITT), TGT_IMMEDIATE_MAX, bound);
+        tgt_reject(c, p->bhs, MC_REJ_IMMEDIATE_CMD);
+        return;
+    }
     tgt_task *k = calloc(1, sizeof(*k));
     if (!k) {
         tgt_conn_close(c, "out of memory for a task");
         return;
     }
+    c->t->ntasks++;
     k->sess = s;
     k->itt = (uint32_t)mc_pdu_get(p, MC_F_ITT);
+    k->immediate = immediate;
     k->cmdsn = (uint32_t)mc_pdu_get(p, MC_F_CMDSN);
     k->lun_field = mc_pdu_get(p, MC_F_LUN);
     k->lun = mc_lun_decode(k->lun_field);
@@ -468,6 +503,14 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     k->next_r2tsn = tgt_mutant(c->t, MC_MUTANT_R2TSN_WRONG) ? 1u : 0u;
     mc_pdu_get_cdb(p, k->cdb);
     k->state = TASK_WAIT_DATA;
+    if (bound) {
+        /* SAM-5 5.3: no room for another task now; the initiator may retry */
+        tgt_log(c, bound_log_level, "ITT 0x%08x: task bound %s reached: TASK SET FULL", k->itt, bound);
+        memset(&k->res, 0, sizeof(k->res));
+        k->res.status = MC_SAM_TASK_SET_FULL;
+        fail_early(c, k);
+        return;
+    }
     if (take_unit_attention(s, k)) {
         tgt_log(c, 1, "LUN %u: UNIT ATTENTION after reset reported", (unsigned)k->lun);
         fail_early(c, k);
@@ -521,6 +564,7 @@ void tgt_scsi_cmd(tgt_conn *c, mc_pdu *p)
     k->next_off = k->unsol_len;
     k->next = s->tasks;
     s->tasks = k;
+    k->data_deadline_ms = tgt_now_ms() + c->t->data_out_timeout_ms;
     issue_r2ts(c, k);
     maybe_execute(c, k);
 }
@@ -533,6 +577,33 @@ static void data_phase_failed(tgt_conn *c, tgt_task *k)
     mc_scsi_set_sense(&k->res, MC_SK_ABORTED_COMMAND, MC_ASC_DATA_PHASE_ERROR);
     set_residual(c, k, k->edtl);
     complete(c, k);
+}
+
+uint64_t tgt_tasks_deadline(const tgt_session *s)
+{
+    uint64_t first = 0;
+    for (const tgt_task *k = s->tasks; k; k = k->next)
+        if (k->state == TASK_WAIT_DATA && k->data_deadline_ms && (first == 0 || k->data_deadline_ms < first))
+            first = k->data_deadline_ms;
+    return first;
+}
+
+/* A task that received no Data-Out within the deadline (TGT_DATA_OUT_TIMEOUT_MS) ends as a
+ * failed data phase: its buffer is freed and its slot among the open tasks is free again. */
+void tgt_tasks_tick(tgt_conn *c, uint64_t now)
+{
+    bool again = true;
+    while (again && !c->dead && c->sess) {
+        again = false;
+        for (tgt_task *k = c->sess->tasks; k; k = k->next)
+            if (k->state == TASK_WAIT_DATA && k->data_deadline_ms && now >= k->data_deadline_ms) {
+                tgt_log(c, 0, "ITT 0x%08x: no Data-Out within %u ms (TGT_DATA_OUT_TIMEOUT_MS): task ended",
+                        k->itt, c->t->data_out_timeout_ms);
+                data_phase_failed(c, k);  /* may free k: scan again */
+                again = true;
+                break;
+            }
+    }
 }
 
 /* The end of a Data-Out sequence: ask again for what is missing at ErrorRecoveryLevel 1
@@ -620,6 +691,7 @@ void tgt_data_out(tgt_conn *c, mc_pdu *p, bool digest_bad)
             tgt_conn_close(c, "out of memory");
             return;
         }
+        k->data_deadline_ms = tgt_now_ms() + c->t->data_out_timeout_ms;  /* progress */
     }
     if (final) {
         if (r)

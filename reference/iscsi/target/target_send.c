@@ -15,6 +15,13 @@ void tgt_stamp_window(tgt_conn *c, mc_pdu *p)
 
 static int append(tgt_conn *c, const uint8_t *b, size_t n)
 {
+    if (c->wlen == c->woff)
+        c->tx_progress_ms = tgt_now_ms();  /* the output stall deadline starts */
+    if (c->woff > 0 && c->wlen + n > c->wcap) {  /* reuse the room already sent */
+        memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
+        c->wlen -= c->woff;
+        c->woff = 0;
+    }
     if (c->wlen + n > c->wcap) {
         size_t cap = c->wcap ? c->wcap : 4096;
         while (cap < c->wlen + n)
@@ -54,11 +61,24 @@ static int emit(tgt_conn *c, const mc_pdu *p)
     return r;
 }
 
+static size_t kept_bytes(const tgt_conn *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nkept; i++)
+        n += MC_BHS_LEN + c->kept[i].pdu.data_len;
+    return n;
+}
+
+/* Bounded by count (TGT_KEPT_MAX) and bytes (TGT_KEPT_BYTES_MAX): the oldest unacknowledged
+ * goes first; a Status SNACK for it is then rejected. */
 static void keep(tgt_conn *c, const mc_pdu *p, uint32_t statsn)
 {
-    if (c->nkept == TGT_KEPT_MAX) {  /* bounded: the oldest unacknowledged goes first */
+    size_t bytes = kept_bytes(c);
+    while (c->nkept > 0 &&
+           (c->nkept == TGT_KEPT_MAX || bytes + MC_BHS_LEN + p->data_len > TGT_KEPT_BYTES_MAX)) {
+        bytes -= MC_BHS_LEN + c->kept[0].pdu.data_len;
         mc_pdu_free(&c->kept[0].pdu);
-        memmove(&c->kept[0], &c->kept[1], (TGT_KEPT_MAX - 1) * sizeof(c->kept[0]));
+        memmove(&c->kept[0], &c->kept[1], (c->nkept - 1) * sizeof(c->kept[0]));
         c->nkept--;
     }
     tgt_kept *k = &c->kept[c->nkept];
@@ -123,7 +143,9 @@ void tgt_ack_statsn(tgt_conn *c, uint32_t exp)
         tgt_tasks_ack(c->sess, exp);
 }
 
-/* Status SNACK (11.16.1): resends kept responses with StatSN in [beg, beg+run), run 0 = all. */
+/* Status SNACK (11.16.1): resends kept responses with StatSN in [beg, beg+run), run 0 = all,
+ * until the output bound (TGT_WBUF_HIGH) is reached: the initiator asks again, from the first
+ * StatSN it still misses, for the rest. */
 int tgt_resend_status(tgt_conn *c, uint32_t beg, uint32_t run)
 {
     int n = 0;
@@ -131,6 +153,11 @@ int tgt_resend_status(tgt_conn *c, uint32_t beg, uint32_t run)
         uint32_t sn = c->kept[i].statsn;
         if (mc_sn_lt(sn, beg) || (run != 0 && !mc_sn_lt(sn, beg + run)))
             continue;
+        if (tgt_output_full(c)) {
+            tgt_log(c, 0, "Status SNACK replay stopped at StatSN %u: output bound TGT_WBUF_HIGH %u reached",
+                    (unsigned)sn, TGT_WBUF_HIGH);
+            break;
+        }
         mc_pdu copy;
         memset(&copy, 0, sizeof(copy));
         if (mc_pdu_copy(&copy, &c->kept[i].pdu) != 0)

@@ -130,12 +130,17 @@ static void queue_pending(tgt_conn *c, mc_pdu *p)
     s->npending++;
 }
 
-/* Runs queued commands whose turn has come. */
-static void drain_pending(tgt_conn *c)
+/* Runs queued commands whose turn has come, each only while the output bound is not reached:
+ * past it the connection pauses, and the loop calls this again once the output drained. */
+void tgt_session_resume(tgt_conn *c)
 {
     tgt_session *s = c->sess;
     bool found = true;
     while (found && !c->dead && c->sess) {
+        if (s->pending && tgt_output_full(c)) {
+            c->paused = true;
+            return;
+        }
         found = false;
         for (tgt_pending **pp = &s->pending; *pp; pp = &(*pp)->next) {
             tgt_pending *q = *pp;
@@ -194,7 +199,7 @@ void tgt_conn_ffp(tgt_conn *c, mc_pdu *p)
     if (sn == s->exp_cmdsn) {
         tgt_session_advance(s);
         execute(c, p);
-        drain_pending(c);
+        tgt_session_resume(c);
         return;
     }
     if (mc_sn_gt(sn, s->exp_cmdsn) && mc_sn_le(sn, s->max_cmdsn)) {

@@ -603,7 +603,7 @@ static void group_cmd(mcm_emu *e, emu_target *t, emu_conn *c, const struct in_ad
     k->vlun = (uint16_t)vlun;
     memcpy(k->reals, r->reals, sizeof k->reals);
     k->nreal = r->nreal;
-    k->burst = r->burst;
+    k->burst = t->script.r2t_burst ? t->script.r2t_burst : r->burst;
     k->timeout_ms = t->script.timeout_ms ? t->script.timeout_ms : r->timeout_ms;
     if (t->script.drop_data) {
         t->script.drop_data--;

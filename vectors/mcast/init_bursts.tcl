@@ -13,6 +13,10 @@ proc mi-burst {} {
     fail "the first emulated target holds no registration of vLUN [mc-vlun]" -clause 000:1(a)
 }
 
+# Blocks of each emulated LUN for the writes of several bursts: three of the largest GroupBurst
+# (262144, the literal dialect's default, §4.3) and a partial one, in 512-byte blocks, past LBA 1024.
+proc mi-bursts-blocks {} { return 4096 }
+
 # A length of two or three GroupBursts b and a partial last one, from the seed (blocks of 512,
 # the emulated targets' block size; no 4 KiB multiple).
 proc mi-odd-length {b} {
@@ -62,7 +66,7 @@ vector mcast.init.multi-burst {
     claims {000:1(c) 000:12 000:15(c) 000:16(c) 000:31(c) 000:32(c)} role initiator requires {mcast-initiator}
     summary "A WRITE of several GroupBursts and a partial last one (seeded): one group command with that EDTL; each burst to the group after every member's R2T for it, DataSN from 0 per burst, offsets contiguous, F on each burst's last PDU only, ending at EDTL"
 } {
-    set s [mi-start]
+    set s [mi-start -blocks [mi-bursts-blocks]]
     mi-register $s
     set b [mi-burst]
     set len [mi-odd-length $b]
@@ -143,7 +147,7 @@ vector mcast.init.r2t-outside-plan {
 } {
     set odd t1
     # The emulated targets register the default burst; t1 solicits in sub-bursts of it.
-    set s [mi-start]
+    set s [mi-start -blocks [mi-bursts-blocks]]
     mi-register $s
     set b [mi-burst]
     set sub [seeded-int sub 512 [expr {$b - 512}] -step 512]
@@ -201,7 +205,7 @@ vector mcast.init.fig7-multi-burst {
     summary "Figure 7 at ERL 1 in a WRITE of several bursts: each recovery R2T of the member that lost data is answered by unicast with its TTT and exactly its range, the later bursts still go to the group, no whole-command retry"
 } {
     set bad t0
-    set s [mi-start -erl 1 -recovery fig7 -script [list $bad {drop-data 1}]]
+    set s [mi-start -erl 1 -recovery fig7 -blocks [mi-bursts-blocks] -script [list $bad {drop-data 1}]]
     mi-register $s
     set b [mi-burst]
     set len [mi-odd-length $b]

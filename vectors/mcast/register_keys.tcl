@@ -31,11 +31,11 @@ vector mcast.register.echo-exact {
     }
     set len [expr {$b + [seeded-int tail $bs [expr {$b - $bs}] -step $bs]}]
     set data [pattern $len 60]
-    set w [mc-group-write $g $conns [mc-vlun] 4200 $data]
+    set w [mc-group-write $g $conns [mc-vlun] 1600 $data]
     foreach c $conns {
         check eq [lmap r [dict get $w r2ts $c] {dict get $r ddtl}] [list $b [expr {$len - $b}]] \
             -field "R2T DDTLs at the registered GroupBurst $b" -clause 000:1(b)
-        same [mc-read $c 4200 [expr {$len / $bs}]] $data -field "LUN after a WRITE at the registered GroupBurst" -clause 000:1(e)
+        same [mc-read $c 1600 [expr {$len / $bs}]] $data -field "LUN after a WRITE at the registered GroupBurst" -clause 000:1(e)
     }
 }
 
@@ -110,14 +110,14 @@ vector mcast.neg.group-tasks-limit {
     for {set i 0} {$i < $n} {incr i} {
         set itt [mc-itt]
         lappend itts $itt
-        mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] [expr {4400 + $i}] 1 $bs]]
+        mcast send $g [mc-isid] [list [mc-cmd-pdu $itt [mc-vlun] [expr {1900 + $i}] 1 $bs]]
         foreach c $conns {
             rx $c [list opcode 0x31 itt $itt] 000:1(d) -what "R2T of group task [expr {$i + 1}] of $n"
         }
     }
     set before [mc-all-counters $conns]
     set over [mc-itt]
-    mcast send $g [mc-isid] [list [mc-cmd-pdu $over [mc-vlun] 4410 1 $bs]]
+    mcast send $g [mc-isid] [list [mc-cmd-pdu $over [mc-vlun] 1910 1 $bs]]
     check eq [silent $conns [list itt $over] 000:1(d)] 1 -field "R2T for group task [expr {$n + 1}] beyond GroupTasks $n" -clause 000:1(d)
     mc-counted $conns $before bad-command 1 000:1(d)
     # The first task completes; a new command fits again.
@@ -126,5 +126,5 @@ vector mcast.neg.group-tasks-limit {
     foreach c $conns {
         check pdu [rx $c [list opcode 0x21 itt [lindex $itts 0]] 000:13(i) -what "status of the first task"] {status 0} -clause 000:13(i)
     }
-    mc-group-write $g $conns [mc-vlun] 4411 [pattern $bs 62]
+    mc-group-write $g $conns [mc-vlun] 1911 [pattern $bs 62]
 }

@@ -108,6 +108,15 @@ vector mcast.init.multi-burst {
     }
     check eq $off $len -field "bytes sent to the group" -clause 000:1(c)
     check eq $k [expr {($len + $b - 1) / $b}] -field "bursts sent to the group" -clause 000:1(c)
+    # §3, §6: every datagram whole and checked, GSN +1 per datagram across the bursts.
+    set gsn {}
+    foreach d [mi-dgrams $log [lindex $names 0]] {
+        check pdu $d {magic 0x4d47 version 1 crc_ok 1 lengths_ok 1} -clause 000:12
+        if {$gsn ne ""} {
+            check eq [dict get $d gsn] [expr {($gsn + 1) & 0xffffffff}] -field "gsn (+1 per datagram)" -clause 000:12
+        }
+        set gsn [dict get $d gsn]
+    }
     foreach name $names {
         check eq [llength [mi-tcp-in $log $name 5]] 0 -field "unicast Data-Outs to $name (nothing was lost)" -clause 000:12
         same [mcast emulate read $name [pixit lun] 200 [expr {$len / 512}]] $data -field "LUN [pixit lun] of $name" -clause 000:1(c)
@@ -159,7 +168,7 @@ vector mcast.init.r2t-outside-plan {
     set log [mi-log]
     set itt [mi-last-itt $log $s]
     set r2ts [mi-r2ts $log $odd $itt]
-    check eq [llength $r2ts] [expr {($len + $sub - 1) / $sub}] -field "R2Ts of $odd (precondition: its sub-bursts)" -clause 000:1(c)
+    check eq [llength $r2ts] [expr {($len + $sub - 1) / $sub}] -field "R2Ts of $odd (its sub-bursts, each answered before the next)" -clause 000:1(c)
     foreach r $r2ts {
         mi-check-unicast-answer $log $odd $r 000:1(c)
     }

@@ -30,14 +30,3 @@ proc same {seen want args} {
         -clause [dict get $o -clause]
 }
 
-# seeded-int LO HI WHAT: an integer in LO..HI drawn from the vector's seed (rand() is seeded
-# with it, so a run with the same --seed, alone or in its suite, draws the same), logged with
-# WHAT so every report shows the choice.
-proc seeded-int {lo hi what} {
-    if {$hi < $lo} {
-        return -code error "seeded-int: empty range $lo..$hi"
-    }
-    set n [expr {$lo + int(rand() * ($hi - $lo + 1))}]
-    log "$what: $n (from seed [seed])"
-    return $n
-}

@@ -29,6 +29,10 @@
 #define MCM_LITERAL_BURST 262144u    /* MaxBurstLength default, RFC 7143 13.13 */
 #define MCM_BLOCK 512u               /* block size of the emulated LUNs */
 #define MCM_VLUN_MAX 255u            /* single-level peripheral addressing (§4.2) */
+#define MCM_BURST_UNIT 512u          /* GroupBurst is a multiple of this (§4.2) */
+#define MCM_TASKS_MAX 64u            /* GroupTasks is 1..64 (§4.2) */
+#define MCM_TIMEOUT_MIN_MS 100u      /* DataTimeout is 100..60000 ms (§4.2) */
+#define MCM_TIMEOUT_MAX_MS 60000u
 
 /* Field offsets of the group header (§3). */
 enum {

@@ -401,7 +401,7 @@ static emu_target *target_of(Tcl_Interp *interp, mcm_emu *e, Tcl_Obj *o)
 static int script(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[])
 {
     static const char use[] = "usage: mcast emulate script T {register ok|fail|silent|notunderstood check N "
-                              "drop-data N ignore N check-unicast N silent 0|1 erl N timeout-ms MS r2t-delay-ms MS register-delay-ms MS}";
+                              "drop-data N ignore N check-unicast N silent 0|1 erl N timeout-ms MS r2t-delay-ms MS register-delay-ms MS r2t-burst BYTES}";
     if (objc != 5)
         return mc_tcl_error(interp, "USAGE", use);
     emu_target *t = target_of(interp, e, objv[3]);
@@ -438,6 +438,7 @@ static int script(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv[
         else if (strcmp(k, "timeout-ms") == 0) s.timeout_ms = (unsigned)v;
         else if (strcmp(k, "r2t-delay-ms") == 0) s.r2t_delay_ms = (unsigned)v;
         else if (strcmp(k, "register-delay-ms") == 0) s.reg_delay_ms = (unsigned)v;
+        else if (strcmp(k, "r2t-burst") == 0 && v % MCM_BLOCK == 0) s.r2t_burst = (unsigned)v;
         else
             return mc_tcl_error(interp, "USAGE", use);
     }

@@ -41,6 +41,8 @@ typedef struct emu_script {
     unsigned timeout_ms;          /* DataTimeout override, 0: the registration's */
     unsigned r2t_delay_ms;        /* group tasks: first R2T this late (a slow member) */
     unsigned reg_delay_ms;        /* mirror Text Responses this late (a slow registration) */
+    unsigned r2t_burst;           /* group tasks solicited in bursts of this many bytes, 0: the
+                                     registration's GroupBurst (an R2T outside the plan, §5.2) */
 } emu_script;
 
 enum { EMU_REG_OK = 0, EMU_REG_FAIL, EMU_REG_SILENT, EMU_REG_NOTUNDERSTOOD };

@@ -293,6 +293,29 @@ static bool is_mirror_key(const char *k, bool *literal)
     return false;
 }
 
+/* The keys of the default dialect (§4.2); any other X-org.mirrorcert. key is NotUnderstood. */
+static bool known_std_key(const char *k)
+{
+    static const char *const std[] = {"X-org.mirrorcert.MirrorCommand", "X-org.mirrorcert.MulticastGroup",
+                                      "X-org.mirrorcert.MulticastPort", "X-org.mirrorcert.VirtualLUN",
+                                      "X-org.mirrorcert.LunMap", "X-org.mirrorcert.GroupBurst",
+                                      "X-org.mirrorcert.GroupTasks", "X-org.mirrorcert.DataTimeout",
+                                      "X-org.mirrorcert.NextGSN"};
+    for (size_t i = 0; i < sizeof std / sizeof std[0]; i++)
+        if (strcmp(k, std[i]) == 0)
+            return true;
+    return false;
+}
+
+/* GroupBurst, GroupTasks and DataTimeout within the ranges of §4.2 (the burst at most the
+ * session's MaxBurstLength, when one was negotiated). */
+static bool params_ok(const mirror_req *m, const emu_conn *c)
+{
+    return m->burst >= MCM_BURST_UNIT && m->burst % MCM_BURST_UNIT == 0 && (!c->max_burst || m->burst <= c->max_burst) &&
+           m->tasks >= 1 && m->tasks <= MCM_TASKS_MAX && m->timeout >= MCM_TIMEOUT_MIN_MS &&
+           m->timeout <= MCM_TIMEOUT_MAX_MS;
+}
+
 static emu_reg *find_reg(emu_target *t, int conn, uint32_t vlun)
 {
     for (unsigned i = 0; i < EMU_REGS_MAX; i++)
@@ -372,7 +395,7 @@ static void mirror_text(mcm_emu *e, emu_target *t, emu_conn *c, const mc_kvlist 
         status = "BadMap";
         bad_key = "lun_map";
     } else if (m.vlun > MCM_VLUN_MAX || m.port == 0 || m.port > 0xffff ||
-               (m.reg && (m.burst == 0 || m.tasks == 0 || m.timeout == 0))) {
+               (m.reg && !params_ok(&m, c))) {
         status = "BadParameter";
         bad_key = "virtual_lun";
     } else if (m.reg) {
@@ -427,6 +450,8 @@ static void mirror_text(mcm_emu *e, emu_target *t, emu_conn *c, const mc_kvlist 
             mc_textbuf_add(b, tk, fails ? "Reject" : trim(kv->items[i].value, vb, sizeof vb));
         } else if (mixed && literal) {
             mc_textbuf_add(b, tk, "Reject");
+        } else if (!literal && !known_std_key(tk)) {
+            mc_textbuf_add(b, tk, "NotUnderstood");
         } else {
             mc_textbuf_add(b, tk, trim(kv->items[i].value, vb, sizeof vb));
         }

@@ -352,6 +352,15 @@ static emu_task *task_new(emu_conn *c)
     return NULL;
 }
 
+/* Live group tasks of c on vLUN vlun: rule 6 of §8 allows fewer than the registration's GroupTasks. */
+static unsigned live_group_tasks(const emu_conn *c, unsigned vlun)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < EMU_TASKS_MAX; i++)
+        n += c->tasks[i].used && c->tasks[i].group && c->tasks[i].vlun == vlun;
+    return n;
+}
+
 static int start_write(emu_task *k, uint32_t itt, uint64_t lun_field, uint64_t lba, uint32_t edtl)
 {
     k->buf = calloc(1, edtl ? edtl : 1);
@@ -593,7 +602,7 @@ static void group_cmd(mcm_emu *e, emu_target *t, emu_conn *c, const struct in_ad
     bool shape = mc_pdu_get(p, MC_F_IMMEDIATE) && mc_pdu_get(p, MC_F_FINAL) && mc_pdu_get(p, MC_F_WRITE) &&
                  !mc_pdu_get(p, MC_F_READ) && mc_pdu_get(p, MC_F_ATTR) == TASK_ATTR_SIMPLE && p->data_len == 0;
     if (!shape || (cdb[0] != OP_WRITE10 && cdb[0] != OP_WRITE16) || edtl == 0 || edtl > EMU_EDTL_MAX ||
-        edtl != blocks * MCM_BLOCK || lba + blocks > t->blocks || !k ||
+        edtl != blocks * MCM_BLOCK || lba + blocks > t->blocks || !k || live_group_tasks(c, vlun) >= r->tasks ||
         start_write(k, itt, mc_pdu_get(p, MC_F_LUN), lba, edtl) != 0) {
         t->counters[CTR_BAD_COMMAND]++;
         emu_record(e, t->idx, 'e', false, &c->peer, &t->addr, NULL, 0, "group command not a usable WRITE: dropped");
@@ -603,7 +612,7 @@ static void group_cmd(mcm_emu *e, emu_target *t, emu_conn *c, const struct in_ad
     k->vlun = (uint16_t)vlun;
     memcpy(k->reals, r->reals, sizeof k->reals);
     k->nreal = r->nreal;
-    k->burst = r->burst;
+    k->burst = t->script.r2t_burst ? t->script.r2t_burst : r->burst;
     k->timeout_ms = t->script.timeout_ms ? t->script.timeout_ms : r->timeout_ms;
     if (t->script.drop_data) {
         t->script.drop_data--;

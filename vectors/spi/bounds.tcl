@@ -8,7 +8,7 @@
 # the odd sizes here are odd block counts.
 
 # The largest data phase (in blocks) the bench's third disk (ID 3) takes in these vectors.
-proc sm-max-blocks {} { return [seeded-int 2 9 "largest transfer of disk 3, blocks"] }
+proc sm-max-blocks {} { return [seeded-int "largest transfer of disk 3, blocks" 2 9] }
 
 vector sm.bounds.single {
     claims {001:1(a) 001:4 001:8 001:9} role bus-host requires {silent-host}
@@ -50,7 +50,7 @@ vector sm.bounds.largest {
 } {
     set max [sm-max-blocks]
     set b [sm-bench -disk [list 3 [list -max-xfer $max]]]
-    set lba [seeded-int 1 [expr {$::sm::DISK_BLOCKS - $max - 2}] "first LBA"]
+    set lba [seeded-int "first LBA" 1 [expr {$::sm::DISK_BLOCKS - $max - 2}]]
     sm-fence $b {5 4 3} $lba $max 45
     set t0 [sm-silent-run $b {5 4 3} $lba $max 46]
     sm-tokens-are [sm-events-since $b $t0] [sm-write-tokens {5 4 3}] "write of $max blocks" 001:1(f)
@@ -67,7 +67,7 @@ vector sm.bounds.one-past {
     set max [sm-max-blocks]
     set b [sm-bench -disk [list 3 [list -max-xfer $max]]]
     set n [expr {$max + 1}]
-    set lba [seeded-int 1 [expr {$::sm::DISK_BLOCKS - $n - 2}] "first LBA"]
+    set lba [seeded-int "first LBA" 1 [expr {$::sm::DISK_BLOCKS - $n - 2}]]
     sm-fence $b {5 4 3} $lba $n 47
     set t0 [sm-silent-run $b {5 4 3} $lba $n 48]
     sm-stored $b {5 4} $lba $n 48

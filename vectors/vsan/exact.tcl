@@ -13,7 +13,7 @@ namespace eval ::vs {
 
 # A seeded odd block count of 3..max that is not a multiple of the region's blocks.
 proc vs-odd-count {max what} {
-    set n [expr {2 * [seeded-int 1 [expr {($max - 1) / 2}] "$what, half less one"] + 1}]
+    set n [expr {2 * [seeded-int "$what, half less one" 1 [expr {($max - 1) / 2}]] + 1}]
     return [expr {$n % [vs-region-blocks] ? $n : $n - 2}]
 }
 
@@ -62,10 +62,10 @@ vector vsan.exact.span {
     set rb [vs-region-blocks]
     set region [lindex [vs-fresh-regions 2 -contiguous 1] 0]
     set count [vs-odd-count [expr {2 * $rb - 3}] "blocks of the write"]
-    set before [seeded-int 1 [expr {$count - 1}] "blocks before the boundary"]
+    set before [seeded-int "blocks before the boundary" 1 [expr {$count - 1}]]
     set lba [expr {[vs-first-block [expr {$region + 1}]] - $before}]
     set servers [vs-servers]
-    set m [lindex $servers [seeded-int 0 [expr {[llength $servers] - 1}] "server written through"]]
+    set m [lindex $servers [seeded-int "server written through" 0 [expr {[llength $servers] - 1}]]]
     set data [pattern [expr {$count * [vs-block-size]}] 1]
     vs-exact-write $m $lba $data 004:1(e)
 }
@@ -82,7 +82,7 @@ vector vsan.exact.edges {
     vs-exact-write s2 0 $d0 004:9(c)
     # from the last whole region into the partial one (PIXIT vsan-size), ending on the last LBA
     set tail [expr {[vs-blocks] % [vs-region-blocks]}]
-    set c1 [expr {$tail + 2 * [seeded-int 1 7 "blocks before the last region, half"]}]
+    set c1 [expr {$tail + 2 * [seeded-int "blocks before the last region, half" 1 7]}]
     set lba1 [expr {$last - $c1 + 1}]
     vs-exact-write s1 $lba1 [pattern [expr {$c1 * [vs-block-size]}] 2] 004:9(d)
     foreach {lba n} [list [expr {$last + 1}] 1 [expr {$lba1 + 1}] $c1] {

@@ -495,6 +495,14 @@ int mc_mirror_register(mc_mirror *m, const char *group, uint16_t port, uint8_t v
         size_t ti = (size_t)(t - m->tg);
         if (mem[i].nreal == 0 || mem[i].nreal > MC_MG_MAP_MAX)
             return mm_fail(res, reslen, "register: %s needs 1..%u real LUNs", t->name, MC_MG_MAP_MAX);
+        if (dialect == MC_DIALECT_LITERAL && t->ini) {
+            /* §4.3: the literal dialect cannot name GroupBurst; a member then solicits by
+             * min(262144, its session's MaxBurstLength), so the plan is the least of those. */
+            uint32_t mb = mc_ini_negotiated_values(t->ini)->max_burst;
+            uint32_t lb = mb && mb < MC_MG_LITERAL_BURST ? mb : MC_MG_LITERAL_BURST;
+            if (nr.nmem == 0 || lb < nr.burst)
+                nr.burst = lb;
+        }
         mc_mreg *q = &perq[ti];
         *q = (mc_mreg){.cmd = MC_MREG_REGISTER, .dialect = dialect, .group_set = true, .group = g,
                        .port = port, .vlun_set = true, .vlun = vlun, .nreal = mem[i].nreal,

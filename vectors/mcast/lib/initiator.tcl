@@ -10,16 +10,18 @@ set ::mi_console_grace_ms 1000
 set ::mi_console_poll_ms 50
 
 # Starts the emulated targets (each scripted by -script {NAME {key value ..} ..}) and the console,
-# adds every target and logs in. Options: -erl N (most the targets accept), -recovery figN.
+# adds every target and logs in. Options: -erl N (most the targets accept), -recovery figN,
+# -blocks N (blocks of each emulated LUN; the emulator's default when empty).
 # Returns {sid ID targets {dict ..}}.
 proc mi-start {args} {
-    set o [dict merge {-erl 1 -recovery {} -script {}} $args]
+    set o [dict merge {-erl 1 -recovery {} -script {} -blocks {}} $args]
     set cmd [pixit initiator-command]
     if {![llength $cmd]} {
         return -code error -errorcode {MC PIXIT initiator-command} "PIXIT initiator-command is empty: no initiator DUT to drive"
     }
+    set size [expr {[dict get $o -blocks] eq "" ? {} : [list -blocks [dict get $o -blocks]]}]
     set ts [mcast emulate start -n [pixit mcast-members] -addrs [pixit mcast-emulated-addrs] \
-        -luns [list 0 [pixit lun]] -erl [dict get $o -erl]]
+        -luns [list 0 [pixit lun]] -erl [dict get $o -erl] {*}$size]
     defer {mcast emulate stop}
     foreach {name s} [dict get $o -script] {
         mcast emulate script $name $s

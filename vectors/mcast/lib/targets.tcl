@@ -190,11 +190,12 @@ proc mc-segment {conns} {
 # Drives one group WRITE of data at lba of vLUN v to every connection (§5): the command in
 # one datagram, then for each burst every member's R2T, then the burst's Data-Out to the group,
 # then each member's SCSI Response. Options: -itt T, -skip {DATASN ...} (group Data-Out PDUs of
-# the first burst left out, to make data go missing), -status 0 (check GOOD; "" to not check),
+# burst -skip-burst K, the first by default, left out to make data go missing; the bursts after
+# it are not sent, they are the recovery's business), -status 0 (check GOOD; "" to not check),
 # -respond 1 (wait for responses), -seg BYTES (group Data-Out size), -fault {mcast fault options}
 # (a fault plan on the data datagrams). Returns {itt T r2ts {c {pdus}} rsp {c pdu} gsn {..}}.
 proc mc-group-write {g conns v lba data args} {
-    set o [dict merge [list -itt [mc-itt] -skip {} -status 0 -respond 1 -seg {} -fault {}] $args]
+    set o [dict merge [list -itt [mc-itt] -skip {} -skip-burst 0 -status 0 -respond 1 -seg {} -fault {}] $args]
     set itt [dict get $o -itt]
     set bs [block-size [lindex $conns 0] inconc]
     set blocks [expr {[string length $data] / $bs}]
@@ -207,7 +208,7 @@ proc mc-group-write {g conns v lba data args} {
         mcast fault $g {*}[dict get $o -fault]
     }
     set off 0
-    set first 1
+    set k 0
     while {$off < $edtl} {
         set ddtl {}
         foreach c $conns {
@@ -223,17 +224,17 @@ proc mc-group-write {g conns v lba data args} {
             fail "R2T with DDTL 0" -clause RFC7143:11.8.5
         }
         foreach p [mc-data-pdus $itt $v $data $off $ddtl $seg] {
-            if {$first && [lindex $p [expr {[lsearch -exact $p datasn] + 1}]] in [dict get $o -skip]} {
+            if {$k == [dict get $o -skip-burst] && [lindex $p [expr {[lsearch -exact $p datasn] + 1}]] in [dict get $o -skip]} {
                 continue
             }
             set s [mcast send $g [mc-isid] [list $p]]
             dict lappend res gsn [dict get $s gsn]
         }
-        set first 0
         incr off $ddtl
-        if {[llength [dict get $o -skip]]} {
+        if {[llength [dict get $o -skip]] && $k == [dict get $o -skip-burst]} {
             break   ;# data went missing on purpose: what follows is the recovery's business
         }
+        incr k
     }
     if {[llength [dict get $o -fault]]} {
         dict set res fault [mcast fault $g -off]

@@ -19,8 +19,8 @@ namespace eval ::sm {
 # and never the 1 or 2 blocks of the other vectors), at a seeded LBA with a block on each side
 # left for fence blocks.
 proc sm-extent {{maxodd 15}} {
-    set blocks [expr {2 * [seeded-int 1 [expr {($maxodd - 1) / 2}] "half the block count less one"] + 1}]
-    set lba [seeded-int 1 [expr {$::sm::DISK_BLOCKS - $blocks - 2}] "first LBA"]
+    set blocks [expr {2 * [seeded-int "half the block count less one" 1 [expr {($maxodd - 1) / 2}]] + 1}]
+    set lba [seeded-int "first LBA" 1 [expr {$::sm::DISK_BLOCKS - $blocks - 2}]]
     return [list $lba $blocks]
 }
 

@@ -167,6 +167,20 @@
           </xsl:for-each>
         </xsl:if>
 
+        <xsl:if test="vectors/vector/strip">
+          <h2 id="strips">Bus phases of the parallel SCSI vectors that did not pass</h2>
+          <p class="small">The phases of the vector's bus in order (hover for the time): arbitration,
+            selection and reselection, message out and in, command, data out and in, status, bus free
+            and reset; under each, the ID that drove REQ in it.</p>
+          <xsl:for-each select="vectors/vector[strip]">
+            <h3 id="strip-{@id}"><a href="#v-{@id}"><xsl:value-of select="@id"/></a>:
+              <xsl:call-template name="verdict-name"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
+              <xsl:if test="@expected != ''"> (expected failure)</xsl:if></h3>
+            <p class="small"><xsl:value-of select="message"/></p>
+            <xsl:apply-templates select="strip"/>
+          </xsl:for-each>
+        </xsl:if>
+
         <h2>4. Known deviations of this device (expected failures)</h2>
         <xsl:choose>
           <xsl:when test="vectors/vector[@expected != '']">
@@ -264,6 +278,43 @@
         </text>
       </xsl:for-each>
     </svg>
+  </xsl:template>
+
+  <!-- A waveform strip: one cell a phase, strip-cells to a row, coloured by kind. -->
+  <xsl:variable name="strip-cell" select="28"/>
+  <xsl:variable name="strip-cells" select="34"/>
+  <xsl:variable name="strip-row" select="44"/>
+  <xsl:template match="strip">
+    <xsl:variable name="rows" select="ceiling(count(phase) div $strip-cells)"/>
+    <svg xmlns="http://www.w3.org/2000/svg" width="{$strip-cell * $strip-cells + 2}" height="{$rows * $strip-row}"
+         class="strip" font-size="8" font-family="sans-serif">
+      <xsl:for-each select="phase">
+        <xsl:variable name="i" select="position() - 1"/>
+        <xsl:variable name="x" select="($i mod $strip-cells) * $strip-cell + 1"/>
+        <xsl:variable name="y" select="floor($i div $strip-cells) * $strip-row + 2"/>
+        <g>
+          <title><xsl:value-of select="concat(@kind, ' at ', @t, ' ns, initiator ', @init, ', target ', @target)"/><xsl:if test="@by != ''"><xsl:value-of select="concat(', REQ driven by ', @by)"/></xsl:if></title>
+          <rect x="{$x}" y="{$y}" width="{$strip-cell - 2}" height="22">
+            <xsl:attribute name="fill">
+              <xsl:choose>
+                <xsl:when test="@kind = 'ARB' or @kind = 'SEL' or @kind = 'RESEL'">#e0a020</xsl:when>
+                <xsl:when test="@kind = 'MO' or @kind = 'MI'">#5478c8</xsl:when>
+                <xsl:when test="@kind = 'CMD'">#8a5cc0</xsl:when>
+                <xsl:when test="@kind = 'DOUT' or @kind = 'DIN'">#3c9a3c</xsl:when>
+                <xsl:when test="@kind = 'STATUS'">#2a9a9a</xsl:when>
+                <xsl:when test="@kind = 'RESET'">#c83232</xsl:when>
+                <xsl:otherwise>#ccc</xsl:otherwise>
+              </xsl:choose>
+            </xsl:attribute>
+          </rect>
+          <text x="{$x + ($strip-cell - 2) div 2}" y="{$y + 14}" text-anchor="middle" fill="#fff"><xsl:value-of select="@kind"/></text>
+          <text x="{$x + ($strip-cell - 2) div 2}" y="{$y + 34}" text-anchor="middle" fill="#333"><xsl:value-of select="@by"/></text>
+        </g>
+      </xsl:for-each>
+    </svg>
+    <xsl:if test="@kept &gt;= 160">
+      <p class="small">The first <xsl:value-of select="@kept"/> phases are drawn; the spi suite's VCD in this folder has them all.</p>
+    </xsl:if>
   </xsl:template>
 
   <!-- A claim's, an invariant's or a section's verdict, an expected failure named as such. -->

@@ -50,6 +50,8 @@ static void mod_free(ClientData cd, Tcl_Interp *interp)
     mc_spi_mod *m = cd;
     for (unsigned i = 0; i < MC_SPI_MOD_MAX_SIMS; i++)
         sim_free(m->sims[i]);
+    if (m->strip)
+        Tcl_DecrRefCount(m->strip);
     free(m);
 }
 
@@ -82,6 +84,7 @@ mc_spi_sim *mc_spi_sim_new(Tcl_Interp *interp, mc_spi_mod *m)
 static void sim_close(Tcl_Interp *interp, mc_spi_sim *s)
 {
     mc_spi_mod *m = mod_of(interp);
+    mc_spi_strip_keep(m, s);
     for (unsigned i = 0; i < MC_SPI_MOD_MAX_SIMS; i++)
         if (m->sims[i] == s)
             m->sims[i] = NULL;
@@ -611,6 +614,7 @@ int mc_mod_spi_init(Tcl_Interp *interp)
         {"mutants", cmd_mutants}, {"close", cmd_close}, {"events", mc_spi_cmd_events},
         {"findings", mc_spi_cmd_findings}, {"count", mc_spi_cmd_count}, {"match", mc_spi_cmd_match},
         {"record", mc_spi_cmd_record}, {"load", mc_spi_cmd_load}, {"checks", mc_spi_cmd_checks},
+        {"strip", mc_spi_cmd_strip},
         {NULL, NULL},
     };
     mc_spi_mod *m = calloc(1, sizeof *m);

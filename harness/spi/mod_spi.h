@@ -23,9 +23,15 @@ typedef struct mc_spi_sim {
     unsigned target_mutants;   /* applied to every disk attached later */
 } mc_spi_sim;
 
+/* The strip a report draws for a vector that did not pass: the decoded phases of the first
+ * bus the vector ran, at most MC_SPI_STRIP_MAX of them (our choice: one silent write with its
+ * statuses is a few dozen). */
+#define MC_SPI_STRIP_MAX 160
+
 typedef struct mc_spi_mod {
     mc_spi_sim *sims[MC_SPI_MOD_MAX_SIMS];
     unsigned next;
+    Tcl_Obj *strip;            /* {t t_end kind by init target} per phase, or NULL */
 } mc_spi_mod;
 
 mc_spi_sim *mc_spi_sim_get(Tcl_Interp *interp, Tcl_Obj *name);
@@ -37,6 +43,9 @@ int mc_spi_cmd_match(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 int mc_spi_cmd_record(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]);
 int mc_spi_cmd_load(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]);
 int mc_spi_cmd_checks(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]);
+/* The strip: kept from a bus's trace as it closes (the first with events), `spi strip`. */
+void mc_spi_strip_keep(mc_spi_mod *m, const mc_spi_sim *s);
+int mc_spi_cmd_strip(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]);
 mc_spi_sim *mc_spi_sim_new(Tcl_Interp *interp, mc_spi_mod *m);
 /* Pattern matching (mod_spi_match.c): indexes of the first match, or -1 with a message. */
 int mc_spi_match(const mc_spi_ev *ev, size_t n, const char *pattern, size_t *out, size_t outcap,

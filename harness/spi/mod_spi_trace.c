@@ -265,3 +265,42 @@ int mc_spi_cmd_load(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
     Tcl_SetObjResult(interp, Tcl_NewStringObj(s->name, -1));
     return TCL_OK;
 }
+
+void mc_spi_strip_keep(mc_spi_mod *m, const mc_spi_sim *s)
+{
+    const mc_spi_ev *e;
+    size_t n = s && s->trace ? mc_spi_trace_events(s->trace, &e) : 0;
+    if (!m || m->strip || n == 0)
+        return;
+    m->strip = Tcl_NewListObj(0, NULL);
+    Tcl_IncrRefCount(m->strip);
+    for (size_t i = 0; i < n && i < MC_SPI_STRIP_MAX; i++) {
+        Tcl_Obj *f[] = {Tcl_NewWideIntObj((Tcl_WideInt)e[i].t), Tcl_NewWideIntObj((Tcl_WideInt)e[i].t_end),
+                        Tcl_NewStringObj(mc_spi_ev_short(e[i].kind), -1),
+                        e[i].driver == MC_SPI_NOBODY ? Tcl_NewStringObj("", 0) : Tcl_NewIntObj(e[i].driver),
+                        Tcl_NewIntObj(e[i].init), Tcl_NewIntObj(e[i].target)};
+        Tcl_ListObjAppendElement(NULL, m->strip, Tcl_NewListObj(6, f));
+    }
+}
+
+/* spi strip: {events LIST kept N}: the phases kept for the report (from the first bus closed
+ * with events, else the first open one), each {t t_end kind by init target}, by "" when the
+ * decoder could not tell who drove REQ. */
+int mc_spi_cmd_strip(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    mc_spi_mod *m = cd;
+    if (objc != 1) {
+        Tcl_WrongNumArgs(interp, 1, objv, "");
+        return TCL_ERROR;
+    }
+    for (unsigned i = 0; !m->strip && i < MC_SPI_MOD_MAX_SIMS; i++)
+        mc_spi_strip_keep(m, m->sims[i]);
+    int kept = 0;
+    if (m->strip)
+        Tcl_ListObjLength(NULL, m->strip, &kept);
+    Tcl_Obj *d = Tcl_NewDictObj();
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("events", -1), m->strip ? m->strip : Tcl_NewListObj(0, NULL));
+    Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("kept", -1), Tcl_NewIntObj(kept));
+    Tcl_SetObjResult(interp, d);
+    return TCL_OK;
+}

@@ -212,6 +212,29 @@ proc ::mc::ladder_node {ladder message} {
     return [node ladder [list dropped [dict get $ladder dropped] head [dict get $ladder head]] {} $kids]
 }
 
+# The bus phases of a parallel SCSI vector that did not pass: one phase element each (times
+# in ns from the strip's start, kind, who drove REQ, initiator and target IDs). A phase the
+# decoder gives no end lasts until the next one begins (the last, MC_STRIP_LAST_NS).
+proc ::mc::strip_node {strip} {
+    set MC_STRIP_LAST_NS 1000
+    set events [dict get $strip events]
+    set t0 [lindex $events 0 0]
+    set t1 $t0
+    set kids {}
+    set i 0
+    foreach e $events {
+        lassign $e t tend kind by init target
+        incr i
+        if {$tend <= $t} {
+            set tend [expr {$i < [llength $events] ? [lindex $events $i 0] : $t + $MC_STRIP_LAST_NS}]
+        }
+        set t1 [expr {max($t1, $tend)}]
+        lappend kids [node phase [list t [expr {$t - $t0}] end [expr {$tend - $t0}] kind $kind by $by \
+            init $init target $target]]
+    }
+    return [node strip [list span [expr {max(1, $t1 - $t0)}] kept [dict get $strip kept]] {} $kids]
+}
+
 proc ::mc::vector_node {r} {
     set kids [list [node summary {} [dict get $r summary]]]
     foreach c [dict get $r claims] {
@@ -234,6 +257,9 @@ proc ::mc::vector_node {r} {
     }
     if {[dict exists $r ladder]} {
         lappend kids [ladder_node [dict get $r ladder] [dict get $r message]]
+    }
+    if {[dict exists $r strip]} {
+        lappend kids [strip_node [dict get $r strip]]
     }
     return [node vector [list id [dict get $r id] role [dict get $r role] verdict [dict get $r verdict] \
         expected [dict get $r expected] time_ms [dict get $r time_ms] \

@@ -216,10 +216,15 @@ proc ::mc::run_vector {suite v run_seed} {
     catch {$c eval ::mc::reap_pipes}
     # Timers a stopped body left pending (an interrupted sleep) must not fire once it is gone.
     catch {$c eval {foreach id [after info] {after cancel $id}}}
-    # The PDUs of a vector that did not pass, for its ladder diagram in the report.
+    # The PDUs of a vector that did not pass, for its ladder diagram in the report; and of a
+    # parallel SCSI vector, the phases of its bus for the waveform strip.
     if {[dict get $cur verdict] ne "pass" && ![catch {$c eval {iscsi ladder}} ladder] &&
         [llength [dict get $ladder pdus]]} {
         dict set cur ladder $ladder
+    }
+    if {[dict get $cur verdict] ne "pass" && ![catch {$c eval {spi strip}} strip] &&
+        [llength [dict get $strip events]]} {
+        dict set cur strip $strip
     }
     if {[catch {interp delete $c} msg]} {
         observe "tearing down the vector's interpreter: $msg"

@@ -56,6 +56,13 @@ for run in pass mutant; do
     point "$(head -c 8 "$work/$run.png" 2>/dev/null | od -An -c | grep -q 'P   N   G'; echo $?)" \
         "$run: a screenshot is written ($work/$run.png)"
 done
+# The mutant run's failed spi vectors each get a strip of their bus's phases; the passing run none.
+strips=$(grep -o 'id="strip-sm\.' "$work/mutant.dom" | wc -l)
+failed_spi=$(xmllint --xpath 'count(//vector[@verdict!="pass"])' "$work/mutant/results.xml" 2>/dev/null)
+point "$([ "$strips" -ge 1 ] && [ "$strips" = "$failed_spi" ]; echo $?)" \
+    "every spi vector that failed on the mutant has a bus-phase strip ($strips of $failed_spi)"
+point "$(! grep -q 'id="strip-' "$work/pass.dom"; echo $?)" "the passing run draws none"
+
 # A failed iSCSI vector's ladder: the mutant text-no-final leaves F clear on the final Text
 # Response; the certificate draws the vector's PDUs and marks that PDU with the field.
 "$mc" run --suite iscsi-core --mutant text-no-final --filter core.text.final --seed 3 \

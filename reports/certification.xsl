@@ -181,6 +181,20 @@
           </xsl:for-each>
         </xsl:if>
 
+        <xsl:if test="vectors/vector/timeline">
+          <h2 id="timelines">Timelines of the virtual SAN vectors that did not pass</h2>
+          <p class="small">Each client's operations from invocation to completion (reads blue, writes
+            green, failed red, unknown outcome amber), one row a client, and the faults and device
+            operations the vector caused (red lines).</p>
+          <xsl:for-each select="vectors/vector[timeline]">
+            <h3 id="timeline-{@id}"><a href="#v-{@id}"><xsl:value-of select="@id"/></a>:
+              <xsl:call-template name="verdict-name"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>
+              <xsl:if test="@expected != ''"> (expected failure)</xsl:if></h3>
+            <p class="small"><xsl:value-of select="message"/></p>
+            <xsl:apply-templates select="timeline"/>
+          </xsl:for-each>
+        </xsl:if>
+
         <h2>4. Known deviations of this device (expected failures)</h2>
         <xsl:choose>
           <xsl:when test="vectors/vector[@expected != '']">
@@ -315,6 +329,61 @@
     <xsl:if test="@kept &gt;= 160">
       <p class="small">The first <xsl:value-of select="@kept"/> phases are drawn; the spi suite's VCD in this folder has them all.</p>
     </xsl:if>
+  </xsl:template>
+
+  <!-- A timeline: tl-width pixels for the vector's span, after a tl-left margin of labels. -->
+  <xsl:variable name="tl-left" select="70"/>
+  <xsl:variable name="tl-width" select="880"/>
+  <xsl:variable name="tl-row" select="14"/>
+  <xsl:variable name="tl-top" select="40"/>
+  <xsl:template match="timeline">
+    <xsl:variable name="scale" select="$tl-width div @span"/>
+    <xsl:variable name="h" select="$tl-top + @rows * $tl-row + 20"/>
+    <xsl:if test="@total &gt; @kept">
+      <p class="small">The first and the last <xsl:value-of select="@kept"/> of <xsl:value-of select="@total"/> operations are drawn.</p>
+    </xsl:if>
+    <svg xmlns="http://www.w3.org/2000/svg" width="{$tl-left + $tl-width + 20}" height="{$h}" class="timeline"
+         font-size="9" font-family="sans-serif">
+      <line x1="{$tl-left}" y1="{$h - 14}" x2="{$tl-left + $tl-width}" y2="{$h - 14}" stroke="#888"/>
+      <text x="{$tl-left}" y="{$h - 2}">0 ms</text>
+      <text x="{$tl-left + $tl-width}" y="{$h - 2}" text-anchor="end"><xsl:value-of select="@span"/> ms</text>
+      <xsl:for-each select="op[not(preceding-sibling::op/@row = @row)]">
+        <text x="{$tl-left - 4}" y="{$tl-top + @row * $tl-row + 10}" text-anchor="end">client <xsl:value-of select="@process"/></text>
+      </xsl:for-each>
+      <xsl:for-each select="op">
+        <rect x="{$tl-left + @t * $scale}" y="{$tl-top + @row * $tl-row + 2}" height="{$tl-row - 4}">
+          <xsl:attribute name="width">
+            <xsl:choose>
+              <xsl:when test="(@end - @t) * $scale &lt; 1">1</xsl:when>
+              <xsl:otherwise><xsl:value-of select="(@end - @t) * $scale"/></xsl:otherwise>
+            </xsl:choose>
+          </xsl:attribute>
+          <xsl:attribute name="fill">
+            <xsl:choose>
+              <xsl:when test="@outcome = 'fail'">#c83232</xsl:when>
+              <xsl:when test="@outcome = 'unknown'">#e0a020</xsl:when>
+              <xsl:when test="@kind = 'read'">#5478c8</xsl:when>
+              <xsl:otherwise>#3c9a3c</xsl:otherwise>
+            </xsl:choose>
+          </xsl:attribute>
+          <title><xsl:value-of select="concat(@kind, ' block ', @block, ': ', @outcome, ', ', @t, '-', @end, ' ms')"/></title>
+        </rect>
+      </xsl:for-each>
+      <xsl:for-each select="event">
+        <xsl:variable name="x" select="$tl-left + @t * $scale"/>
+        <line x1="{$x}" y1="{$tl-top - 4}" x2="{$x}" y2="{$h - 14}" stroke="#c83232" stroke-width="1.5"/>
+        <text y="{10 + (position() - 1) mod 3 * 10}" fill="#c83232">
+          <!-- Labels near the right edge end at their line instead of running off the picture. -->
+          <xsl:choose>
+            <xsl:when test="@t * $scale &gt; $tl-width - 140">
+              <xsl:attribute name="x"><xsl:value-of select="$x - 2"/></xsl:attribute>
+              <xsl:attribute name="text-anchor">end</xsl:attribute>
+            </xsl:when>
+            <xsl:otherwise><xsl:attribute name="x"><xsl:value-of select="$x + 2"/></xsl:attribute></xsl:otherwise>
+          </xsl:choose>
+          <xsl:value-of select="."/> (<xsl:value-of select="@t"/> ms)</text>
+      </xsl:for-each>
+    </svg>
   </xsl:template>
 
   <!-- A claim's, an invariant's or a section's verdict, an expected failure named as such. -->

@@ -65,6 +65,7 @@
             <xsl:if test="$anchors and (observation or detail)"><div class="small"><a href="#obs-{@id}">observations</a></div></xsl:if>
             <xsl:if test="$anchors and ladder"><div class="small"><a href="#ladder-{@id}">ladder diagram of its PDUs</a></div></xsl:if>
             <xsl:if test="$anchors and strip"><div class="small"><a href="#strip-{@id}">bus phases</a></div></xsl:if>
+            <xsl:if test="$anchors and timeline"><div class="small"><a href="#timeline-{@id}">timeline of operations and faults</a></div></xsl:if>
           </td>
           <td class="num"><xsl:value-of select="@time_ms"/></td>
         </tr>

@@ -290,6 +290,7 @@ proc ::mc::device_op {op args} {
     # A fault may be offered by a profile without lifecycle (its commands come from PIXIT).
     if {$op eq "fault"} {
         observe [string trim "device fault $member [concat $name $args]"]
+        vector_event [string trim "fault $member $name"]
         if {$name ni [dict get $device_def faults] || ![profile_has fault]} {
             device_inconc "device fault: profile $device does not offer the fault $name"
         }
@@ -303,6 +304,7 @@ proc ::mc::device_op {op args} {
         return [profile_call alive {*}$args]
     }
     observe "device $op $member"
+    vector_event [string trim "$op $member"]
     if {$member eq ""} {
         switch -- $op {
             start   { device_start; set device_down {} }

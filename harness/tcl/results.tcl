@@ -235,6 +235,37 @@ proc ::mc::strip_node {strip} {
     return [node strip [list span [expr {max(1, $t1 - $t0)}] kept [dict get $strip kept]] {} $kids]
 }
 
+# The timeline of a virtual SAN vector that did not pass: its clients' operations (one row a
+# client process: op elements from invocation to completion, in ms from the first) and the
+# faults and device operations the vector asked for (event elements), on one time axis.
+proc ::mc::timeline_node {timeline events} {
+    set ops [dict get $timeline ops]
+    set t0 [lindex $ops 0 4]
+    set t1 $t0
+    foreach o $ops {
+        set t0 [expr {min($t0, [lindex $o 4])}]
+        set t1 [expr {max($t1, [lindex $o 5])}]
+    }
+    foreach e $events {
+        set t0 [expr {min($t0, [lindex $e 0])}]
+        set t1 [expr {max($t1, [lindex $e 0])}]
+    }
+    set rows [lsort -integer -unique [lmap o $ops {lindex $o 0}]]
+    set kids {}
+    foreach o $ops {
+        lassign $o process kind block outcome invoked completed
+        lappend kids [node op [list row [lsearch -exact $rows $process] process $process kind $kind \
+            block $block outcome $outcome t [format %.1f [expr {($invoked - $t0) / 1000.0}]] \
+            end [format %.1f [expr {(max($completed, $invoked) - $t0) / 1000.0}]]]]
+    }
+    foreach e $events {
+        lassign $e t text
+        lappend kids [node event [list t [format %.1f [expr {($t - $t0) / 1000.0}]]] $text]
+    }
+    return [node timeline [list span [format %.1f [expr {max(1, $t1 - $t0) / 1000.0}]] \
+        rows [llength $rows] total [dict get $timeline total] kept [llength $ops]] {} $kids]
+}
+
 proc ::mc::vector_node {r} {
     set kids [list [node summary {} [dict get $r summary]]]
     foreach c [dict get $r claims] {
@@ -260,6 +291,10 @@ proc ::mc::vector_node {r} {
     }
     if {[dict exists $r strip]} {
         lappend kids [strip_node [dict get $r strip]]
+    }
+    if {[dict exists $r timeline]} {
+        set events [expr {[dict exists $r events] ? [dict get $r events] : {}}]
+        lappend kids [timeline_node [dict get $r timeline] $events]
     }
     return [node vector [list id [dict get $r id] role [dict get $r role] verdict [dict get $r verdict] \
         expected [dict get $r expected] time_ms [dict get $r time_ms] \

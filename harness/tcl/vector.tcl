@@ -226,6 +226,11 @@ proc ::mc::run_vector {suite v run_seed} {
         [llength [dict get $strip events]]} {
         dict set cur strip $strip
     }
+    # And of a virtual SAN vector, its clients' operations for the timeline (with its faults).
+    if {[dict get $cur verdict] ne "pass" && ![catch {$c eval {vsan history timeline}} timeline] &&
+        [llength [dict get $timeline ops]]} {
+        dict set cur timeline $timeline
+    }
     if {[catch {interp delete $c} msg]} {
         observe "tearing down the vector's interpreter: $msg"
     }
@@ -290,6 +295,15 @@ proc ::mc::finish_result {} {
     dict set cur time_ms [elapsed_ms]
     set r [dict remove $cur stack deadline]
     return $r
+}
+
+# vector_event TEXT: a fault or device operation the running vector asked for, with the wall
+# clock's microseconds, for the timeline of the report.
+proc ::mc::vector_event {text} {
+    variable cur
+    if {[info exists cur] && [dict exists $cur verdict]} {
+        dict lappend cur events [list [clock microseconds] $text]
+    }
 }
 
 # exit in a vector: the vector ends with verdict error; the run goes on.

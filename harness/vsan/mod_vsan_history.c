@@ -2,6 +2,7 @@
  * linearizability check (harness/vsan/history.h) of them or of a history given by hand. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mod_vsan_client.h"
 
@@ -166,16 +167,58 @@ static int cmd_check(Tcl_Interp *interp, mv_clients *cs, int objc, Tcl_Obj *cons
     return TCL_OK;
 }
 
+/* What `vsan history timeline` returns of a long history (our choice: the report's timeline
+ * stays readable; the first and the last operations are the ones a failure sits among). */
+#define MV_TIMELINE_HEAD 200
+#define MV_TIMELINE_TAIL 200
+
+static uint64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000ull;
+}
+
+/* `vsan history timeline`: {ops LIST total N} for the report, each op {process kind block outcome
+ * invoked completed} with times in microseconds of the wall clock (Tcl's `clock microseconds`),
+ * the first MV_TIMELINE_HEAD and the last MV_TIMELINE_TAIL operations. */
+static int cmd_timeline(Tcl_Interp *interp, mv_clients *cs)
+{
+    /* The history's clock is the monotonic one: the offset to the wall clock, read now. */
+    int64_t offset = (int64_t)wall_us() - (int64_t)mv_now_us();
+    Tcl_Obj *l = Tcl_NewListObj(0, NULL);
+    pthread_mutex_lock(&cs->lock);
+    size_t n = cs->nrecs;
+    for (size_t i = 0; i < n; i++) {
+        if (i == MV_TIMELINE_HEAD && n > MV_TIMELINE_HEAD + MV_TIMELINE_TAIL)
+            i = n - MV_TIMELINE_TAIL;
+        const mc_hop *h = &cs->recs[i].hop;
+        Tcl_Obj *f[] = {mv_wide(h->process), Tcl_NewStringObj(kind_names[h->kind], -1), mv_wide(h->key),
+                        Tcl_NewStringObj(outcome_names[h->outcome], -1),
+                        Tcl_NewWideIntObj((Tcl_WideInt)((int64_t)h->invoked + offset)),
+                        Tcl_NewWideIntObj((Tcl_WideInt)((int64_t)h->completed + offset))};
+        Tcl_ListObjAppendElement(NULL, l, Tcl_NewListObj(6, f));
+    }
+    pthread_mutex_unlock(&cs->lock);
+    Tcl_Obj *d = Tcl_NewDictObj();
+    mv_put(d, "ops", l);
+    mv_put(d, "total", mv_wide(n));
+    Tcl_SetObjResult(interp, d);
+    return TCL_OK;
+}
+
 int mv_history_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     mv_clients *cs = ((mv_mod *)cd)->clients;
-    static const char *const subs[] = {"list", "clear", "check", NULL};
-    enum { LIST, CLEAR, CHECK };
+    static const char *const subs[] = {"list", "clear", "check", "timeline", NULL};
+    enum { LIST, CLEAR, CHECK, TIMELINE };
     int sub = LIST;
     if (objc >= 2 && Tcl_GetIndexFromObj(interp, objv[1], subs, "history subcommand", 0, &sub) != TCL_OK)
         return TCL_ERROR;
     if (sub == CHECK)
         return cmd_check(interp, cs, objc, objv);
+    if (sub == TIMELINE)
+        return objc == 2 ? cmd_timeline(interp, cs) : mv_usage(interp, "history timeline");
     if (objc > 2)
         return mv_usage(interp, "history ?list|clear|check ...?");
     pthread_mutex_lock(&cs->lock);

@@ -77,5 +77,19 @@ point "$(grep -q 'id="ladder-core.text.final"' "$work/ladder.dom" && [ "$rows" -
 point "$(grep -q 'Text Response (iscsi[0-9]*) · field F' "$work/ladder.dom"; echo $?)" "the offending PDU is labelled with its field"
 headless --window-size=1280,1600 --screenshot="$work/ladder.png" "file://$work/ladder/certification.html" >/dev/null
 
+# A failed virtual SAN vector's timeline: the mutant vsan-resync-nothing leaves a restarted
+# server's store behind; vsan.resync.identical (a pool of clients, a kill and a start of s2)
+# fails, and the certificate draws its clients' operations and the kill and start.
+"$mc" run --suite vsan --mutant vsan-resync-nothing --filter vsan.resync.identical --seed 3 \
+    --report "$work/timeline" >"$work/timeline.out" 2>&1
+point "$([ $? -eq 1 ]; echo $?)" "vsan.resync.identical fails on the mutant vsan-resync-nothing"
+ops=$(xmllint --xpath 'count(//vector[@id="vsan.resync.identical"]/timeline/op)' "$work/timeline/results.xml" 2>/dev/null)
+events=$(xmllint --xpath 'count(//vector[@id="vsan.resync.identical"]/timeline/event)' "$work/timeline/results.xml" 2>/dev/null)
+point "$([ "${ops:-0}" -ge 1 ] && [ "${events:-0}" -ge 2 ]; echo $?)" \
+    "the results hold its clients' operations ($ops) and its device operations ($events)"
+headless --dump-dom "file://$work/timeline/certification.html" >"$work/timeline.dom"
+point "$(grep -q 'id="timeline-vsan.resync.identical"' "$work/timeline.dom" && grep -q 'kill s2 (' "$work/timeline.dom"; echo $?)" \
+    "Chromium renders the timeline with the kill of s2 on it"
+
 echo "1..$n"
 exit "$failed"

@@ -29,3 +29,34 @@ proc same {seen want args} {
     fail "$field: [string length $seen] bytes seen, [string length $want] expected, first difference at byte $i" \
         -clause [dict get $o -clause]
 }
+
+# seeded-int LO HI: an integer in LO..HI (both included) drawn from the vector's seeded rand()
+# (the runner seeds it from --seed and the vector id), so a replay with the same seed makes the
+# same choice. Sizes a vector picks this way test lengths no vector author thought of.
+proc seeded-int {lo hi} {
+    if {![string is entier -strict $lo] || ![string is entier -strict $hi] || $hi < $lo} {
+        return -code error "seeded-int: need integers LO <= HI, not \"$lo\" \"$hi\""
+    }
+    return [expr {$lo + int(rand() * ($hi - $lo + 1))}]
+}
+
+# seeded-unaligned LO HI ALIGN..: an integer in LO..HI that is a multiple of none of the ALIGN
+# values (block size, burst, segment lengths), drawn as seeded-int does; an error when the range
+# holds none.
+proc seeded-unaligned {lo hi args} {
+    set n [seeded-int $lo $hi]
+    for {set i 0} {$i <= $hi - $lo} {incr i} {
+        set v [expr {$lo + ($n - $lo + $i) % ($hi - $lo + 1)}]
+        set ok 1
+        foreach a $args {
+            if {$a > 0 && $v % $a == 0} {
+                set ok 0
+                break
+            }
+        }
+        if {$ok} {
+            return $v
+        }
+    }
+    return -code error "seeded-unaligned: no integer in $lo..$hi avoids multiples of $args"
+}

@@ -69,10 +69,8 @@ vector core.neg.unknown-lun {
 } {
     set c [core-session]
     set r [core-task $c -cdb [cdb-tur] -lun [pixit absent-lun] -timeout [wait-ms]]
-    check pdu $r {opcode 0x21 response 0 status 0x02} -clause RFC7143:11.4.2
-    if {![dict exists $r sense]} { fail "CHECK CONDITION without sense data" -clause RFC7143:11.4.7 }
-    check eq [dict get $r sense key] 5 -field "sense key" -clause RFC7143:11.4.7
-    check eq [dict get $r sense asc] 0x25 -field asc -clause RFC7143:11.4.7
+    check pdu $r {opcode 0x21} -clause RFC7143:11.4.2
+    check-status $r $::mc::STATUS_CHECK_CONDITION [sense-lun-not-supported] -clause RFC7143:11.4.7
 }
 
 vector core.neg.sense-length {
@@ -85,6 +83,6 @@ vector core.neg.sense-length {
     check pdu $r {opcode 0x21 status 0x02} -clause RFC7143:11.4.2
     set dsl [dict get $r data_segment_length]
     check eq [dict get $r sense length] [expr {$dsl - 2}] -field SenseLength -clause RFC7143:11.4.7.2
-    check eq [dict get $r sense key] 5 -field "sense key" -clause RFC7143:11.4.7
+    check-status $r $::mc::STATUS_CHECK_CONDITION [sense-lba-out-of-range] -clause RFC7143:11.4.7
 }
 

@@ -79,6 +79,7 @@ vector core.datain.underflow-unaligned {
     set blocks [seeded-int 1 8]
     set extra [seeded-int 1 [expr {$bs - 1}]]
     set edtl [expr {$blocks * $bs + $extra}]
+    log "MaxRecvDataSegmentLength $mrdsl, READ(10) of $blocks blocks, EDTL $edtl"
     set statsn [dict get [iscsi state $c] expstatsn]
     set r [core-datain-read $c 0 $blocks $edtl]
     set n [core-negotiated $c]
@@ -95,6 +96,7 @@ vector core.datain.overflow-unaligned {
     set bs [block-size $c]
     set blocks [seeded-int 2 8]
     set edtl [expr {($blocks - 1) * $bs + [seeded-int 1 [expr {$bs - 1}]]}]
+    log "MaxRecvDataSegmentLength $mrdsl, READ(10) of $blocks blocks, EDTL $edtl"
     set statsn [dict get [iscsi state $c] expstatsn]
     set r [core-datain-read $c 0 $blocks $edtl]
     set n [core-negotiated $c]

@@ -64,8 +64,8 @@ proc core-check-datain {r edtl mrdsl mbl erl args} {
 # core-check-end R STATUS RESIDUAL_FLAG RESIDUAL STATSN DATAINS ?SENSE?: the task of result R
 # ended with STATUS (and SENSE {KEY ASC ASCQ}) through check-status, with exactly the residual
 # flag RESIDUAL_FLAG (U, O or none) and Residual Count RESIDUAL (11.4.5), the StatSN STATSN the
-# connection expected (4.2.2.2), and, in a SCSI Response, ExpDataSN the count DATAINS of Data-In
-# sent (11.4.8) when no R2T was.
+# connection expected (4.2.2.2), ExpCmdSN past the command's CmdSN (4.2.2.1), and in a SCSI
+# Response without R2Ts ExpDataSN the count DATAINS of Data-In sent (11.4.8).
 proc core-check-end {r status flag residual statsn datains {sense {}}} {
     check-status $r $status {*}[expr {$sense eq "" ? {} : [list $sense]}] -clause RFC7143:11.4.2
     set want [dict create U 0 O 0 residual $residual]
@@ -73,6 +73,8 @@ proc core-check-end {r status flag residual statsn datains {sense {}}} {
         dict set want $flag 1
     }
     check pdu $r $want -clause RFC7143:11.4.5
+    set cmd [lindex [dict get $r pdus] 0]
+    check eq [dict get $r expcmdsn] [expr {([dict get $cmd cmdsn] + 1) & 0xffffffff}] -field "ExpCmdSN of the status" -clause RFC7143:4.2.2.1
     check eq [dict get $r statsn] $statsn -field statsn -clause RFC7143:4.2.2.2
     # 11.4.8 counts "R2T and Data-In" PDUs yet demands 0 when no Data-In was sent: a task with
     # R2Ts leaves the value open, so it is checked only where the two readings agree.
@@ -90,7 +92,8 @@ proc core-check-end {r status flag residual statsn datains {sense {}}} {
 # 1..MBL (11.8.5, 13.13), each range inside the buffer and after the first UNSOL unsolicited
 # bytes (immediate and Data-Out with TTT 0xffffffff, 13.10, 13.11), no byte asked twice, every
 # byte of UNSOL..EDTL asked once (11.8.4), each TTT not 0xffffffff (11.8.3), DataSegmentLength 0
-# and the StatSN the status then carries (11.8.3). Returns the R2Ts.
+# and the StatSN the status then carries (11.8.3), ExpCmdSN past the command's CmdSN (4.2.2.1).
+# Returns the R2Ts.
 proc core-check-r2ts {r edtl mbl unsol} {
     set r2ts [core-pdus-of [dict get $r pdus] 0x31]
     set sn 0
@@ -100,6 +103,7 @@ proc core-check-r2ts {r edtl mbl unsol} {
         set len [dict get $t ddtl]
         check eq [dict get $t r2tsn] $sn -field "R2TSN of R2T $sn" -clause RFC7143:11.8.6
         check eq [dict get $t data_segment_length] 0 -field "DataSegmentLength of R2T $sn" -clause RFC7143:11.8
+        check eq [dict get $t expcmdsn] [expr {([dict get [lindex [dict get $r pdus] 0] cmdsn] + 1) & 0xffffffff}] -field "ExpCmdSN of R2T $sn" -clause RFC7143:4.2.2.1
         check true {[dict get $t ttt] != 0xffffffff} -message "R2T $sn carries the reserved TTT 0xffffffff" -clause RFC7143:11.8.3
         check true {$len >= 1 && $len <= $mbl} \
             -message "R2T $sn asks $len bytes, outside 1..MaxBurstLength $mbl" -clause RFC7143:11.8.5

@@ -12,6 +12,7 @@ profile {
         core.login.renegotiation   "accepts a key offered twice in one login instead of answering an initiator error"
         core.neg.unknown-opcode    "closes the connection on an unknown opcode instead of a Reject with reason 0x05"
         core.neg.dsl-over-limit    "answers an oversized PDU with a reply longer than the MaxRecvDataSegmentLength the harness declared"
+        core.neg.dsl-one-over      "accepts a NOP-Out one byte over its MaxRecvDataSegmentLength and echoes it, 8193 bytes, over the harness's limit of 8192"
         core.cmdsn.stale           "closes the connection on a CmdSN outside the window instead of ignoring the command"
         core.cmdsn.duplicate       "closes the connection on a repeated CmdSN instead of ignoring the command"
         core.tmf.abort-running     "answers ABORT TASK of a write waiting for Data-Out with \"task does not exist\""

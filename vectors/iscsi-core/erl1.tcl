@@ -168,13 +168,7 @@ vector core.digest.data-out-recovery {
     set n [expr {($len + $seg - 1) / $seg}]
     set bad [seeded-int 0 [expr {$n - 2}]]
     log "Data-Out segments of $seg bytes, $n PDUs, DataSN $bad corrupted"
-    for {set i 0} {$i < $n} {incr i} {
-        set off [expr {$i * $seg}]
-        set piece [string range $data $off [expr {min($off + $seg, $len) - 1}]]
-        set opts [expr {$i == $bad ? {-digest-corrupt data} : {}}]
-        iscsi send $c data-out itt $itt ttt [dict get $t ttt] datasn $i buffer_offset $off F [expr {$i == $n - 1}] \
-            -lun [pixit lun] -data $piece {*}$opts
-    }
+    core-send-burst $c $itt [dict get $t ttt] 0 $len $data $seg $bad
     set rej [rx $c {opcode 0x3f} RFC7143:7.8 -what "Reject of the Data-Out with the wrong digest"]
     check pdu $rej [list reason $::core::REJECT_DATA_DIGEST] -clause RFC7143:11.17.1
     check eq [dict get $rej rejected datasn] $bad -field "DataSN of the rejected Data-Out" -clause RFC7143:11.17.1
@@ -192,8 +186,7 @@ vector core.digest.data-out-recovery {
     check true {$off <= $lo && $off + $ddtl >= $hi && $off + $ddtl <= $len} \
         -message "recovery R2T asks bytes $off..[expr {$off + $ddtl}], not covering the lost $lo..$hi within $len" -clause RFC7143:6.7
     check eq [dict get $next r2tsn] 1 -field "R2TSN of the recovery R2T" -clause RFC7143:11.8.6
-    iscsi send $c data-out itt $itt ttt [dict get $next ttt] datasn 0 buffer_offset $off F 1 -lun [pixit lun] \
-        -data [string range $data $off [expr {$off + $ddtl - 1}]]
+    core-send-burst $c $itt [dict get $next ttt] $off $ddtl $data $seg
     set resp [rx $c [list opcode 0x21 itt $itt] RFC7143:11.4]
     check-status $resp 0 -clause RFC7143:6.7
     set back [core-datain-read $c 0 $blocks]
@@ -213,4 +206,39 @@ vector core.digest.header-discard {
     if {![dict get [iscsi state $c] closed]} {
         core-ping $c
     }
+}
+
+vector core.snack.r2t {
+    claims {RFC7143:11.16.1 RFC7143:6.7 RFC7143:11.8.6} role target requires {erl1 snack}
+    summary "An R2T lost on the way is sent again, unchanged (R2TSN, TTT, offset, DDTL), for a Data/R2T SNACK with BegRun = its R2TSN and RunLength 1; the write then completes GOOD"
+} {
+    set c [core-erl1-session ImmediateData No InitialR2T Yes]
+    set bs [block-size $c]
+    set blocks [seeded-int 1 8]
+    set len [expr {$blocks * $bs}]
+    set data [pattern $len 55]
+    iscsi fault $c -once drop -dir in -match {opcode 0x31}
+    set cmd [iscsi send $c scsi W 1 edtl $len -lun [pixit lun] -cdb [cdb-write10 0 $blocks]]
+    set itt [dict get $cmd itt]
+    silent $c [list itt $itt] RFC7143:11.8
+    check eq [dict get [iscsi fault $c] dropped] 1 -field "R2Ts dropped by the harness" -clause RFC7143:11.8
+    set lost {}
+    foreach p [iscsi history $c] {
+        if {[dict get $p dir] eq "in" && [dict get $p opcode] == 0x31 && [dict get $p itt] == $itt} { set lost $p }
+    }
+    iscsi send $c snack snack_type $::core::SNACK_DATA_R2T itt $itt begrun [dict get $lost r2tsn] runlength 1 -lun [pixit lun]
+    set t [rx $c [list opcode 0x31 itt $itt] RFC7143:11.16.1 -what "the R2T sent again"]
+    foreach f {r2tsn ttt buffer_offset ddtl} {
+        check eq [dict get $t $f] [dict get $lost $f] -field "$f of the R2T sent again" -clause RFC7143:11.16.1
+    }
+    set seg [dict get [core-negotiated $c] mrdsl_out]
+    set p $t
+    while {[dict get $p opcode] == 0x31} {
+        core-send-burst $c $itt [dict get $p ttt] [dict get $p buffer_offset] [dict get $p ddtl] $data $seg
+        set p [rx $c [list itt $itt] RFC7143:11.4 -what "the end of the write"]
+    }
+    check-status $p 0 -clause RFC7143:11.4
+    set back [core-datain-read $c 0 $blocks]
+    core-check-good $back
+    same [dict get $back data] $data -field "data read back" -clause RFC7143:6.7
 }

@@ -152,3 +152,18 @@ namespace eval ::core {
     variable SNACK_STATUS 1
     variable SNACK_DATA_ACK 2
 }
+
+# core-send-burst C ITT TTT OFF LEN DATA SEG ?BAD?: bytes OFF..OFF+LEN of DATA as one Data-Out
+# sequence answering an R2T (TTT), PDUs of at most SEG bytes, DataSN from 0, F on the last
+# (11.7); the PDU of DataSN BAD (none by default) goes with a wrong data digest.
+proc core-send-burst {c itt ttt off len data seg {bad -1}} {
+    set n [expr {($len + $seg - 1) / $seg}]
+    for {set i 0} {$i < $n} {incr i} {
+        set at [expr {$off + $i * $seg}]
+        set end [expr {min($at + $seg, $off + $len)}]
+        set opts [expr {$i == $bad ? {-digest-corrupt data} : {}}]
+        iscsi send $c data-out itt $itt ttt $ttt datasn $i buffer_offset $at F [expr {$i == $n - 1}] \
+            -lun [pixit lun] -data [string range $data $at [expr {$end - 1}]] {*}$opts
+    }
+    return $n
+}

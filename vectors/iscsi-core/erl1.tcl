@@ -104,7 +104,7 @@ vector core.snack.status {
     iscsi fault $c -once drop -dir in -match {opcode 0x21}
     set out [iscsi send $c scsi -cdb [cdb-tur] -lun [pixit lun]]
     set itt [dict get $out itt]
-    set got [silent $c [list opcode 0x21 itt $itt] RFC7143:11.4]
+    silent $c [list opcode 0x21 itt $itt] RFC7143:11.4
     check eq [dict get [iscsi fault $c] dropped] 1 -field "SCSI Responses dropped by the harness" -clause RFC7143:11.4
     iscsi send $c snack snack_type $::core::SNACK_STATUS itt 0xffffffff begrun $st runlength 1 expstatsn $st
     set r [rx $c [list opcode 0x21 itt $itt] RFC7143:11.16.1 -what "the SCSI Response sent again"]

@@ -242,3 +242,31 @@ vector core.snack.r2t {
     core-check-good $back
     same [dict get $back data] $data -field "data read back" -clause RFC7143:6.7
 }
+
+vector core.snack.rdata {
+    claims {RFC7143:11.16.1 RFC7143:11.16.3 RFC7143:11.4} role target requires {erl1 snack}
+    summary "An R-Data SNACK (BegRun 0, RunLength 0, a seeded SNACK Tag) for a finished read brings all its data again and then a SCSI Response carrying that SNACK Tag as its last response"
+} {
+    set mrdsl [seeded-unaligned 513 1500 512 4]
+    set c [core-erl1-session MaxRecvDataSegmentLength $mrdsl]
+    set bs [block-size $c]
+    set blocks [seeded-int 2 8]
+    set data [core-datain-fill $c 0 $blocks 56]
+    set r [core-datain-read $c 0 $blocks]
+    core-check-good $r
+    set itt [dict get [lindex [dict get $r pdus] 0] itt]
+    set st [dict get $r statsn]
+    set tag [seeded-int 1 0x7fffffff]
+    iscsi send $c snack snack_type $::core::SNACK_RDATA itt $itt ttt $tag begrun 0 runlength 0 expstatsn $st -lun [pixit lun]
+    set got {}
+    while {1} {
+        set p [rx $c [list itt $itt] RFC7143:11.16.3 -what "the data and the SCSI Response an R-Data SNACK asks for"]
+        if {[dict get $p opcode] != 0x25} { break }
+        check eq [dict get $p S] 0 -field "S bit of a Data-In sent for an R-Data SNACK (the status belongs in a SCSI Response with the SNACK Tag)" -clause RFC7143:11.16.3
+        append got [dict get $p data]
+        check eq [dict get $p buffer_offset] [expr {[string length $got] - [dict get $p data_segment_length]}] -field "BufferOffset of Data-In [dict get $p datasn] sent again" -clause RFC7143:11.7.6
+    }
+    check pdu $p [list opcode 0x21 snack_tag $tag] -clause RFC7143:11.16.3
+    check-status $p 0 -clause RFC7143:11.4
+    same $got $data -field "data sent again" -clause RFC7143:11.16.3
+}

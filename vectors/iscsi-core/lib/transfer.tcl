@@ -151,6 +151,7 @@ namespace eval ::core {
     variable SNACK_DATA_R2T 0
     variable SNACK_STATUS 1
     variable SNACK_DATA_ACK 2
+    variable SNACK_RDATA 3
 }
 
 # core-send-burst C ITT TTT OFF LEN DATA SEG ?BAD?: bytes OFF..OFF+LEN of DATA as one Data-Out

@@ -50,5 +50,68 @@ proc block-size {c {verdict fail}} {
     }
     binary scan [dict get $r data] IuIu last bsize
     set ::mc::block_size($c) $bsize
+    set ::mc::last_lba($c) $last
     return $bsize
+}
+
+# last-lba CONN ?VERDICT?: the last LBA of LUN [pixit lun] (READ CAPACITY(10) RETURNED LOGICAL
+# BLOCK ADDRESS, SBC-3 5.15.1), from the same one READ CAPACITY as block-size.
+proc last-lba {c {verdict fail}} {
+    block-size $c $verdict
+    return $::mc::last_lba($c)
+}
+
+# Status codes (SAM-5 5.3.1) and the sense triples (sense key, ASC, ASCQ; SPC-4 4.5.6 and its
+# annex of ASC/ASCQ assignments) a command of the vectors can end in.
+namespace eval ::mc {
+    variable STATUS_GOOD 0
+    variable SENSE_LBA_OUT_OF_RANGE {5 0x21 0x00}
+    variable SENSE_INVALID_OPCODE {5 0x20 0x00}
+    variable SENSE_INVALID_FIELD_IN_CDB {5 0x24 0x00}
+    variable SENSE_LUN_NOT_SUPPORTED {5 0x25 0x00}
+}
+proc sense-lba-out-of-range {} { return $::mc::SENSE_LBA_OUT_OF_RANGE }
+proc sense-invalid-opcode {} { return $::mc::SENSE_INVALID_OPCODE }
+proc sense-invalid-field-in-cdb {} { return $::mc::SENSE_INVALID_FIELD_IN_CDB }
+proc sense-lun-not-supported {} { return $::mc::SENSE_LUN_NOT_SUPPORTED }
+
+# check-status R STATUS ?SENSE? ?-clause C?: the task result R (of `iscsi scsi`) ended with
+# exactly STATUS (SAM-5 5.3.1), in a SCSI Response with Response 0 (Command Completed, RFC 7143
+# 11.4.3) or a Data-In with S=1; with SENSE {KEY ASC ASCQ} it carries exactly that sense triple
+# (RFC 7143 11.4.7, SPC-4 4.5.2), without SENSE a status other than CHECK CONDITION carries none.
+proc check-status {r status args} {
+    set sense {}
+    if {[llength $args] % 2} {
+        set args [lassign $args sense]
+    }
+    set o [::mc::check_opts $args {-clause}]
+    set clause [dict get $o -clause]
+    if {![dict exists $r status]} {
+        fail "the task ended with [dict get $r opcode_name], not a status" -clause $clause
+    }
+    if {[dict get $r opcode] == 0x21} {
+        check eq [dict get $r response] 0 -field response -clause $clause
+    }
+    set seen [list [dict get $r status]]
+    set want [list $status]
+    if {[dict exists $r sense key]} {
+        lappend seen [dict get $r sense key] [dict get $r sense asc] [dict get $r sense ascq]
+    }
+    if {$sense ne ""} {
+        lappend want {*}$sense
+    }
+    set fmt {apply {{l} {
+        lassign $l s k a q
+        set t [format "status 0x%02x" $s]
+        if {$k ne ""} { append t [format " sense %x/%02x/%02x" $k $a $q] }
+        return $t
+    }}}
+    if {[llength $seen] != [llength $want] || ![::mc::values_equal [lindex $seen 0] [lindex $want 0]]} {
+        fail "[{*}$fmt $want] expected, [{*}$fmt $seen] seen" -clause $clause
+    }
+    foreach s [lrange $seen 1 end] w [lrange $want 1 end] {
+        if {![::mc::values_equal $s $w]} {
+            fail "[{*}$fmt $want] expected, [{*}$fmt $seen] seen" -clause $clause
+        }
+    }
 }

@@ -13,10 +13,14 @@ profile {
         core.login.renegotiation   "accepts a key offered twice in one login instead of answering an initiator error"
         core.neg.unknown-opcode    "closes the connection on an unknown opcode instead of a Reject with reason 0x05"
         core.neg.dsl-over-limit    "answers an oversized PDU with a reply longer than the MaxRecvDataSegmentLength the harness declared"
+        core.neg.dsl-one-over      "accepts a NOP-Out one byte over its MaxRecvDataSegmentLength and echoes it, 8193 bytes, over the harness's limit of 8192"
         core.cmdsn.stale           "closes the connection on a CmdSN outside the window instead of ignoring the command"
         core.cmdsn.duplicate       "closes the connection on a repeated CmdSN instead of ignoring the command"
         core.tmf.abort-running     "answers ABORT TASK of a write waiting for Data-Out with \"task does not exist\""
         core.write.data-out-checked "does not check the Target Transfer Tag of Data-Out PDUs"
+        core.datain.exact          "with a MaxRecvDataSegmentLength not a multiple of 4 the padding of a Data-In segment overwrites the first bytes of the next one (seed 1: MaxRecvDataSegmentLength 2010, bytes 2010-2011 of a read came 00 00 instead of the data, bytes 2012 on right)"
+        core.datain.burst-sequences "sets F only on the last Data-In of a read, so its Data-In sequences exceed MaxBurstLength (seed 1: 3784 bytes by DataSN 3 at MaxBurstLength 3404)"
+        core.datain.overflow-unaligned "aborts (glibc: double free or corruption) on some reads whose EDTL is below the CDB's transfer and off the block grid (seed 5: MaxRecvDataSegmentLength 1037, READ(10) of 6 blocks, EDTL 2856); other seeds pass"
     }
 }
 

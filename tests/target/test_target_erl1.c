@@ -1,5 +1,5 @@
 /* ErrorRecoveryLevel 1 on the target: recovery R2T for Data-Out lost or failed by digest,
- * Data/R2T SNACK, Status SNACK, DataACK, and SNACK refused at level 0 (RFC 7143 6.7, 7.1,
+ * Data/R2T SNACK, Status SNACK, DataACK, R-Data SNACK, and SNACK refused at level 0 (RFC 7143 6.7, 7.1,
  * 11.7.2, 11.16). */
 #include <stdio.h>
 #include <string.h>
@@ -226,6 +226,62 @@ static void data_and_status_snack(uint16_t port)
     tc_close(&c);
 }
 
+/* Reads 4 blocks (two 1024-byte sequences of 512-byte Data-In), sends an R-Data SNACK with tag, and
+ * returns 1 when DataSN from..3 come again, unchanged and without status, followed by a SCSI
+ * Response carrying the SNACK Tag and the StatSN of the first status (11.16.3). */
+static int rdata_round(tc_conn *c, uint32_t itt, const uint8_t first[4][BLOCK], uint32_t statsn,
+                       uint32_t from, uint32_t tag)
+{
+    mc_pdu r;
+    snack(c, MC_SNACK_RDATA, itt, tag, 0, 0);
+    for (uint32_t i = from; i < 4; i++) {
+        bool same = tc_recv(c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_DATA_IN &&
+                    mc_pdu_get(&r, MC_F_DATASN) == i && mc_pdu_get(&r, MC_F_BUFFER_OFFSET) == i * BLOCK &&
+                    !mc_pdu_get(&r, MC_F_STATUS_PRESENT) && r.data_len == BLOCK &&
+                    memcmp(r.data, first[i], BLOCK) == 0;
+        mc_pdu_free(&r);
+        if (!same)
+            return 0;
+    }
+    bool rsp = tc_recv(c, &r, TC_WAIT_MS) == 0 && mc_pdu_opcode(&r) == MC_OP_SCSI_RSP &&
+               mc_pdu_get(&r, MC_F_SNACK_TAG) == tag && mc_pdu_get(&r, MC_F_STATSN) == statsn &&
+               mc_pdu_get(&r, MC_F_STATUS) == 0 && mc_pdu_get(&r, MC_F_ITT) == itt;
+    mc_pdu_free(&r);
+    return rsp;
+}
+
+static void rdata_snack(uint16_t port)
+{
+    tc_conn c;
+    tap_is_int(login(&c, port, "ErrorRecoveryLevel=1"), 0, "login for R-Data SNACK");
+    uint8_t cdb[10];
+    mc_pdu p, r;
+    tc_rw10(cdb, OP_READ10, 0, 4);
+    tc_scsi(&c, &p, 1, cdb, sizeof(cdb), true, false, 4 * BLOCK);
+    uint32_t itt = (uint32_t)mc_pdu_get(&p, MC_F_ITT);
+    tc_send_free(&c, &p);
+    uint8_t first[4][BLOCK];
+    uint32_t ack_ttt = MC_RESERVED_TAG, statsn = 0, n = 0;
+    for (; n < 4 && tc_recv(&c, &r, TC_WAIT_MS) == 0; n++) {
+        if (mc_pdu_opcode(&r) == MC_OP_DATA_IN && r.data_len == BLOCK)
+            memcpy(first[n], r.data, BLOCK);
+        if (mc_pdu_get(&r, MC_F_ACK))
+            ack_ttt = (uint32_t)mc_pdu_get(&r, MC_F_TTT);
+        if (mc_pdu_get(&r, MC_F_STATUS_PRESENT))
+            statsn = (uint32_t)mc_pdu_get(&r, MC_F_STATSN);
+        mc_pdu_free(&r);
+    }
+    tap_is_int(n, 4, "four Data-In, the last with the status");
+    tap_ok(rdata_round(&c, itt, first, statsn, 0, 0x1234),
+           "R-Data SNACK: DataSN 0..3 again without status, then a SCSI Response with the SNACK Tag and the first StatSN");
+    snack(&c, MC_SNACK_DATA_ACK, MC_RESERVED_TAG, ack_ttt, 2, 0);
+    tap_ok(rdata_round(&c, itt, first, statsn, 2, 0x1235),
+           "after a DataACK of DataSN 0..1, R-Data SNACK brings DataSN 2..3 and the response with the new tag");
+    c.expstatsn = statsn + 1;  /* acknowledges the status: the ping takes the next StatSN */
+    tap_is_int(tc_nop_ping(&c), 0, "the session goes on");
+    tc_close(&c);
+}
+
 static void snack_at_erl0(uint16_t port)
 {
     tc_conn c;
@@ -244,6 +300,7 @@ int main(void)
     recovery_r2t(tt.port);
     r2t_snack(tt.port);
     data_and_status_snack(tt.port);
+    rdata_snack(tt.port);
     snack_at_erl0(tt.port);
     tc_target_stop(&tt);
     return tap_done();

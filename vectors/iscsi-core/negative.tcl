@@ -14,13 +14,13 @@ vector core.neg.unknown-opcode {
     core-ping $c
 }
 
-vector core.neg.dsl-over-limit {
-    claims {RFC7143:13.12 RFC7143:11.17.1} role target requires {}
-    summary "A PDU whose data segment exceeds the target's MaxRecvDataSegmentLength is not processed normally"
-} {
+# A NOP-Out ping whose data segment is extra bytes over the target's MaxRecvDataSegmentLength
+# (13.12) must not be processed normally: a Reject (protocol error or invalid PDU field) or, as at
+# ErrorRecoveryLevel 0 a protocol error allows (7.1), the connection closed.
+proc core-oversized-ping {extra} {
     set c [core-session]
     set limit [dict get [iscsi state $c] peer_mrdsl]
-    set out [iscsi send $c nop-out -data [pattern [expr {$limit + 512}] 10]]
+    set out [iscsi send $c nop-out -data [pattern [expr {$limit + $extra}] 10]]
     if {[catch {iscsi recv $c -timeout [wait-ms]} r opts]} {
         set why [lindex [dict get $opts -errorcode] 1]
         if {$why eq "BADPDU"} {
@@ -31,10 +31,36 @@ vector core.neg.dsl-over-limit {
         return
     }
     if {[dict get $r opcode] == 0x20} {
-        fail "an oversized NOP-Out ([expr {$limit + 512}] bytes, limit $limit) was answered as a normal ping" -clause RFC7143:13.12
+        fail "an oversized NOP-Out ([expr {$limit + $extra}] bytes, limit $limit) was answered as a normal ping" -clause RFC7143:13.12
     }
     check pdu $r {opcode 0x3f} -clause RFC7143:11.17.1
     check true {[dict get $r reason] in {4 9}} -message "Reject reason [dict get $r reason], expected protocol error or invalid PDU field" -clause RFC7143:11.17.1
+}
+
+vector core.neg.dsl-over-limit {
+    claims {RFC7143:13.12 RFC7143:11.17.1} role target requires {}
+    summary "A PDU whose data segment exceeds the target's MaxRecvDataSegmentLength by 512 bytes is not processed normally"
+} {
+    core-oversized-ping 512
+}
+
+vector core.neg.dsl-one-over {
+    claims {RFC7143:13.12 RFC7143:11.17.1} role target requires {}
+    summary "A PDU whose data segment exceeds the target's MaxRecvDataSegmentLength by one byte is not processed normally"
+} {
+    core-oversized-ping 1
+}
+
+vector core.neg.dsl-at-limit {
+    claims {RFC7143:13.12 RFC7143:11.19} role target requires {}
+    summary "A NOP-Out ping whose data segment is exactly the target's MaxRecvDataSegmentLength is answered by a NOP-In returning that data"
+} {
+    # Our own limit the largest 13.12 allows (2**24-1), so the echo fits whatever the target's.
+    set c [core-session -keys {MaxRecvDataSegmentLength 16777215}]
+    set limit [dict get [iscsi state $c] peer_mrdsl]
+    set data [pattern $limit 11]
+    set n [core-ping $c -data $data]
+    same [dict get $n data] $data -field "ping data returned" -clause RFC7143:11.19
 }
 
 vector core.neg.truncated-header {
@@ -69,10 +95,8 @@ vector core.neg.unknown-lun {
 } {
     set c [core-session]
     set r [core-task $c -cdb [cdb-tur] -lun [pixit absent-lun] -timeout [wait-ms]]
-    check pdu $r {opcode 0x21 response 0 status 0x02} -clause RFC7143:11.4.2
-    if {![dict exists $r sense]} { fail "CHECK CONDITION without sense data" -clause RFC7143:11.4.7 }
-    check eq [dict get $r sense key] 5 -field "sense key" -clause RFC7143:11.4.7
-    check eq [dict get $r sense asc] 0x25 -field asc -clause RFC7143:11.4.7
+    check pdu $r {opcode 0x21} -clause RFC7143:11.4.2
+    check-status $r $::mc::STATUS_CHECK_CONDITION [sense-lun-not-supported] -clause RFC7143:11.4.7
 }
 
 vector core.neg.sense-length {
@@ -85,6 +109,6 @@ vector core.neg.sense-length {
     check pdu $r {opcode 0x21 status 0x02} -clause RFC7143:11.4.2
     set dsl [dict get $r data_segment_length]
     check eq [dict get $r sense length] [expr {$dsl - 2}] -field SenseLength -clause RFC7143:11.4.7.2
-    check eq [dict get $r sense key] 5 -field "sense key" -clause RFC7143:11.4.7
+    check-status $r $::mc::STATUS_CHECK_CONDITION [sense-lba-out-of-range] -clause RFC7143:11.4.7
 }
 

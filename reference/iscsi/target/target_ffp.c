@@ -261,10 +261,11 @@ void tgt_snack(tgt_conn *c, mc_pdu *p)
             k->data_acked = beg;
         return;
     case MC_SNACK_RDATA:
-        /* 11.16.3: R-Data resends all the data of the task (BegRun and RunLength 0) */
+        /* 11.16.3: R-Data resends all the data of the task (BegRun and RunLength 0), then a
+         * SCSI Response with the SNACK Tag */
         k = tgt_task_find(s, itt);
         if (k && k->state == TASK_DONE && beg == 0 && run == 0)
-            done = tgt_datain_resend(c, k, 0, 0);
+            done = tgt_rdata_resend(c, k, (uint32_t)mc_pdu_get(p, MC_F_TTT));
         break;
     default:
         break;

@@ -267,6 +267,7 @@ void tgt_task_remove(tgt_session *s, tgt_task *k);
 void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
                      uint32_t residual, uint32_t expdatasn, bool keep);
 int tgt_datain_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run);
+int tgt_rdata_resend(tgt_conn *c, tgt_task *k, uint32_t snack_tag);
 int tgt_r2t_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run);
 void tgt_tasks_ack(tgt_session *s, uint32_t exp_statsn);
 /* Tasks waiting for Data-Out: the earliest deadline (0 = none), and ending those past it. */

@@ -125,19 +125,19 @@ static void send_datain(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t end, bo
         k->datain_count = sn;
 }
 
-void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
-                     uint32_t residual, uint32_t expdatasn, bool keep)
+/* A SCSI Response of the given status, sense and residuals (11.4), not yet numbered. */
+static void build_status(tgt_conn *c, mc_pdu *r, uint32_t itt, const mc_scsi_result *res, bool overflow,
+                         bool underflow, uint32_t residual, uint32_t expdatasn)
 {
-    mc_pdu r;
-    mc_pdu_init(&r, MC_OP_SCSI_RSP);
-    mc_pdu_set(&r, MC_F_FINAL, 1);
-    mc_pdu_set(&r, MC_F_RESPONSE, MC_RSP_COMPLETED);
-    mc_pdu_set(&r, MC_F_STATUS, res->status);
-    mc_pdu_set(&r, MC_F_ITT, itt);
-    mc_pdu_set(&r, MC_F_OVERFLOW, overflow);
-    mc_pdu_set(&r, MC_F_UNDERFLOW, underflow);
-    mc_pdu_set(&r, MC_F_RESIDUAL, residual);
-    mc_pdu_set(&r, MC_F_EXPDATASN, expdatasn);
+    mc_pdu_init(r, MC_OP_SCSI_RSP);
+    mc_pdu_set(r, MC_F_FINAL, 1);
+    mc_pdu_set(r, MC_F_RESPONSE, MC_RSP_COMPLETED);
+    mc_pdu_set(r, MC_F_STATUS, res->status);
+    mc_pdu_set(r, MC_F_ITT, itt);
+    mc_pdu_set(r, MC_F_OVERFLOW, overflow);
+    mc_pdu_set(r, MC_F_UNDERFLOW, underflow);
+    mc_pdu_set(r, MC_F_RESIDUAL, residual);
+    mc_pdu_set(r, MC_F_EXPDATASN, expdatasn);
     if (res->sense_len > 0) {
         uint8_t seg[SENSE_LENGTH_PREFIX + MC_SENSE_LEN];
         size_t sl = res->sense_len > MC_SENSE_LEN ? MC_SENSE_LEN : res->sense_len;
@@ -145,8 +145,15 @@ void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool 
         seg[0] = (uint8_t)(claimed >> 8);
         seg[1] = (uint8_t)claimed;
         memcpy(seg + SENSE_LENGTH_PREFIX, res->sense, sl);
-        mc_pdu_set_data(&r, seg, SENSE_LENGTH_PREFIX + sl);
+        mc_pdu_set_data(r, seg, SENSE_LENGTH_PREFIX + sl);
     }
+}
+
+void tgt_send_status(tgt_conn *c, uint32_t itt, const mc_scsi_result *res, bool overflow, bool underflow,
+                     uint32_t residual, uint32_t expdatasn, bool keep)
+{
+    mc_pdu r;
+    build_status(c, &r, itt, res, overflow, underflow, residual, expdatasn);
     tgt_send(c, &r, MC_SEND_STATSN_ADVANCE, keep);
     mc_pdu_free(&r);
 }
@@ -402,6 +409,25 @@ int tgt_datain_resend(tgt_conn *c, tgt_task *k, uint32_t beg, uint32_t run)
         return -1;
     bool piggyback = k->data_len > 0 && k->res.sense_len == 0;
     send_datain(c, k, beg, end, piggyback, false);
+    return 0;
+}
+
+/* R-Data SNACK (11.16.3): all the data DataACK left unacknowledged again, then the status in a
+ * SCSI Response carrying the SNACK Tag as the last response, with the StatSN the task's status
+ * was first sent with (a second response of a task repeats its StatSN). */
+int tgt_rdata_resend(tgt_conn *c, tgt_task *k, uint32_t snack_tag)
+{
+    if (k->state != TASK_DONE)
+        return -1;
+    if (mc_sn_lt(k->data_acked, k->datain_count))  /* BegRun 0: what DataACK left unacknowledged */
+        send_datain(c, k, k->data_acked, k->datain_count, false, false);
+    mc_pdu r;
+    build_status(c, &r, k->itt, &k->res, k->overflow, k->underflow, k->residual, k->datain_count);
+    mc_pdu_set(&r, MC_F_SNACK_TAG, snack_tag);
+    mc_pdu_set(&r, MC_F_STATSN, k->statsn);
+    tgt_stamp_window(c, &r);
+    tgt_send(c, &r, MC_SEND_STATSN_NONE, false);
+    mc_pdu_free(&r);
     return 0;
 }
 

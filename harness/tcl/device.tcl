@@ -47,7 +47,12 @@ proc ::mc::load_profile {name} {
     if {![regexp {^[a-z0-9-]+$} $name] || ![file exists $path]} {
         usage_error "no device profile \"$name\" (have: [join [profile_names] {, }])"
     }
+    # A profile is loaded into a namespace of its own, afresh each time (a run may load it more
+    # than once: to learn its kind, then to run a suite on it).
     set ns ::mc::profile::$name
+    if {[namespace exists $ns]} {
+        namespace delete $ns
+    }
     namespace eval $ns {}
     proc ${ns}::profile {def} {set ::mc::device_def $def}
     if {[catch {namespace eval $ns [list source $path]} msg]} {

@@ -157,7 +157,9 @@
         <xsl:if test="vectors/vector/ladder">
           <h2 id="ladders">Ladder diagrams of the vectors that did not pass</h2>
           <p class="small">Every PDU each vector exchanged with the device, harness on the left, device on
-            the right; a PDU whose field the failure names is drawn in red with that field.</p>
+            the right (with multicast mirroring, the group datagrams and, for an initiator under test,
+            the emulated targets' PDUs); a PDU whose field the failure names is drawn in red with that
+            field.</p>
           <xsl:for-each select="vectors/vector[ladder]">
             <h3 id="ladder-{@id}"><a href="#v-{@id}"><xsl:value-of select="@id"/></a>:
               <xsl:call-template name="verdict-name"><xsl:with-param name="v" select="@verdict"/></xsl:call-template>

@@ -389,7 +389,7 @@ static int iscsi_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
     if (sub == CLOSE)
         return cmd_close(interp, m, objc, objv);
     if (sub == LADDER)
-        return objc == 2 ? mc_iscsi_ladder_cmd(interp, m) : usage(interp, "ladder");
+        return objc == 2 ? (Tcl_SetObjResult(interp, mc_ladder_obj(&m->ladder)), TCL_OK) : usage(interp, "ladder");
     if (sub == LUN) {
         int lun;
         if (objc != 3 || Tcl_GetIntFromObj(interp, objv[2], &lun) != TCL_OK || lun < 0 || (unsigned)lun > MC_ISCSI_LUN_MAX)
@@ -423,7 +423,7 @@ static void mod_free(ClientData cd, Tcl_Interp *interp)
     for (Tcl_HashEntry *e = Tcl_FirstHashEntry(&m->conns, &s); e; e = Tcl_NextHashEntry(&s))
         mc_iconn_free(Tcl_GetHashValue(e));
     Tcl_DeleteHashTable(&m->conns);
-    mc_iscsi_ladder_free(m);
+    mc_ladder_free(&m->ladder);
     free(m);
 }
 

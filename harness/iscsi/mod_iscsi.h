@@ -10,6 +10,7 @@
 
 #include "ensemble.h"
 #include "fault.h"
+#include "ladder.h"
 #include "capture.h"
 #include "lun.h"
 #include "pdu.h"
@@ -86,19 +87,13 @@ typedef struct mc_iconn {
     mc_pcap_flow flow;
 } mc_iconn;
 
-/* What the vector's ladder (mod_iscsi_ladder.c) keeps: the first and the last PDUs of the
- * vector's exchange (our choice: a diagram a reader can follow; the capture has them all). */
-#define MC_ISCSI_LADDER_HEAD 48
-#define MC_ISCSI_LADDER_TAIL 48
-
 struct mc_iscsi_mod {
     Tcl_Interp *interp;
     Tcl_HashTable conns;            /* name -> mc_iconn* */
     unsigned long next_id;
     size_t history_bytes;           /* PDU bytes the connections' histories keep */
     size_t queue_bytes;             /* PDU bytes the connections' queues hold */
-    Tcl_Obj *ladder;                /* the vector's PDUs, compact (mod_iscsi_ladder.c) */
-    Tcl_WideInt ladder_t0_us, ladder_seen, ladder_dropped;
+    mc_ladder ladder;               /* the vector's PDUs, compact (ladder.h): `iscsi ladder` */
 };
 
 /* Connection I/O (mod_iscsi_conn.c). Errors leave a message and -errorcode in the interp. */
@@ -110,10 +105,6 @@ int mc_iconn_send_raw(Tcl_Interp *interp, mc_iconn *c, const uint8_t *bytes, siz
 int mc_iconn_read_pdu(Tcl_Interp *interp, mc_iconn *c, Tcl_WideInt deadline_us, Tcl_Obj **out);
 /* Records PDU dict d in the history (its bounds above; the first drop is logged). */
 void mc_iconn_history_add(mc_iconn *c, Tcl_Obj *d);
-/* The ladder: records PDU dict d of connection c; `iscsi ladder`; frees it with the module. */
-void mc_iscsi_ladder_add(mc_iscsi_mod *m, const mc_iconn *c, Tcl_Obj *d);
-int mc_iscsi_ladder_cmd(Tcl_Interp *interp, mc_iscsi_mod *m);
-void mc_iscsi_ladder_free(mc_iscsi_mod *m);
 /* Adds d to the queue of received PDUs; TCL_ERROR (errorcode MC ISCSI BOUND) at its bounds. */
 int mc_iconn_queue_push(Tcl_Interp *interp, mc_iconn *c, Tcl_Obj *d);
 /* Takes the queue's entry i; the object stays valid until the next take or the connection's end. */

@@ -178,7 +178,7 @@ void mc_iconn_history_add(mc_iconn *c, Tcl_Obj *d)
 {
     mc_iscsi_mod *m = c->mod;
     size_t b = entry_bytes(d);
-    mc_iscsi_ladder_add(m, c, d);
+    mc_ladder_add_pdu(&m->ladder, mc_ladder_now_us(), c->name, d);
     c->history_seen++;
     if (c->history_seen == 1)
         c->history_head_open = true;

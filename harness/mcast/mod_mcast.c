@@ -43,6 +43,7 @@ typedef struct mcm_mod {
     Tcl_HashTable groups;
     unsigned long next_id;
     mcm_emu *emu;
+    mc_ladder ladder;   /* group datagrams sent, the emulation's records: `mcast ladder` */
 } mcm_mod;
 
 static Tcl_Obj *wide(uint64_t v) { return Tcl_NewWideIntObj((Tcl_WideInt)v); }
@@ -408,6 +409,7 @@ static int cmd_send(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const obj
         close(fd);
     if (rc != TCL_OK)
         goto out;
+    mcm_ladder_add_dgram(&m->ladder, mc_ladder_now_us(), "out", dg, len);
     put(res, "gsn", wide(h.gsn));
     put(res, "length", wide(len));
     put(res, "crc32c", wide(h.crc));
@@ -669,11 +671,11 @@ static int group_cmd(Tcl_Interp *interp, mcm_mod *m, int objc, Tcl_Obj *const ob
 static int mcast_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     mcm_mod *m = cd;
-    static const char *const subs[] = {"group", "send", "seen", "fault", "keys", "decode", "emulate", NULL};
-    enum { GROUP, SEND, SEEN, FAULT, KEYS, DECODE, EMULATE };
+    static const char *const subs[] = {"group", "send", "seen", "fault", "keys", "decode", "emulate", "ladder", NULL};
+    enum { GROUP, SEND, SEEN, FAULT, KEYS, DECODE, EMULATE, LADDER };
     int sub;
     if (objc < 2)
-        return mc_tcl_error(interp, "USAGE", "usage: mcast group|send|seen|fault|keys|decode|emulate ...");
+        return mc_tcl_error(interp, "USAGE", "usage: mcast group|send|seen|fault|keys|decode|emulate|ladder ...");
     if (Tcl_GetIndexFromObj(interp, objv[1], subs, "subcommand", 0, &sub) != TCL_OK)
         return TCL_ERROR;
     switch (sub) {
@@ -683,7 +685,16 @@ static int mcast_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
     case FAULT: return cmd_fault(interp, m, objc, objv);
     case KEYS: return cmd_keys(interp, objc, objv);
     case DECODE: return cmd_decode(interp, objc, objv);
-    default: return mcm_emu_cmd(interp, &m->emu, objc, objv);
+    case LADDER:
+        /* mcast ladder: the vector's group datagrams and emulated targets' PDUs (ladder.h). */
+        mcm_emu_to_ladder(m->emu, &m->ladder);
+        Tcl_SetObjResult(interp, mc_ladder_obj(&m->ladder));
+        return TCL_OK;
+    default:
+        /* The emulation's records join the ladder before it stops and they go. */
+        if (objc >= 3 && strcmp(Tcl_GetString(objv[2]), "stop") == 0)
+            mcm_emu_to_ladder(m->emu, &m->ladder);
+        return mcm_emu_cmd(interp, &m->emu, objc, objv);
     }
 }
 
@@ -696,6 +707,7 @@ static void mod_free(ClientData cd, Tcl_Interp *interp)
         group_free(Tcl_GetHashValue(e));
     Tcl_DeleteHashTable(&m->groups);
     mcm_emu_free(m->emu);
+    mc_ladder_free(&m->ladder);
     free(m);
 }
 

@@ -14,6 +14,7 @@
 #include "ensemble.h"
 #include "fault.h"
 #include "capture.h"
+#include "ladder.h"
 #include "pdu.h"
 
 /* §3 and §10 of the contract. */
@@ -83,6 +84,11 @@ int mcm_parse_addr(const char *s, struct in_addr *out);
 /* Emulated targets (mod_mcast_emu*.c): one opaque set per interp. */
 typedef struct mcm_emu mcm_emu;
 int mcm_emu_cmd(Tcl_Interp *interp, mcm_emu **emu, int objc, Tcl_Obj *const objv[]);
+/* Adds the emulation's records not added yet (TCP PDUs of each target; group datagrams once)
+ * to the vector's ladder (ladder.h). */
+void mcm_emu_to_ladder(mcm_emu *e, mc_ladder *l);
+/* A group datagram's entry in a ladder: gsn, pdu count, length and its PDUs' opcode names. */
+void mcm_ladder_add_dgram(mc_ladder *l, Tcl_WideInt wall_us, const char *dir, const uint8_t *dg, size_t len);
 void mcm_emu_free(mcm_emu *e);
 
 int mc_mod_mcast_init(Tcl_Interp *interp);

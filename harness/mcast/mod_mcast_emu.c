@@ -234,6 +234,36 @@ static void emu_stop_thread(mcm_emu *e)
     e->running = false;
 }
 
+void mcm_emu_to_ladder(mcm_emu *e, mc_ladder *l)
+{
+    if (!e)
+        return;
+    /* The records' clock is the monotonic one: the offset to the wall clock, read now. */
+    double offset_s = (double)mc_ladder_now_us() / 1e6 - mcm_now_s();
+    pthread_mutex_lock(&e->lock);
+    for (size_t i = e->laddered; i < e->nlog; i++) {
+        const emu_rec *r = &e->log[i];
+        Tcl_WideInt t = (Tcl_WideInt)((r->time + offset_s) * 1e6);
+        if (r->via == 't') {
+            mc_pdu p;
+            size_t used;
+            char err[128];
+            if (mc_pdu_decode(r->bytes, r->len, NULL, &p, &used, err, sizeof err) == MC_DEC_OK) {
+                Tcl_Obj *d = mc_pdu_to_dict(&p, r->outbound, r->time);
+                Tcl_IncrRefCount(d);
+                mc_ladder_add_pdu(l, t, e->t[r->target].name, d);
+                Tcl_DecrRefCount(d);
+                mc_pdu_free(&p);
+            }
+        } else if (r->via == 'g' && r->target == 0) {
+            /* Every member records the same datagram: the first target's record stands for all. */
+            mcm_ladder_add_dgram(l, t, r->outbound ? "out" : "in", r->bytes, r->len);
+        }
+    }
+    e->laddered = e->nlog;
+    pthread_mutex_unlock(&e->lock);
+}
+
 void mcm_emu_free(mcm_emu *e)
 {
     if (!e)
@@ -529,7 +559,7 @@ static int log_cmd(Tcl_Interp *interp, mcm_emu *e, int objc, Tcl_Obj *const objv
     if (clear) {
         for (size_t i = 0; i < e->nlog; i++)
             free(e->log[i].bytes);
-        e->nlog = e->flushed = 0;
+        e->nlog = e->flushed = e->laddered = 0;   /* what the ladder had not taken is gone */
         e->log_bytes = 0;
     }
     pthread_mutex_unlock(&e->lock);

@@ -158,6 +158,7 @@ struct mcm_emu {
     unsigned n;
     emu_rec *log;
     size_t nlog, caplog, lost, flushed;
+    size_t laddered;              /* records already added to the vector's ladder */
     size_t log_bytes;             /* bytes held by the records, at most EMU_LOG_BYTES_MAX */
     mc_pcap *pcap;
     mc_pcap_flow flows[EMU_TARGETS_MAX * EMU_CONNS_MAX];   /* TCP flows written to the capture */

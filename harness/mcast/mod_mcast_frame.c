@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -246,4 +247,29 @@ double mcm_now_s(void)
 int mcm_parse_addr(const char *s, struct in_addr *out)
 {
     return inet_pton(AF_INET, s, out) == 1 ? 0 : -1;
+}
+
+void mcm_ladder_add_dgram(mc_ladder *l, Tcl_WideInt wall_us, const char *dir, const uint8_t *dg, size_t len)
+{
+    mcm_parsed *p = malloc(sizeof *p);
+    if (!p)
+        return;
+    mcm_parse(dg, len, p);
+    Tcl_Obj *f = Tcl_NewDictObj();
+    Tcl_DictObjPut(NULL, f, Tcl_NewStringObj("gsn", -1), Tcl_NewWideIntObj(p->h.gsn));
+    Tcl_DictObjPut(NULL, f, Tcl_NewStringObj("pdu_count", -1), Tcl_NewIntObj(p->h.pdu_count));
+    Tcl_DictObjPut(NULL, f, Tcl_NewStringObj("length", -1), Tcl_NewWideIntObj((Tcl_WideInt)len));
+    Tcl_DictObjPut(NULL, f, Tcl_NewStringObj("crc_ok", -1), Tcl_NewIntObj(p->crc_ok));
+    Tcl_Obj *ops = Tcl_NewListObj(0, NULL);
+    for (size_t i = 0; i < p->npdus; i++) {
+        const char *name = mc_opcode_name(mc_pdu_opcode(&p->pdus[i]));
+        Tcl_ListObjAppendElement(NULL, ops, Tcl_NewStringObj(name ? name : "unknown", -1));
+    }
+    Tcl_DictObjPut(NULL, f, Tcl_NewStringObj("pdus", -1), ops);
+    char op[64];
+    const char *first = p->npdus ? mc_opcode_name(mc_pdu_opcode(&p->pdus[0])) : NULL;
+    snprintf(op, sizeof op, "Group datagram: %s%s", first ? first : "no PDU", p->npdus > 1 ? ", ..." : "");
+    mc_ladder_add(l, wall_us, "group", dir, op, f);
+    mcm_parsed_free(p);
+    free(p);
 }

@@ -177,6 +177,7 @@ proc ::mc::verdicts_of {by_id ids} {
 # when one is) is marked hit, with the field's name, so the diagram can show it.
 proc ::mc::ladder_node {ladder message} {
     set pdus [dict get $ladder pdus]
+    set t0 [lindex $pdus 0 0]
     set hit -1
     set field ""
     if {[regexp {^field ([A-Za-z_]+): .*seen (\S+)} $message -> field seen]} {
@@ -200,7 +201,7 @@ proc ::mc::ladder_node {ladder message} {
         set text [join [lmap {k v} $fields {
             expr {[string is entier -strict $v] && $v > 9 ? [format "%s=0x%x" $k $v] : "$k=$v"}
         }] " "]
-        set attrs [list n [expr {$i + 1}] t [format %.1f $t] conn $conn dir $dir op $op]
+        set attrs [list n [expr {$i + 1}] t [format %.1f [expr {($t - $t0) / 1000.0}]] conn $conn dir $dir op $op]
         if {$i == $hit} {
             # The named field first, so the diagram's shortened text still shows it.
             lappend attrs hit $field

@@ -218,9 +218,13 @@ proc ::mc::run_vector {suite v run_seed} {
     catch {$c eval {foreach id [after info] {after cancel $id}}}
     # The PDUs of a vector that did not pass, for its ladder diagram in the report; and of a
     # parallel SCSI vector, the phases of its bus for the waveform strip.
-    if {[dict get $cur verdict] ne "pass" && ![catch {$c eval {iscsi ladder}} ladder] &&
-        [llength [dict get $ladder pdus]]} {
-        dict set cur ladder $ladder
+    if {[dict get $cur verdict] ne "pass"} {
+        set ladder [merge_ladders [lmap cmd {{iscsi ladder} {mcast ladder}} {
+            expr {[catch {$c eval $cmd} l] ? [dict create pdus {} dropped 0 head 0] : $l}
+        }]]
+        if {[llength [dict get $ladder pdus]]} {
+            dict set cur ladder $ladder
+        }
     }
     if {[dict get $cur verdict] ne "pass" && ![catch {$c eval {spi strip}} strip] &&
         [llength [dict get $strip events]]} {
@@ -295,6 +299,20 @@ proc ::mc::finish_result {} {
     dict set cur time_ms [elapsed_ms]
     set r [dict remove $cur stack deadline]
     return $r
+}
+
+# The ladders of the modules (iscsi: unicast PDUs; mcast: group datagrams and the emulated
+# targets' PDUs) as one, in time order; dropped entries add up.
+proc ::mc::merge_ladders {ladders} {
+    set pdus {}
+    set dropped 0
+    set head 0
+    foreach l $ladders {
+        lappend pdus {*}[dict get $l pdus]
+        incr dropped [dict get $l dropped]
+        set head [expr {max($head, [dict get $l head])}]
+    }
+    return [dict create pdus [lsort -integer -index 0 $pdus] dropped $dropped head $head]
 }
 
 # vector_event TEXT: a fault or device operation the running vector asked for, with the wall

@@ -77,6 +77,16 @@ point "$(grep -q 'id="ladder-core.text.final"' "$work/ladder.dom" && [ "$rows" -
 point "$(grep -q 'Text Response (iscsi[0-9]*) · field F' "$work/ladder.dom"; echo $?)" "the offending PDU is labelled with its field"
 headless --window-size=1280,1600 --screenshot="$work/ladder.png" "file://$work/ladder/certification.html" >/dev/null
 
+# A failed multicast initiator vector's ladder holds the group datagrams the device sent and the
+# emulated targets' PDUs: the mutant mcast-data-before-all-r2t sends data before every R2T.
+"$mc" run --suite mcast --mutant mcast-data-before-all-r2t --filter mcast.init.data-out --seed 3 \
+    --report "$work/mladder" >"$work/mladder.out" 2>&1
+point "$([ $? -eq 1 ]; echo $?)" "mcast.init.data-out fails on the mutant mcast-data-before-all-r2t"
+groups=$(xmllint --xpath 'count(//vector[@id="mcast.init.data-out"]/ladder/pdu[@conn="group"])' "$work/mladder/results.xml" 2>/dev/null)
+r2ts=$(xmllint --xpath 'count(//vector[@id="mcast.init.data-out"]/ladder/pdu[@op="Ready To Transfer (R2T)"])' "$work/mladder/results.xml" 2>/dev/null)
+point "$([ "${groups:-0}" -ge 1 ] && [ "${r2ts:-0}" -ge 1 ]; echo $?)" \
+    "its ladder holds the device's group datagrams ($groups) and the emulated targets' R2Ts ($r2ts)"
+
 # A failed virtual SAN vector's timeline: the mutant vsan-resync-nothing leaves a restarted
 # server's store behind; vsan.resync.identical (a pool of clients, a kill and a start of s2)
 # fails, and the certificate draws its clients' operations and the kill and start.

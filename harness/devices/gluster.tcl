@@ -368,9 +368,7 @@ proc create_volume {} {
         lappend specs [brick_spec $m]
     }
     gluster volume create $volume {*}$layout {*}$specs force
-    dict for {opt value} $volume_options {
-        gluster volume set $volume $opt $value
-    }
+    gluster volume set $volume {*}$volume_options
     start_volume
     set mnt [file join [dict get $plan dir] mnt]
     file mkdir $mnt

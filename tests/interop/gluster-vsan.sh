@@ -31,7 +31,16 @@ wait $run
 rc=$?
 cat "$work/run.log"
 
-left=$(grep -l -a "MC_GLUSTER_RUN=$run:" /proc/[0-9]*/environ 2>/dev/null | sed 's|/proc/\([0-9]*\)/environ|\1|')
+# Left behind: a process carrying the run's tag, or the tag of any run whose harness is gone.
+left=
+for f in /proc/[0-9]*/environ; do
+    owner=$( { tr '\0' '\n' <"$f"; } 2>/dev/null | sed -n 's/^MC_GLUSTER_RUN=\([0-9][0-9]*\):.*/\1/p')
+    [ -n "$owner" ] || continue
+    if [ "$owner" = "$run" ] || ! kill -0 "$owner" 2>/dev/null; then
+        p=${f#/proc/}
+        left="$left ${p%/environ}"
+    fi
+done
 if [ -n "$left" ]; then
     echo "FAIL: processes of the run left behind:"
     for p in $left; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done

@@ -259,7 +259,8 @@ proc end_run_processes {tag} {
     }
 }
 
-# GlusterFS FUSE mounts under the working directory of run tag's folder pattern.
+# Unmounts every GlusterFS FUSE mount whose mount point matches the glob pattern (lazily when a
+# plain unmount fails or overruns).
 proc unmount_under {pattern} {
     variable mount_timeout_s
     if {[catch {open /proc/mounts r} fh]} {

@@ -25,60 +25,25 @@ profile {
 }
 
 source [file join $::mc::home harness devices lib process.tcl]
+source [file join $::mc::home harness devices lib net.tcl]
+source [file join $::mc::home harness devices lib tgtd.tcl]
 
 variable control {}
-variable tgtadm_timeout_s 10
 # The one target this profile configures.
 variable tid 1
-# tgtd refuses -C values above this.
-variable max_control 32767
-variable max_control_tries 100
 
-# tgtadm under a deadline: it waits on tgtd's socket forever when tgtd hangs or is severed.
 proc tgtadm {args} {
     variable control
-    variable tgtadm_timeout_s
-    return [exec timeout $tgtadm_timeout_s tgtadm -C $control --lld iscsi {*}$args 2>@1]
-}
-
-# A free TCP port on the loopback interface, as the kernel hands it out.
-proc free_port {} {
-    set s [socket -server {apply {{c a p} {close $c}}} -myaddr 127.0.0.1 0]
-    set port [lindex [fconfigure $s -sockname] 2]
-    close $s
-    return $port
+    return [tgtd_adm $control {*}$args]
 }
 
 proc start {ctx} {
     variable tid
     variable control
-    variable ready_timeout_s
-    variable max_control
-    variable max_control_tries
-    if {[auto_execok tgtd] eq "" || [auto_execok tgtadm] eq ""} {
-        return -code error "tgtd/tgtadm not found (Debian package tgt)"
-    }
+    tgtd_check
     set dir [dict get $ctx workdir]
-    set port [free_port]
-    # The management channel is a unix socket numbered by -C (at most 32767): take a number no
-    # running tgtd answers on, so parallel runs and other tgtds stay apart.
-    set control [expr {$port % $max_control + 1}]
-    for {set tries 0} {![catch {tgtadm --op show --mode target}]} {incr tries} {
-        if {$tries == $max_control_tries} {
-            return -code error "no free tgtd management channel near $control"
-        }
-        set control [expr {$control % $max_control + 1}]
-    }
-    spawn_device [list [auto_execok tgtd] -f -C $control --iscsi portal=127.0.0.1:$port] \
-        [file join $dir tgtd.log] "" 0
-    set until [expr {[clock milliseconds] + $ready_timeout_s * 1000}]
-    while {[catch {tgtadm --op show --mode target} msg]} {
-        if {![alive] || [clock milliseconds] > $until} {
-            stop
-            return -code error "tgtd did not answer tgtadm within $ready_timeout_s s: $msg ([::mc::tail_of [file join $dir tgtd.log]])"
-        }
-        after $::mc::poll_ms
-    }
+    set port [free_port 127.0.0.1]
+    set control [tgtd_spawn "" 127.0.0.1:$port $port [file join $dir tgtd.log]]
     set img [file join $dir tgtd-lun.img]
     set fh [open $img w]
     chan truncate $fh [::mc::size_bytes [::mc::pixit_get lun-size]]
@@ -89,20 +54,12 @@ proc start {ctx} {
     return [dict create portal 127.0.0.1:$port]
 }
 
-# tgtd ignores SIGTERM while it has targets, and refuses to leave while it has any: remove the
-# target (with its sessions), then ask it to leave through its management channel; the generic
-# stop (SIGTERM, SIGKILL) follows, each step bounded.
+# tgtd leaves only once its target is gone (lib/tgtd.tcl); the generic stop follows.
 rename stop stop_process
 proc stop {} {
-    variable procs
+    variable control
     variable tid
-    if {[alive]} {
-        set pid [dict get $procs "" pid]
-        catch {sys kill $pid CONT}
-        catch {tgtadm --op delete --mode target --tid $tid --force}
-        catch {tgtadm --op delete --mode system}
-        ::mc::wait_gone $pid $::mc::stop_grace_s
-    }
+    tgtd_shutdown "" $control $tid
     stop_process
 }
 

@@ -34,6 +34,7 @@ profile {
 }
 
 source [file join $::mc::home harness devices lib process.tcl]
+source [file join $::mc::home harness devices lib net.tcl]
 
 # What start decided, for members started again: ctx, the members' ids, addresses, ports,
 # stores and command lines.
@@ -53,29 +54,6 @@ variable witness_host 19
 
 proc mutants {} {
     return [program_mutants serve vsan-server]
-}
-
-# The /24 of this run: PIXIT vsan-net A.B.C, or (auto) 127.X.Y from the process id, X in 16..239
-# so neither 127.0.x (other tools' habit) nor 127.255.x is used.
-proc run_net {} {
-    set net [::mc::pixit_get vsan-net auto]
-    if {$net ne "auto"} {
-        if {![regexp {^[0-9]+\.[0-9]+\.[0-9]+$} $net]} {
-            return -code error "PIXIT vsan-net must be auto or A.B.C, not \"$net\""
-        }
-        return $net
-    }
-    # A multiplicative hash (Knuth) spreads neighbouring process ids over the range.
-    set x [expr {([pid] * 2654435761) & 0xffff}]
-    return [format 127.%d.%d [expr {16 + ($x >> 8) % 224}] [expr {$x & 0xff}]]
-}
-
-# A TCP port free on addr now (the member binds it next; kept across its restarts).
-proc free_port {addr} {
-    set s [socket -server list -myaddr $addr 0]
-    set port [lindex [fconfigure $s -sockname] 2]
-    close $s
-    return $port
 }
 
 # One configuration item: what device configure asked for, else PIXIT.

@@ -134,7 +134,7 @@ proc vs-durable {fault recover} {
 
 vector vsan.durable.kill-coordinator {
     claims {invariant:no-acknowledged-write-lost invariant:linearizable}
-    role server requires {vsan-pair vsan-member-restart}
+    role server requires {vsan-pair vsan-member-restart vsan-status}
     summary "kill -9 of the coordinator under a client load through both servers, then its return: no acknowledged write lost, the history linearizable"
     timeout 45
 } {

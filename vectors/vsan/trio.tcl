@@ -1,13 +1,14 @@
 # A third server (claims 004:23, 004:24; docs/vsan-link.md §5, §8.3): it takes clients' writes
 # and mirrors them to the first and second servers' stores, talks policing and mirroring with
 # each of them, and a third server that joins with an empty store ends byte-identical to the
-# others. A device running two servers is restarted with three for these vectors.
+# others. A device running two servers is restarted with three for these vectors (a device
+# built anew for it, such as a GlusterFS volume, takes up to a minute: the timeouts allow it).
 
 vector vsan.trio.third-server-writes {
     claims {004:23(a) 004:23(b) 004:23(c)}
     role server requires {vsan-third-server vsan-store-access}
     summary "A write through the third server is acknowledged GOOD, is on its own store and on the first and second servers' stores, and reads back through all three"
-    timeout 40
+    timeout 90
 } {
     lassign [vs-three-servers] s1 s2 s3
     vs-settle

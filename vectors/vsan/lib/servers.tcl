@@ -148,9 +148,15 @@ proc vs-settle {args} {
     return ""
 }
 
-# The coordinator and a server that is not ({C N}), once the view has settled.
+# The coordinator and a server that is not ({C N}), once the view has settled. A device that
+# gives no status (PICS vsan-status 0) names no coordinator: the first two servers stand in,
+# for vectors that need two servers in turn (the vectors that judge the coordinator's own part
+# read the link through relays, or its status).
 proc vs-coordinator-and-other {} {
     set c [vs-settle]
+    if {$c eq "" && ![pics vsan-status]} {
+        return [lrange [vs-servers] 0 1]
+    }
     if {$c eq ""} {
         inconc "no server of PIXIT vsan-portals is known as the coordinator (PICS vsan-status)"
     }

@@ -36,6 +36,7 @@
 # glfs_set_volfile_server call (objdump -d).
 profile {
     summary "GlusterFS replica volume (glusterd of its own, bricks of s1, s2 (s3), arbiter w) served by one tgtd per server (bs_glfs)"
+    kind vsan
     lifecycle 1
     pics {vsan-status 0 vsan-link-relays 0 vsan-link-faults 0 vsan-dedicated-link 0 vsan-shared-link 0
           vsan-quorum-off 0 vsan-join 0}

@@ -26,12 +26,7 @@ mc=$1 suite=$2 out=$3
 seed=${MC_MUTANT_SEED:-1}
 jobs=${MC_MUTANT_JOBS:-2}
 rm -rf "$out" && mkdir -p "$out" || exit 1
-n=0
-bad=0
-point() { # point OK DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi
-}
+. "$(dirname "$0")/../tap/tap.sh"
 
 # verdicts TAP: "VERDICT ID" per vector of a --tap run, pass for an ok that is no n/a skip;
 # expected failures (# TODO) are left out.
@@ -74,4 +69,4 @@ for m in $names; do
     fi
 done
 echo "1..$n"
-exit $bad
+exit "$failed"

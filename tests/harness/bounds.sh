@@ -13,11 +13,7 @@ run_bound_s=60
 # would take 20 s.
 suite_bound_s=12
 rm -rf "$work" && mkdir -p "$work" || exit 1
-n=0 failed=0
-point() { # point OK DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+. "$(dirname "$0")/../tap/tap.sh"
 run() { # run OUT-PREFIX ARGS...: stdout, stderr and status of one mirrorcert run
     out=$1; shift
     timeout "$run_bound_s" "$mc" "$@" >"$out.out" 2>"$out.err"

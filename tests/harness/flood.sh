@@ -15,11 +15,7 @@ cap_kib=1000000
 # A bound on the run that only a hang reaches.
 run_bound_s=120
 rm -rf "$work" && mkdir -p "$work" || exit 1
-n=0 failed=0
-point() { # point OK DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+. "$(dirname "$0")/../tap/tap.sh"
 has() { grep -q -- "$2" "$1"; echo $?; }
 is() { [ "$1" = "$2" ]; echo $?; }
 verdict_of() { # the YAML verdict following vector $2's test line in $1

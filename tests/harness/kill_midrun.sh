@@ -11,11 +11,7 @@ run_bound_s=120
 done_before_kill=3
 
 rm -rf "$work" && mkdir -p "$work" || exit 1
-n=0 failed=0
-point() { # point STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+. "$(dirname "$0")/../tap/tap.sh"
 echo "TAP version 13"
 
 # A target name of this run only, so no other run's target is ever matched.

@@ -11,14 +11,9 @@ export MIRRORCERT_HOME=$2
 out=$3
 seed=${MC_MUTANT_SEED:-1}
 rm -rf "$out" && mkdir -p "$out"
-n=0
-bad=0
+. "$(dirname "$0")/../tap/tap.sh"
 echo "TAP version 13"
 
-point() { # point OK DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi
-}
 
 # run NAME ARGS...: one mirrorcert run in the background, its output in NAME.log, its status in NAME.rc.
 run() {
@@ -36,4 +31,4 @@ wait
 point "$([ "$(rc emulated)" = 0 ]; echo $?)" "the harness's emulated targets pass the target vectors (exit $(rc emulated), see $out/emulated.log)"
 point "$([ "$(rc literal)" = 0 ]; echo $?)" "reference multicast devices pass with the literal dialect (exit $(rc literal), see $out/literal.log)"
 echo "1..$n"
-exit $bad
+exit "$failed"

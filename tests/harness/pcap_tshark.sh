@@ -6,11 +6,7 @@
 #   pcap_tshark.sh MIRRORCERT WORKDIR
 mc=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" || exit 1
-n=0 failed=0
-point() { # point STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+. "$(dirname "$0")/../tap/tap.sh"
 echo "TAP version 13"
 
 # Reads, writes, text and task management: every PDU kind counted below appears in them.

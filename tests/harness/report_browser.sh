@@ -14,11 +14,7 @@ if [ -z "$browser" ]; then
     exit 77
 fi
 rm -rf "$work" && mkdir -p "$work" || exit 1
-n=0 failed=0
-point() { # point STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+. "$(dirname "$0")/../tap/tap.sh"
 echo "TAP version 13"
 # A browser of its own: profile in the work folder, no sandbox (CI runs as root), bounded time.
 headless() {

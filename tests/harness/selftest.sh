@@ -6,11 +6,7 @@
 set -u
 mc=$1 xsd=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
-n=0 failed=0
-point() { # point OK DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+. "$(dirname "$0")/../tap/tap.sh"
 run() { # run OUT-PREFIX ARGS...: stdout, stderr and status of one mirrorcert run
     out=$1; shift
     "$mc" "$@" >"$out.out" 2>"$out.err"

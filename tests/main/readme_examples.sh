@@ -31,13 +31,8 @@ awk '
     }
 ' "$src/README.md" >"$work/examples.txt"
 
-n=0
-bad=0
+. "$(dirname "$0")/../tap/tap.sh"
 servers=""
-point() { # point OK DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi
-}
 skip() { # skip DESCRIPTION REASON
     n=$((n + 1))
     echo "ok $n - $1 # SKIP $2"
@@ -108,4 +103,4 @@ for s in $servers; do
 done
 [ $n -gt 0 ] || { echo "Bail out! no command found in the sh blocks of $src/README.md"; exit 1; }
 echo "1..$n"
-exit $bad
+exit "$failed"

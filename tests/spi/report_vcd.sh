@@ -7,11 +7,7 @@
 #   report_vcd.sh MIRRORCERT SIGROK-CLI WORKDIR
 mc=$1 sigrok=$2 work=$3
 rm -rf "$work" && mkdir -p "$work" || exit 1
-n=0 failed=0
-point() { # point STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+. "$(dirname "$0")/../tap/tap.sh"
 echo "TAP version 13"
 "$mc" run --suite spi --filter sm.vcd.offline --seed 5 --report "$work/report" >"$work/run.out" 2>&1
 point $? "sm.vcd.offline passes with a report folder"

@@ -8,8 +8,7 @@ set -u
 mc=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" || exit 1
 export TMPDIR="$work"
-n=0 bad=0
-point() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi; }
+. "$(dirname "$0")/../tap/tap.sh"
 echo "TAP version 13"
 
 "$mc" soak --runs 6 --seed 1000 >"$work/a.txt" 2>&1; rc=$?
@@ -33,4 +32,4 @@ done
 "$mc" soak --mutant list >"$work/l.txt" 2>&1; rc=$?
 point "$([ $rc -eq 0 ] && [ "$(grep -c '	' "$work/l.txt")" -ge 12 ]; echo $?)" "--mutant list prints the engine's mutants in the common format"
 echo "1..$n"
-exit $bad
+exit "$failed"

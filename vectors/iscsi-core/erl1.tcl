@@ -50,19 +50,28 @@ proc core-erl1-same-datain {seen orig data} {
         -field "data of Data-In $sn sent again" -clause RFC7143:11.16.1
 }
 
-vector core.snack.data-one {
-    claims {RFC7143:11.16.1 RFC7143:6.7 RFC7143:11.7.5} role target requires {erl1 snack}
-    summary "A Data-In (seeded DataSN) lost on the way is sent again, alone and unchanged, for a Data/R2T SNACK with BegRun = its DataSN and RunLength 1; StatSN does not advance"
-} {
+# A read through a session of seeded MaxRecvDataSegmentLength (off the 4-byte and block grid)
+# of a seeded block count, whose Data-In of a seeded DataSN k (never the last) the harness drops;
+# returns {c r data sent k itt st mrdsl} for `dict with` (TAG: the pattern of the data).
+proc core-erl1-lost-datain {tag} {
     set mrdsl [seeded-int mrdsl 513 1500 -avoid [list 512 4]]
     set c [core-erl1-session MaxRecvDataSegmentLength $mrdsl]
     set bs [block-size $c]
     set blocks [seeded-int blocks 4 12]
     set min [expr {($blocks * $bs + $mrdsl - 1) / $mrdsl}]
     set k [seeded-int k 0 [expr {$min - 2}]]
-    lassign [core-erl1-lossy-read $c $blocks 51 $k] r data sent
+    lassign [core-erl1-lossy-read $c $blocks $tag $k] r data sent
     set itt [dict get [lindex [dict get $r pdus] 0] itt]
     set st [dict get $r statsn]
+    return [dict create c $c r $r data $data sent $sent k $k itt $itt st $st mrdsl $mrdsl]
+}
+
+vector core.snack.data-one {
+    claims {RFC7143:11.16.1 RFC7143:6.7 RFC7143:11.7.5} role target requires {erl1 snack}
+    summary "A Data-In (seeded DataSN) lost on the way is sent again, alone and unchanged, for a Data/R2T SNACK with BegRun = its DataSN and RunLength 1; StatSN does not advance"
+} {
+    set lost [core-erl1-lost-datain 51]
+    dict with lost {}
     log "MaxRecvDataSegmentLength $mrdsl, [llength $sent] Data-In, DataSN $k dropped"
     iscsi send $c snack snack_type $::core::SNACK_DATA_R2T itt $itt begrun $k runlength 1 expstatsn $st -lun [pixit lun]
     set d [rx $c [list opcode 0x25 itt $itt] RFC7143:11.16.1 -what "Data-In $k sent again"]
@@ -76,15 +85,8 @@ vector core.snack.data-to-end {
     claims {RFC7143:11.16.1 RFC7143:6.7} role target requires {erl1 snack}
     summary "A Data/R2T SNACK with BegRun = a lost DataSN (seeded) and RunLength 0 brings that Data-In and every one after it, unchanged, the status-carrying one with its StatSN"
 } {
-    set mrdsl [seeded-int mrdsl 513 1500 -avoid [list 512 4]]
-    set c [core-erl1-session MaxRecvDataSegmentLength $mrdsl]
-    set bs [block-size $c]
-    set blocks [seeded-int blocks 4 12]
-    set min [expr {($blocks * $bs + $mrdsl - 1) / $mrdsl}]
-    set k [seeded-int k 0 [expr {$min - 2}]]
-    lassign [core-erl1-lossy-read $c $blocks 52 $k] r data sent
-    set itt [dict get [lindex [dict get $r pdus] 0] itt]
-    set st [dict get $r statsn]
+    set lost [core-erl1-lost-datain 52]
+    dict with lost {}
     iscsi send $c snack snack_type $::core::SNACK_DATA_R2T itt $itt begrun $k runlength 0 expstatsn $st -lun [pixit lun]
     foreach orig [lrange $sent $k end] {
         set d [rx $c [list opcode 0x25 itt $itt] RFC7143:11.16.1 -what "Data-In [dict get $orig datasn] sent again"]

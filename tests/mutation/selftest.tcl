@@ -50,6 +50,20 @@ foreach a $ms b $moved {
 }
 ok $same "an unrelated edit above keeps every id's key and moves its line by one"
 
+# equivalent.txt entries: by id; by key after a move; never by a key two mutants share.
+set m0 [lindex $ms 0]
+lassign [mut::split_equivalent $ms [dict create [dict get $m0 id] why]] kept eqs
+ok {[llength $kept] == 38 && $eqs eq [list [list [dict get $m0 id] why]]} "an equivalent named by id is set apart"
+lassign [mut::split_equivalent $moved [dict create [dict get $m0 id] why]] kept eqs
+ok {[llength $kept] == 38 && [lindex $eqs 0 0] eq [dict get [lindex $moved 0] id]} "and still after a line added above moved it"
+set twice "int g(int n)\n{\n    if (n < 1)\n        return 0;\n    if (n < 1)\n        return 0;\n    return n;\n}\n"
+set tm [mut::generate twice.c $twice]
+set e [dict create [string map {:3: :2:} [dict get [lindex $tm 0] id]] why]
+lassign [mut::split_equivalent $tm $e] kept eqs
+set e2 [dict create [dict get [lindex $tm 0] id] why]
+lassign [mut::split_equivalent $tm $e2] kept2 eqs2
+ok {$eqs eq "" && [llength $eqs2] == 1} "a key two identical lines share matches by exact id only"
+
 # Specific mutants.
 proc find {rule line occ} {
     foreach m $::ms {

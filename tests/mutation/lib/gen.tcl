@@ -334,3 +334,29 @@ proc mut::apply {text m} {
     }
     return $text
 }
+
+# MUTANTS (of one file) split by EQUIV (a dict id -> reason) into {KEPT EQUIVALENTS}, EQUIVALENTS
+# a list of {id reason}. An entry matches its mutant by id, or by key (the id without its line)
+# when that key names one mutant of the file and one entry only, so an entry still holds after
+# unrelated edits move its line.
+proc mut::split_equivalent {mutants equiv} {
+    set keycount [dict create]
+    foreach m $mutants { dict incr keycount [key [dict get $m id]] }
+    set bykey [dict create]
+    dict for {id why} $equiv { dict lappend bykey [key $id] $id }
+    set kept {}
+    set eqs {}
+    foreach m $mutants {
+        set id [dict get $m id]
+        set k [key $id]
+        if {[dict exists $equiv $id]} {
+            lappend eqs [list $id [dict get $equiv $id]]
+        } elseif {[dict exists $bykey $k] && [dict get $keycount $k] == 1 &&
+                  [llength [dict get $bykey $k]] == 1} {
+            lappend eqs [list $id [dict get $equiv [lindex [dict get $bykey $k] 0]]]
+        } else {
+            lappend kept $m
+        }
+    }
+    return [list $kept $eqs]
+}

@@ -7,7 +7,9 @@
 # The reference target's code: the iscsi-core suite on the reference profile (whole suite).
 judge {reference/iscsi/target/*.c} {@MC@ run --suite iscsi-core --device reference --seed 1}
 # The multicast member (the target side, a hook module of the reference target): the mcast
-# suite's target vectors on mcast-reference.
+# suite's target vectors on mcast-reference. The role filters lose nothing: in the initiator
+# vectors the harness emulates the targets (no member code runs), in the target vectors the
+# harness is the initiator (no mirroring initiator or console code runs).
 judge {reference/iscsi/mcast/member*.c} {@MC@ run --suite mcast --device mcast-reference --role target --seed 1}
 # The mirroring initiator and its console: the mcast suite's initiator vectors.
 judge {reference/iscsi/mcast/mirror*.c reference/iscsi/mcast/console.c} {@MC@ run --suite mcast --device mcast-reference --role initiator --seed 1}

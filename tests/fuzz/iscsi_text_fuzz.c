@@ -201,7 +201,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mc_textbuf_init(&b);
     mc_kvlist back;
     mc_kvlist_init(&back);
-    if (mc_text_serialize(&l, &b) != 0 || b.len != n ||
+    /* the parser skips extra NULs (peers pad lists with zeros), so the text may only shrink */
+    if (mc_text_serialize(&l, &b) != 0 || b.len > n ||
         mc_text_parse(b.data, b.len, flags, &back, NULL, err, sizeof(err)) != MC_TEXT_OK || !same_list(&l, &back))
         FUZZ_TRAP();
     mc_kvlist_free(&back);

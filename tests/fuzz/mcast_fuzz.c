@@ -9,6 +9,7 @@
  *    to the same registration.
  * Any difference traps. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,8 +123,10 @@ static void keys(const uint8_t *s, size_t n)
             mc_kvlist_init(&back);
             char err[ERR_LEN];
             if (mc_text_parse(out.data, out.len, MC_TEXT_ALLOW_DUP | MC_TEXT_LENIENT, &back, NULL, err,
-                              sizeof(err)) != MC_TEXT_OK)
+                              sizeof(err)) != MC_TEXT_OK) {
+                fprintf(stderr, "the answer does not parse: %s\n", err);
                 FUZZ_TRAP();   /* the answer is a key list */
+            }
             mc_kvlist_free(&back);
         }
         mc_textbuf_free(&out);

@@ -454,7 +454,9 @@ static void consume(tgt_conn *c)
 
 static void on_readable(tgt_conn *c)
 {
-    if (c->rcap - c->rlen < TGT_READ_CHUNK) {
+    /* Grow only when little room is left: growing whenever the room was below a whole chunk
+     * copied the buffer on every read, so a peer sending a byte at a time cost 64 KiB a byte. */
+    if (c->rcap - c->rlen < TGT_READ_ROOM_MIN) {
         size_t cap = c->rlen + TGT_READ_CHUNK;
         uint8_t *nb = realloc(c->rbuf, cap);
         if (!nb) {

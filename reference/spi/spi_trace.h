@@ -87,5 +87,7 @@ int mc_spi_gtkw_write(const char *path, const char *vcd_name, unsigned flags, ch
  * writer uses (BSY SEL RST ATN ACK REQ CD IO MSG DBP DBP1, DB[15:0], drvN); other names are
  * ignored. Bounded: lines longer than 4096 bytes or identifiers longer than 16 are refused. */
 int mc_spi_vcd_read(const char *path, mc_spi_trace *t, char *err, size_t errlen);
+/* The same from an open stream (a file, or a buffer through fmemopen); the caller closes it. */
+int mc_spi_vcd_read_stream(FILE *f, mc_spi_trace *t, char *err, size_t errlen);
 
 #endif

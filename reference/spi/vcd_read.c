@@ -11,6 +11,10 @@
 #define ID_MAX_LEN 16u
 #define MAX_SIGNALS 256u
 #define DECIMAL 10
+/* IEEE 1364-2005 section 18.2.3.3 allows a $timescale multiplier of 1, 10 or 100; larger ones
+ * ("1000 ps") are accepted up to this bound (our choice), which keeps the remainder's product in
+ * the time conversion (below 10^6 x 10^6) far from overflowing 64 bits. */
+#define TIMESCALE_MULT_MAX 1000000ul
 
 enum sig_kind { SIG_LINE, SIG_DB, SIG_DB_BIT, SIG_DRIVE };
 
@@ -49,6 +53,8 @@ static int timescale(reader *r, const char *txt)
     unsigned long mult = 0;
     if (sscanf(txt, "%lu %7s", &mult, unit) < 1 || !mult)
         return fail(r, "bad $timescale", txt);
+    if (mult > TIMESCALE_MULT_MAX)
+        return fail(r, "$timescale multiplier above 1000000", txt);
     if (!unit[0]) { /* "1ns" written without a space */
         const char *u = txt;
         while (*u == ' ' || (*u >= '0' && *u <= '9'))
@@ -152,6 +158,18 @@ static void set_vector(reader *r, const sig *s, const char *bits)
     r->pending = true;
 }
 
+/* A file time in ns (time * scale / div, rounded down), or -1 when it does not fit 64 bits:
+ * t = q * div + rem, so the product is q * scale + rem * scale / div, each part checked. */
+static int to_ns(const reader *r, uint64_t t, uint64_t *ns)
+{
+    uint64_t q = t / r->div, rem = t % r->div;
+    uint64_t part = rem * r->scale / r->div;   /* rem < div <= 10^6 and scale <= 10^6 when div > 1 */
+    if (q > (UINT64_MAX - part) / r->scale)
+        return -1;
+    *ns = q * r->scale + part;
+    return 0;
+}
+
 /* One whitespace-separated token of the value-change section. */
 static int body_token(reader *r, char *tok, char **save)
 {
@@ -161,7 +179,9 @@ static int body_token(reader *r, char *tok, char **save)
         unsigned long long t = strtoull(tok + 1, &end, DECIMAL);
         if (errno || *end)
             return fail(r, "bad time", tok);
-        uint64_t ns = t * r->scale / r->div;
+        uint64_t ns = 0;
+        if (to_ns(r, t, &ns) != 0)
+            return fail(r, "time overflows 64-bit nanoseconds", tok);
         if (r->pending && ns < r->time)
             return fail(r, "time goes backwards", tok);
         if (ns != r->time)
@@ -227,24 +247,19 @@ static int header_section(reader *r, char *line, bool *done)
     return 0;
 }
 
-int mc_spi_vcd_read(const char *path, mc_spi_trace *t, char *err, size_t errlen)
+int mc_spi_vcd_read_stream(FILE *f, mc_spi_trace *t, char *err, size_t errlen)
 {
     reader *r = calloc(1, sizeof *r);
     if (!r) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    r->f = f;
     r->t = t;
     r->err = err;
     r->errlen = errlen;
     r->scale = r->div = 1;
-    r->f = fopen(path, "r");
     int rc = 0;
-    if (!r->f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        free(r);
-        return -1;
-    }
     char *line = malloc(LINE_MAX_LEN + 2);
     bool in_body = false;
     while (rc == 0 && line && fgets(line, LINE_MAX_LEN + 2, r->f)) {
@@ -270,7 +285,18 @@ int mc_spi_vcd_read(const char *path, mc_spi_trace *t, char *err, size_t errlen)
         mc_spi_trace_finish(t);
     }
     free(line);
-    fclose(r->f);
     free(r);
+    return rc;
+}
+
+int mc_spi_vcd_read(const char *path, mc_spi_trace *t, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = mc_spi_vcd_read_stream(f, t, err, errlen);
+    fclose(f);
     return rc;
 }

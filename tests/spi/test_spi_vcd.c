@@ -101,6 +101,35 @@ static void malformed(void)
                          err, sizeof err), 0, "ps timescale accepted");
 }
 
+/* A 1 s timescale: 18446744073 s is 18446744073000000000 ns, the last whole second below 2^64 ns;
+ * one more second does not fit and must be refused as such, never wrap into "time goes
+ * backwards" or a bogus early time. */
+static void time_overflow(void)
+{
+    char err[256];
+    tap_is_int(read_text("$timescale 1 s $end\n$var wire 1 ! BSY $end\n$enddefinitions $end\n"
+                         "#0\n0!\n#18446744073\n1!\n", err, sizeof err), 0,
+               "1 s timescale: the last second below 2^64 ns is read");
+    err[0] = 0;
+    tap_is_int(read_text("$timescale 1 s $end\n$var wire 1 ! BSY $end\n$enddefinitions $end\n"
+                         "#0\n0!\n#18446744073\n1!\n#18446744074\n0!\n", err, sizeof err), -1,
+               "1 s timescale: one second past 2^64 ns is refused (%s)", err);
+    tap_ok(strstr(err, "overflows") != NULL, "and the error says the time overflows, not that it goes backwards");
+    err[0] = 0;
+    tap_is_int(read_text("$timescale 100 s $end\n$var wire 1 ! BSY $end\n$enddefinitions $end\n"
+                         "#0\n0!\n#17179869184\n1!\n", err, sizeof err), -1,
+               "100 s timescale, time 2^34: refused (%s)", err);
+    tap_ok(strstr(err, "overflows") != NULL, "as an overflow");
+    err[0] = 0;
+    tap_is_int(read_text("$timescale 1 fs $end\n$var wire 1 ! BSY $end\n$enddefinitions $end\n"
+                         "#0\n0!\n#18446744073709551615\n1!\n", err, sizeof err), 0,
+               "1 fs timescale: the largest 64-bit time is read (%s)", err);
+    tap_is_int(read_text("$timescale 1000001 ns $end\n$enddefinitions $end\n", err, sizeof err), -1,
+               "a multiplier above 1000000 is refused (%s)", err);
+    tap_is_int(read_text("$timescale 1000000 ns $end\n$enddefinitions $end\n", err, sizeof err), 0,
+               "a multiplier of 1000000 is read");
+}
+
 int main(void)
 {
     round_trip(0, 0, "DB vector");
@@ -108,5 +137,6 @@ int main(void)
     round_trip(MC_VCD_DB_BITS, 0, "DB as single wires");
     round_trip(MC_VCD_DRIVE_WORDS, MC_MUT_PARTICIPANT_NO_PHASE, "drive words, participant_no_phase");
     malformed();
+    time_overflow();
     return tap_done();
 }

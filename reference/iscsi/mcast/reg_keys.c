@@ -253,11 +253,15 @@ int mc_mreg_parse(const uint8_t *buf, size_t len, mc_mreg *r, mc_kvlist *req, ch
         mc_kvlist_free(&raw);
         return MC_MREG_NOT_MINE;
     }
-    bool any_default = false, any_literal = false;
+    bool any_default = false, any_literal = false, blank_key = false;
     for (size_t i = 0; i < raw.count; i++) {
         char k[MC_TEXT_KEY_MAX + 2], v[MC_TEXT_VALUE_MAX + 1];
         strip_spaces(raw.items[i].key, k, sizeof(k));
         strip_spaces(raw.items[i].value, v, sizeof(v));
+        if (!k[0]) {   /* a key of spaces only: no name to echo in the answer (an empty key is no text) */
+            blank_key = true;
+            continue;
+        }
         any_default = any_default || is_default_key(k);
         any_literal = any_literal || is_literal_key(k);
         if (mc_kvlist_add(req, k, v) != 0) {
@@ -269,6 +273,8 @@ int mc_mreg_parse(const uint8_t *buf, size_t len, mc_mreg *r, mc_kvlist *req, ch
     if (!any_default && !any_literal)
         return MC_MREG_NOT_MINE;
     r->dialect = req->count && is_literal_key(req->items[0].key) ? MC_DIALECT_LITERAL : MC_DIALECT_DEFAULT;
+    if (blank_key)
+        return fail(status, status_len, "BadParameter", bad_key, bad_key_len, NULL);
     if (any_default && any_literal)
         return fail(status, status_len, "MixedDialect", bad_key, bad_key_len, NULL);
     if (r->dialect == MC_DIALECT_DEFAULT && strcmp(req->items[0].key, MC_MK_COMMAND) != 0 &&

@@ -60,6 +60,10 @@ int mc_target_run_once(mc_target *t, int timeout_ms, char *err, size_t errlen);
 int mc_target_run(mc_target *t, const volatile sig_atomic_t *stop, char *err, size_t errlen);
 /* Thread-safe and async-signal-safe: makes mc_target_run return after the current round. */
 void mc_target_stop(mc_target *t);
+/* Takes a connected stream socket (a socketpair's end, for a target driven in memory) as a new
+ * connection in the login phase, as if accepted; peer names it in the log (NULL: "?"). Returns
+ * 0, or -1 when out of memory or at the connection bound, the socket then closed. */
+int mc_target_adopt(mc_target *t, int fd, const char *peer);
 /* Closes every session and connection and frees everything. */
 void mc_target_free(mc_target *t);
 

@@ -53,6 +53,7 @@
 #define TGT_ACCEPT_BACKOFF_MS 1000u
 #define TGT_TEXT_MAX 65536u            /* longest text a request may accumulate (6.6) */
 #define TGT_READ_CHUNK 65536u
+#define TGT_READ_ROOM_MIN (TGT_READ_CHUNK / 4u)  /* read buffer room below which it grows by a chunk */
 #define TGT_PENDING_MAX TGT_QUEUE_DEPTH
 #define TGT_CONNS_MAX 512u             /* connections open at once; more are closed on accept */
 #define TGT_DEFAULT_LUN_SIZE (64ull << 20)

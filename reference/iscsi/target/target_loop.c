@@ -350,6 +350,38 @@ static bool accept_no_fd(mc_target *t, int err)
     return false;
 }
 
+/* A connection on a connected socket, in the login phase; NULL (fd left open) when out of memory
+ * or over the connection bound. */
+static tgt_conn *conn_new(mc_target *t, int fd, const char *peer)
+{
+    if (mc_target_conn_count(t) >= TGT_CONNS_MAX)
+        return NULL;  /* bounded: a connection flood costs the newcomers, not the sessions */
+    tgt_conn *c = calloc(1, sizeof(*c));
+    if (!c || set_nonblock(fd) != 0) {
+        free(c);
+        return NULL;
+    }
+    c->t = t;
+    c->fd = fd;
+    c->id = ++t->next_conn_id;
+    snprintf(c->peer, sizeof(c->peer), "%s", peer);
+    c->phase = PHASE_LOGIN;
+    c->login_deadline_ms = tgt_now_ms() + t->login_timeout_ms;
+    c->next = t->conns;
+    t->conns = c;
+    tgt_log(c, 1, "connection accepted");
+    return c;
+}
+
+int mc_target_adopt(mc_target *t, int fd, const char *peer)
+{
+    if (!conn_new(t, fd, peer ? peer : "?")) {
+        close(fd);
+        return -1;
+    }
+    return 0;
+}
+
 static void accept_all(mc_target *t)
 {
     for (;;) {
@@ -374,25 +406,13 @@ static void accept_all(mc_target *t)
             close(fd);
             continue;
         }
-        tgt_conn *c = calloc(1, sizeof(*c));
-        if (!c || set_nonblock(fd) != 0) {
-            free(c);
-            close(fd);
-            continue;
-        }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        c->t = t;
-        c->fd = fd;
-        c->id = ++t->next_conn_id;
-        char addr[INET_ADDRSTRLEN] = "?";
+        char addr[INET_ADDRSTRLEN] = "?", peer[sizeof(((tgt_conn *)0)->peer)];
         inet_ntop(AF_INET, &sa.sin_addr, addr, sizeof(addr));
-        snprintf(c->peer, sizeof(c->peer), "%s:%u", addr, (unsigned)ntohs(sa.sin_port));
-        c->phase = PHASE_LOGIN;
-        c->login_deadline_ms = tgt_now_ms() + t->login_timeout_ms;
-        c->next = t->conns;
-        t->conns = c;
-        tgt_log(c, 1, "connection accepted");
+        snprintf(peer, sizeof(peer), "%s:%u", addr, (unsigned)ntohs(sa.sin_port));
+        if (!conn_new(t, fd, peer))
+            close(fd);
     }
 }
 
@@ -522,7 +542,9 @@ static void consume_and_time(tgt_conn *c, uint64_t now)
 
 static void on_readable(tgt_conn *c)
 {
-    if (c->rcap - c->rlen < TGT_READ_CHUNK) {
+    /* Grow only when little room is left: growing whenever the room was below a whole chunk
+     * copied the buffer on every read, so a peer sending a byte at a time cost 64 KiB a byte. */
+    if (c->rcap - c->rlen < TGT_READ_ROOM_MIN) {
         size_t cap = c->rlen + TGT_READ_CHUNK;
         uint8_t *nb = realloc(c->rbuf, cap);
         if (!nb) {

@@ -305,8 +305,12 @@ static void execute(tgt_conn *c, tgt_task *k)
     }
     if (tgt_hooks_execute(k))
         return;  /* a hook module runs it and calls mc_target_task_complete */
-    /* the LU bounds a read; a larger EDTL only makes an underflow */
+    /* the LU bounds a read; a larger EDTL only makes an underflow. An allocation length is the
+     * peer's (REPORT LUNS takes 32 bits): the buffer is bounded by what a session may hold, the
+     * command returning at most that much (found by the iscsi_target fuzz target: 4 GiB asked) */
     uint32_t cap = k->plan.dir == MC_XFER_FROM_DEV ? k->plan.length : 0;
+    if (cap > TGT_SESSION_BYTES_MAX)
+        cap = TGT_SESSION_BYTES_MAX;
     uint8_t *in = NULL;
     if (cap > 0 && (in = calloc(1, cap)) == NULL) {
         memset(&k->res, 0, sizeof(k->res));

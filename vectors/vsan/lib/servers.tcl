@@ -301,7 +301,9 @@ proc vs-stores-equal {clause args} {
 }
 
 # vs-fresh-regions K ?-contiguous 0|1?: K regions no vector of this run has written (every
-# block zero in every store, or read as zero through the first server without store access),
+# block zero in every store, where the device gives store access, and the region's sampled
+# blocks read as zero through every server: a server may still hold an earlier vector's data
+# its store does not show, a cache of a device that is not ours),
 # searched from a place the vector's id decides, so vectors spread over the volume. A full
 # volume is the run's problem: inconc. Only whole regions are taken (the last, partial one
 # is left to the boundary vectors).
@@ -338,13 +340,14 @@ proc vs-region-fresh {r} {
                 }
             }
         }
-        return 1
     }
-    # Without the stores: one block in each eighth of the region, read through the first server.
-    for {set i 0} {$i < $count} {incr i [expr {max(1, $count / 8)}]} {
-        set r [vs-io read [lindex [vs-servers] 0] [expr {$b + $i}]]
-        if {[dict get $r status] ne "ok" || [dict get $r value] ne "0"} {
-            return 0
+    # One block in each eighth of the region (the first among them), read through every server.
+    foreach m [vs-servers] {
+        for {set i 0} {$i < $count} {incr i [expr {max(1, $count / 8)}]} {
+            set r [vs-io read $m [expr {$b + $i}]]
+            if {[dict get $r status] ne "ok" || [dict get $r value] ne "0"} {
+                return 0
+            }
         }
     }
     return 1

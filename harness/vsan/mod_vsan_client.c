@@ -213,9 +213,19 @@ static uint8_t status_of(int rc, const mc_ini *ini, mv_op_res *res)
     return MV_ST_CHECK;
 }
 
-/* One read or write of one block by client ci, recorded unless it never reached the server. */
+/* A reserved history slot given back: a probe is not recorded. */
+static long unreserve(mv_clients *cs)
+{
+    pthread_mutex_lock(&cs->lock);
+    cs->reserved--;
+    pthread_mutex_unlock(&cs->lock);
+    return -1;
+}
+
+/* One read or write of one block by client ci, recorded unless it never reached the server or
+ * is a probe (a read asking whether the server serves, which the history checker does not judge). */
 static void run_op(mv_clients *cs, unsigned ci, const char *portal, const char *target, uint16_t lun, bool write,
-                   uint64_t block, uint64_t deadline, mv_op_res *res)
+                   uint64_t block, uint64_t deadline, bool probe, mv_op_res *res)
 {
     memset(res, 0, sizeof *res);
     res->index = -1;
@@ -258,7 +268,7 @@ static void run_op(mv_clients *cs, unsigned ci, const char *portal, const char *
     res->value = rec.hop.value;
     res->invoked = rec.hop.invoked;
     res->completed = rec.hop.completed;
-    res->index = record(cs, &rec);
+    res->index = probe ? unreserve(cs) : record(cs, &rec);
 }
 
 /* --- the pool ---------------------------------------------------------------------------------- */
@@ -296,7 +306,7 @@ static void *pool_main(void *arg)
         bool write = mc_fault_next(&rng) % MV_PERCENT < p->write_pct;
         uint64_t deadline = now + p->timeout_ms < p->until_ms ? now + p->timeout_ms : p->until_ms;
         mv_op_res res;
-        run_op(cs, a->client, p->portals[pi], p->target, p->lun, write, block, deadline, &res);
+        run_op(cs, a->client, p->portals[pi], p->target, p->lun, write, block, deadline, false, &res);
         pthread_mutex_lock(&cs->lock);
         cs->pool_ops++;
         cs->pool_status[res.status]++;
@@ -477,10 +487,12 @@ static Tcl_Obj *op_dict(const mv_op_res *r, unsigned client, const char *portal,
     return d;
 }
 
-/* client read|write PORTAL -target IQN -lun N -block B ?-client C? ?-timeout MS? */
+/* client read|write PORTAL -target IQN -lun N -block B ?-client C? ?-timeout MS? ?-probe 0|1? */
 static int cmd_op(Tcl_Interp *interp, mv_clients *cs, bool write, int objc, Tcl_Obj *const objv[])
 {
-    static const char use[] = "client read|write PORTAL -target IQN -lun N -block B ?-client C? ?-timeout MS?";
+    static const char use[] =
+        "client read|write PORTAL -target IQN -lun N -block B ?-client C? ?-timeout MS? ?-probe 0|1 (reads)?";
+    int probe = 0;
     if (objc < 3 || objc % 2 == 0)
         return mv_usage(interp, use);
     const char *portal = Tcl_GetString(objv[2]), *target = NULL;
@@ -502,6 +514,8 @@ static int cmd_op(Tcl_Interp *interp, mv_clients *cs, bool write, int objc, Tcl_
             rc = mv_get_range(interp, "-client", objv[i + 1], 0, MV_CLIENTS_MAX - 1, &client);
         else if (strcmp(o, "-timeout") == 0)
             rc = mv_get_ms(interp, objv[i + 1], &ms);
+        else if (strcmp(o, "-probe") == 0 && !write)
+            rc = Tcl_GetBooleanFromObj(interp, objv[i + 1], &probe);
         else
             return mv_usage(interp, use);
         if (rc != TCL_OK)
@@ -520,7 +534,7 @@ static int cmd_op(Tcl_Interp *interp, mv_clients *cs, bool write, int objc, Tcl_
     }
     uint64_t deadline = mc_ini_now_ms() + (uint64_t)mc_watchdog_clamp_ms(interp, ms);
     mv_op_res r;
-    run_op(cs, (unsigned)client, portal, target, (uint16_t)lun, write, (uint64_t)block, deadline, &r);
+    run_op(cs, (unsigned)client, portal, target, (uint16_t)lun, write, (uint64_t)block, deadline, probe != 0, &r);
     Tcl_SetObjResult(interp, op_dict(&r, (unsigned)client, portal, (uint64_t)block));
     return TCL_OK;
 }

@@ -2,7 +2,8 @@
  *   engine.c   life, message dispatch, timers        quorum.c  terms, votes, leases, views
  *   police.c   write priority per region (§6)        mirror.c  client writes and reads (§7)
  *   sync.c     resync, repair, self-heal (§8)        meta.c    the persistent state (§8.2)
- *   reqs.c     outstanding requests by tag           mutant.c  the mutant table */
+ *   reqs.c     outstanding requests by tag           mutant.c  the mutant table
+ *   mirror_peer.c  a peer's WRITE copies, COMMITs and READs served (§7) */
 #ifndef MC_VSAN_ENGINE_INT_H
 #define MC_VSAN_ENGINE_INT_H
 
@@ -315,6 +316,12 @@ void vs_io_deliver(mc_vsan_engine *e);
 vs_io *vs_io_sync(mc_vsan_engine *e, uint64_t off, uint8_t *owned, size_t len, uint64_t epoch,
                   uint16_t target, vs_job *job);
 vs_io *vs_io_job_read(mc_vsan_engine *e, uint64_t off, uint8_t *owned, size_t len, vs_job *job);
+/* Marks regions first..last in b (dirty, stale or activity-log bits; mirror.c). */
+void vs_mark_range(mc_vsan_engine *e, vs_bits *b, uint32_t first, uint32_t last);
+/* Regions wholly inside [off, off + len): what a write of those bytes makes current. */
+void vs_whole_regions_current(mc_vsan_engine *e, uint64_t off, size_t len);
+/* §8.1: what servers of members outside the view miss of first..last, for their resync. */
+void vs_mark_absent(mc_vsan_engine *e, uint32_t members, uint32_t first, uint32_t last);
 /* Marks r dirty for every configured server not in the current view (§8.1). */
 void vs_mark_dirty_absent(mc_vsan_engine *e, uint32_t first, uint32_t last);
 /* Our store missed a write (§7.3); a whole region written clears it. */

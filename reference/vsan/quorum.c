@@ -601,13 +601,6 @@ void vs_view_full(mc_vsan_engine *e, uint16_t peer)
     vs_view_commit(e, &v);
 }
 
-void vs_peer_joined(mc_vsan_engine *e, uint16_t peer)
-{
-    vs_bits_or(&e->seed[peer], &e->dirty[peer]);
-    vs_sync_start_resync(e, peer, &e->seed[peer]);
-    vs_bits_zero(&e->seed[peer]);
-}
-
 /* A behind server (§8.3) asks to come back: gather what it may hold differently, then add it. */
 static void start_join(mc_vsan_engine *e, uint16_t peer)
 {

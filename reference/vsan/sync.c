@@ -305,3 +305,12 @@ void vs_sync_tick(mc_vsan_engine *e, uint64_t now)
     vs_bits_or(&e->heal->todo, &e->stale);
     job_step(e, e->heal);
 }
+
+/* A returned server is in the view: its resync covers what it was seen to miss (seed, gathered
+ * when it asked to come back, §8.3) and what it missed while away (dirty). */
+void vs_peer_joined(mc_vsan_engine *e, uint16_t peer)
+{
+    vs_bits_or(&e->seed[peer], &e->dirty[peer]);
+    vs_sync_start_resync(e, peer, &e->seed[peer]);
+    vs_bits_zero(&e->seed[peer]);
+}

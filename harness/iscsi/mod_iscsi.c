@@ -377,17 +377,19 @@ static int iscsi_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 {
     mc_iscsi_mod *m = cd;
     static const char *const subs[] = {"connect", "close", "send", "sendraw", "recv", "expect", "history",
-                                       "state", "login", "text", "scsi", "fault", "lun", "ladder", NULL};
-    enum { CONNECT, CLOSE, SEND, SENDRAW, RECV, EXPECT, HISTORY, STATE, LOGIN, TEXT, SCSI, FAULT, LUN, LADDER };
+                                       "state", "login", "text", "scsi", "fault", "lun", "ladder", "capture", NULL};
+    enum { CONNECT, CLOSE, SEND, SENDRAW, RECV, EXPECT, HISTORY, STATE, LOGIN, TEXT, SCSI, FAULT, LUN, LADDER, CAPTURE };
     int sub;
     if (objc < 2)
-        return usage(interp, "connect|close|send|sendraw|recv|expect|history|state|login|text|scsi|fault|lun|ladder ...");
+        return usage(interp, "connect|close|send|sendraw|recv|expect|history|state|login|text|scsi|fault|lun|ladder|capture ...");
     if (Tcl_GetIndexFromObj(interp, objv[1], subs, "subcommand", 0, &sub) != TCL_OK)
         return TCL_ERROR;
     if (sub == CONNECT)
         return cmd_connect(interp, m, objc, objv);
     if (sub == CLOSE)
         return cmd_close(interp, m, objc, objv);
+    if (sub == CAPTURE)
+        return mc_iscsi_capture_cmd(interp, objc, objv);
     if (sub == LADDER)
         return objc == 2 ? (Tcl_SetObjResult(interp, mc_ladder_obj(&m->ladder)), TCL_OK) : usage(interp, "ladder");
     if (sub == LUN) {

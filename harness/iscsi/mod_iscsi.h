@@ -135,6 +135,8 @@ void mc_iconn_apply_keys(mc_iconn *c, Tcl_Obj *keys);
 /* Adds the key=value pairs of a login or text data segment to the negotiated keys. */
 void mc_iconn_merge_keys(mc_iconn *c, const uint8_t *data, size_t len);
 
+/* `iscsi capture FILE ?FLOW?` (mod_iscsi_capture.c): a foreign capture's flows or one flow's PDUs. */
+int mc_iscsi_capture_cmd(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]);
 int mc_mod_iscsi_init(Tcl_Interp *interp);
 
 #endif

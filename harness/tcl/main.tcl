@@ -10,7 +10,7 @@ namespace eval ::mc {
     variable EXIT_USAGE 2
 }
 
-foreach part {config catalogue_use suite device spawn vector output results run init} {
+foreach part {config catalogue_use suite device spawn vector output results run init replay replay_run} {
     source [file join $::mc::home harness tcl $part.tcl]
 }
 source [file join $::mc::home conformance catalogue.tcl]
@@ -41,6 +41,12 @@ usage: mirrorcert COMMAND [options]
   init DEVICE-NAME --suite S [--dir DIR] [--force]
                       write DEVICE-NAME.pixit and DEVICE-NAME.pics (commented, the items
                       the suite reads) for a device of your own; prints the run line
+  replay CAPTURE [--flow N] [--device PROFILE [--pixit FILE] [--report DIR]
+         [--shrink [--tries N]] [--emit-vector FILE]]
+                      a capture's flows and one flow's iSCSI PDUs (pcap or pcapng, from
+                      tcpdump or Wireshark); with --device the initiator's side of the
+                      flow is replayed against the device and its answers compared with
+                      the captured ones: exit 0 when they agree, 1 when they diverge
   merge-junit -o OUT IN...
                       merge the JUnit files of a sharded run into one; exit 2 on an
                       unreadable or malformed input or a testcase in two inputs
@@ -66,6 +72,7 @@ proc ::mc::main {argv} {
             list    { ::mc::list_command {*}$args }
             mutants { ::mc::mutants_command {*}$args }
             init    { ::mc::init_command {*}$args }
+            replay  { ::mc::replay_command {*}$args }
             version { puts "mirrorcert $::mc::version"; expr 0 }
             help - --help - -h { puts [help]; expr 0 }
             default {

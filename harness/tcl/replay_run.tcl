@@ -1,0 +1,1 @@
+proc ::mc::replay_device {o} { usage_error "not yet" }

@@ -29,11 +29,13 @@ usage: mirrorcert COMMAND [options]
 
   run [--suite S] [--filter GLOB] [--role ROLES] [--device PROFILE] [--pixit FILE]
       [--pics FILE] [--seed N] [--shard K/N] [--junit FILE] [--tap] [--report DIR]
-      [--mutant NAME]
+      [--mutant NAME] [--vector-file FILE]...
                       run suites' vectors against a device (default: every suite on its
                       own device; reports in reports/out/SUITE unless --report); exit 0
                       when every verdict is pass, n/a or an expected failure, 1 when any
-                      is fail, inconc or error, 2 on usage or environment errors
+                      is fail, inconc or error, 2 on usage or environment errors;
+                      --vector-file adds a vector file of your own (one `replay
+                      --emit-vector` wrote) to the suite, with the suite's helpers
   list [PATTERN]      list suites and their vectors (ids matching the glob PATTERN)
   mutants [--suite S] [--device PROFILE]
                       the mutants of a suite's device (default: every certified suite's),
@@ -117,11 +119,18 @@ proc ::mc::say_error {msg} {
 # Options of `run` as a dict; unknown options and missing values are usage errors.
 proc ::mc::parse_run_options {args} {
     set o [dict create suite {} filter * role {} device {} pixit {} pics {} seed {} shard {} \
-               junit {} tap 0 report {} mutant {}]
+               junit {} tap 0 report {} mutant {} vector-file {}]
     while {[llength $args]} {
         set args [lassign $args opt]
         switch -- $opt {
             --tap { dict set o tap 1 }
+            --vector-file {
+                if {![llength $args]} {
+                    usage_error "$opt needs a value"
+                }
+                set args [lassign $args value]
+                dict lappend o vector-file $value
+            }
             --suite - --filter - --role - --device - --pixit - --pics - --seed - --shard - --junit -
             --report - --mutant {
                 if {![llength $args]} {
@@ -142,6 +151,9 @@ proc ::mc::parse_run_options {args} {
     }
     if {![string is list [dict get $o role]]} {
         usage_error "--role must be a list of vector roles, not \"[dict get $o role]\""
+    }
+    if {[llength [dict get $o vector-file]] && [dict get $o suite] eq ""} {
+        usage_error "--vector-file adds vectors to one suite: name it with --suite"
     }
     set shard [dict get $o shard]
     if {$shard ne ""} {

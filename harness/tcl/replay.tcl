@@ -5,17 +5,17 @@
 
 proc ::mc::replay_usage {} {
     return "usage: mirrorcert replay CAPTURE \[--flow N\] \[--device PROFILE \[--pixit FILE\] \[--report DIR\]\
-\[--shrink \[--tries N\]\] \[--emit-vector FILE\]\]"
+\[--junit FILE\] \[--mutant NAME\] \[--shrink \[--tries N\]\] \[--emit-vector FILE \[--expect capture|live\]\]\]"
 }
 
 proc ::mc::parse_replay_options {args} {
-    set o [dict create capture {} flow {} device {} pixit {} pics {} report {} shrink 0 tries 200 \
-               emit {} seed 1]
+    set o [dict create capture {} flow {} device {} pixit {} report {} junit {} mutant {} shrink 0 tries 200 \
+               emit {} expect capture]
     while {[llength $args]} {
         set args [lassign $args opt]
         switch -- $opt {
             --shrink { dict set o shrink 1 }
-            --flow - --device - --pixit - --report - --tries - --emit-vector {
+            --flow - --device - --pixit - --report - --junit - --mutant - --tries - --emit-vector - --expect {
                 if {![llength $args]} {
                     usage_error "$opt needs a value ([replay_usage])"
                 }
@@ -39,6 +39,9 @@ proc ::mc::parse_replay_options {args} {
         if {$v ne "" && (![string is integer -strict $v] || $v < 1)} {
             usage_error "--$k must be a positive integer, not \"$v\""
         }
+    }
+    if {[dict get $o expect] ni {capture live}} {
+        usage_error "--expect takes capture or live, not \"[dict get $o expect]\""
     }
     if {[dict get $o device] eq "" && ([dict get $o shrink] || [dict get $o emit] ne "")} {
         usage_error "--shrink and --emit-vector replay the flow: they need --device"

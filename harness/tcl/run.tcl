@@ -34,7 +34,7 @@ proc ::mc::run_command {args} {
     set plan {}
     set total 0
     foreach name $names {
-        set suite [load_suite $name]
+        set suite [add_vector_files [load_suite $name] [dict get $o vector-file]]
         if {![llength [select_vectors [dict get $suite vectors] [dict get $o filter] [dict get $o role] {}]]} {
             continue
         }
@@ -62,6 +62,25 @@ proc ::mc::run_command {args} {
     # What stdout could not take (a full disk, TAP into /dev/full) fails here, not silently at exit.
     flush stdout
     return $status
+}
+
+# The suite with the vectors of files (--vector-file) added after its own; an id it already has
+# is refused.
+proc ::mc::add_vector_files {suite files} {
+    set have [lmap v [dict get $suite vectors] {dict get $v id}]
+    foreach file $files {
+        if {![file readable $file]} {
+            usage_error "--vector-file $file: cannot read it"
+        }
+        foreach v [load_vector_file [file normalize $file]] {
+            if {[dict get $v id] in $have} {
+                usage_error "--vector-file $file: suite [dict get $suite name] already has a vector [dict get $v id]"
+            }
+            lappend have [dict get $v id]
+            dict lappend suite vectors $v
+        }
+    }
+    return $suite
 }
 
 # The suites that can run on --device: a suite named with --suite whose default device is of

@@ -162,9 +162,11 @@ static int split_dir(splitter *s, int dir, const mc_capread_dir *d, bool known_s
                          (unsigned long long)(m ? m->frame : 0), limit, pc->len - off);
                     break;
                 }
-                if (found > 0 || i > 0 || !known_start)
-                    note(s, "%s stream: PDUs found again at frame %llu after %zu bytes that start no PDU", who,
-                         (unsigned long long)(m ? m->frame : 0), found);
+                if (found == 0 && i > 0)
+                    note(s, "%s stream: PDUs go on after the gap, at frame %llu", who, (unsigned long long)(m ? m->frame : 0));
+                else if (found > 0 || i > 0 || !known_start)
+                    note(s, "%s stream: the first PDU boundary is at frame %llu, after %zu bytes that start no PDU",
+                         who, (unsigned long long)(m ? m->frame : 0), found);
                 off += found;
                 synced = true;
                 hd = !in_login && s->out->header_digest;
@@ -176,8 +178,12 @@ static int split_dir(splitter *s, int dir, const mc_capread_dir *d, bool known_s
             const mc_capread_mark *m = mc_capread_mark_of(d, pc->offset + off);
             unsigned long long fr = m ? (unsigned long long)m->frame : 0;
             if (st == MC_DEC_MORE) {
-                note(s, "%s stream: the capture ends inside a PDU that starts in frame %llu (%zu of %zu bytes)", who, fr,
-                     pc->len - off, used);
+                if (i + 1 < d->npieces)
+                    note(s, "%s stream: a gap cuts the PDU that starts in frame %llu (%zu of its %zu bytes held): "
+                            "it is left out", who, fr, pc->len - off, used);
+                else
+                    note(s, "%s stream: the capture ends inside the PDU that starts in frame %llu (%zu of its %zu "
+                            "bytes held): it is left out", who, fr, pc->len - off, used);
                 break;
             }
             if (st == MC_DEC_NOMEM) {

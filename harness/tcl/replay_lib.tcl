@@ -93,6 +93,20 @@ proc replay-plan {file flow} {
             }
         }
     }
+    # A write whose data the capture does not hold whole (a lost segment, a snap length) sends
+    # zeros where it lacks them.
+    foreach cmd $cmds {
+        set p [dict get $cmd pdu]
+        if {[dict get $cmd kind] eq "scsi" && [dict get $p W]} {
+            set held [string length [dict get $p data]]
+            foreach d [dict get $cmd dataouts] {
+                incr held [string length [dict get $d data]]
+            }
+            if {$held < [dict get $p edtl]} {
+                lappend skipped "[replay-name $cmd]: $held of its [dict get $p edtl] bytes of data are in the capture; the rest is sent as zeros"
+            }
+        }
+    }
     # LUNs are the site's: the LUN the capture's SCSI commands address most is PIXIT's lun here;
     # others keep their numbers.
     set uses [dict create]

@@ -273,7 +273,8 @@ int mc_capsplit_flow(const mc_capread_flow *f, mc_capsplit *out, char *err, size
     if (split_dir(&s, 0, id, known && id->npieces > 0 && id->pieces[0].offset == 0,
                   out->login_seen ? login_rsps : SIZE_MAX, &dummy) != 0)
         return -1;
-    qsort(out->pdus, out->npdus, sizeof *out->pdus, cmp_pdu);
+    if (out->npdus > 1)
+        qsort(out->pdus, out->npdus, sizeof *out->pdus, cmp_pdu);
     return 0;
 }
 

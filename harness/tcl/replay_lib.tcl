@@ -275,7 +275,7 @@ proc replay-fields {p} {
         if {$k eq "data" && $op == 0x25} {
             continue
         }
-        if {$k eq "data" && ($op == 0x3f || ($op == 0x21 && [dict exists $p sense]))} {
+        if {$k eq "data" && ($op == 0x3f || $op == 0x21)} {
             continue
         }
         # A Data-In's LUN field is reserved unless it asks for an acknowledgement (11.7.4).
@@ -362,6 +362,17 @@ proc replay-signature {d} {
     return [list $name [dict get $d field] $live]
 }
 
+# The keys of a login's responses, a later value of a key replacing an earlier one.
+proc replay-login-keys {rsps} {
+    set keys [dict create]
+    foreach p $rsps {
+        if {[dict exists $p text]} {
+            set keys [dict merge $keys [dict get $p text]]
+        }
+    }
+    return $keys
+}
+
 # Replays the commands of plan whose indexes are in picked, on a new session; returns
 # {divergences LIST results LIST login LIST}.
 proc replay-once {plan picked} {
@@ -380,8 +391,10 @@ proc replay-once {plan picked} {
                                   captured [dict get $a $key] live [dict get $b $key]]
             }
         }
-        set ka [dict get $a text]
-        set kb [dict get $b text]
+        # The keys the target declared over the whole login (a key answered in an earlier
+        # response need not be repeated in the last).
+        set ka [replay-login-keys $cap_login]
+        set kb [replay-login-keys $login_rsps]
         foreach key [lsort -unique [concat [dict keys $ka] [dict keys $kb]]] {
             if {$key in {TargetAlias TargetPortalGroupTag TargetAddress}} {
                 continue
@@ -389,7 +402,7 @@ proc replay-once {plan picked} {
             set x [expr {[dict exists $ka $key] ? [dict get $ka $key] : "(absent)"}]
             set y [expr {[dict exists $kb $key] ? [dict get $kb $key] : "(absent)"}]
             if {$x ne $y} {
-                lappend divs [dict create command -1 name Login where "final Login Response" field "key $key" \
+                lappend divs [dict create command -1 name Login where "Login Responses" field "key $key" \
                                   captured $x live $y]
             }
         }

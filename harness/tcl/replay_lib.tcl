@@ -17,7 +17,9 @@ MaxCmdSN, CmdSN, ExpStatSN (numbered by each session), TSIH and ISID (each sessi
 data of a Data-In (the live store does not hold the captured one's blocks: its length and offset\
 are compared) and its LUN unless A is 1 (reserved, 11.7.4); a SCSI Response's sense is compared\
 by key, ASC and ASCQ; a captured LUN is compared as the live\
-session numbers it; a Reject is compared by its reason and the opcode of the PDU it quotes"
+session numbers it; a Reject is compared by its reason and the opcode of the PDU it quotes; the login's keys are\
+compared as declared over all its responses, leaving out names, addresses, the portal group tag\
+and authentication (the login is ours)"
     # Login keys the replay does not take from the capture: names are PIXIT's, authentication is
     # the device's own (PICS auth-none, PIXIT chap-user), SessionType follows the flow's.
     variable login_own {InitiatorName TargetName InitiatorAlias AuthMethod CHAP_A CHAP_I CHAP_C CHAP_N CHAP_R SessionType}
@@ -396,7 +398,8 @@ proc replay-once {plan picked} {
         set ka [replay-login-keys $cap_login]
         set kb [replay-login-keys $login_rsps]
         foreach key [lsort -unique [concat [dict keys $ka] [dict keys $kb]]] {
-            if {$key in {TargetAlias TargetPortalGroupTag TargetAddress}} {
+            # The site's names and addresses, and the authentication, which is ours.
+            if {$key in {TargetAlias TargetPortalGroupTag TargetAddress} || $key in $::replay::login_own} {
                 continue
             }
             set x [expr {[dict exists $ka $key] ? [dict get $ka $key] : "(absent)"}]

@@ -404,6 +404,12 @@ static void ip_packet(mc_capread *c, const uint8_t *p, size_t n, size_t wire_n, 
     size_t wire = wire_n < total ? wire_n : total;
     if (wire < have)
         wire = have;
+    if (have < hl) {
+        /* The IP length ends inside the IP headers (an IPv6 payload length shorter than its
+         * extension headers). */
+        c->skipped++;
+        return;
+    }
     if (proto == IPPROTO_TCP_NUM)
         tcp_packet(c, family, src, dst, p + hl, have - hl, wire - hl, t);
     else if (proto == IPPROTO_UDP_NUM)

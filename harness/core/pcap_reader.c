@@ -239,12 +239,13 @@ static int add_seg(mc_capread *c, dir_build *d, int64_t rel, const uint8_t *p, s
         d->segs = s;
         d->cap = ncap;
     }
-    uint8_t *copy = malloc(n);
+    uint8_t *copy = malloc(n ? n : 1);
     if (copy == NULL) {
         fail(c, "out of memory at frame %llu", (unsigned long long)c->frames);
         return -1;
     }
-    memcpy(copy, p, n);
+    if (n > 0)
+        memcpy(copy, p, n);
     d->segs[d->nsegs++] = (seg){.rel = rel, .data = copy, .len = n, .frame = c->frames, .time = t};
     c->bytes += n;
     return 0;
@@ -566,7 +567,8 @@ static int assemble(mc_capread *c, flow_build *fb, int di)
             cur->bytes = b;
             cap = ncap;
         }
-        memcpy(cur->bytes + cur->len, s->data + skip, add);
+        if (add > 0)  /* an empty datagram is a piece of no bytes */
+            memcpy(cur->bytes + cur->len, s->data + skip, add);
         cur->len += add;
         out->bytes += add;
         if (push_mark(c, out, off, s) != 0)

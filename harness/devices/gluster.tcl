@@ -315,6 +315,42 @@ proc check_installed {} {
     }
 }
 
+# Whether a listener on every IPv4 or IPv6 address holds TCP port (a system glusterd at 24007),
+# from /proc/net/tcp and tcp6 (local address all zeros, state 0A: LISTEN).
+proc wildcard_listener {port} {
+    set want [format %04X $port]
+    foreach f {/proc/net/tcp /proc/net/tcp6} {
+        if {[catch {open $f r} fh]} {
+            continue
+        }
+        set lines [split [read $fh] \n]
+        close $fh
+        foreach line [lrange $lines 1 end] {
+            lassign $line slot local remote state
+            if {$state eq "0A" && [regexp {^(0+):([0-9A-F]{4})$} $local -> addr p] && $p eq $want} {
+                return 1
+            }
+        }
+    }
+    return 0
+}
+
+# "" when this host can run the device, else why not (a program holding the device up for
+# another, `mirrorcert hold`, then reports it skipped): root, the packages, FUSE, port 24007.
+proc available {} {
+    variable glusterd_port
+    if {[catch {exec id -u} uid] || $uid ne "0"} {
+        return "needs root (glusterd, FUSE mounts and tgtd do)"
+    }
+    if {[catch check_installed msg]} {
+        return $msg
+    }
+    if {[wildcard_listener $glusterd_port]} {
+        return "a glusterd listens on every address at port $glusterd_port (tgtd's glfs backing store reaches no other port)"
+    }
+    return ""
+}
+
 proc write_glusterd_vol {} {
     variable plan
     variable glusterd_port

@@ -79,6 +79,26 @@ static bool hold_end(void)
 
 static void on_exit_hook(void) { (void)hold_end(); }
 
+/* The last line of the holder's log (its error), into out; "" without one. */
+static void log_tail(char *out, size_t cap)
+{
+    char buf[LINE_MAX_TEXT];
+    out[0] = '\0';
+    FILE *f = fopen(hold_files[1], "r");
+    if (!f)
+        return;
+    while (fgets(buf, sizeof buf, f)) {
+        size_t n = strlen(buf);
+        if (buf[0] == '\n' || cap == 0)
+            continue;
+        n = n < cap - 1 ? n : cap - 1;  /* a longer line is cut */
+        memcpy(out, buf, n);
+        out[n] = '\0';
+    }
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
 static int write_pixit(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "w");
@@ -201,9 +221,11 @@ int vb_device_start(vb_device *d, const char *prog, const char *profile, const c
     char line[LINE_MAX_TEXT];
     for (;;) {
         if (vb_read_line(d->out_fd, line, sizeof line, HOLD_START_TIMEOUT_MS, err, errlen) != 0) {
-            char why[VB_ERR_MAX];
+            char why[VB_ERR_MAX], said[VB_ERR_MAX];
             snprintf(why, sizeof why, "%s", err);
-            snprintf(err, errlen, "%s hold --device %s: %s (its log: %s)", prog, profile, why, hold_files[1]);
+            log_tail(said, sizeof said);
+            snprintf(err, errlen, "%s hold --device %s: %s%s%s (its log: %s)", prog, profile, why, said[0] ? ": " : "",
+                     said, hold_files[1]);
             return -1;
         }
         if (strncmp(line, "skipped: ", strlen("skipped: ")) == 0) {

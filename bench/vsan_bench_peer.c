@@ -188,6 +188,7 @@ int vb_peer_run(const char *prog, const char *profile, const char *dir, unsigned
         printf("vsan_bench: skipped: device %s cannot run here: %s\n", profile, err);
         return VB_SKIPPED;
     }
+    bool held = rc == 0;  /* a holder that could not start the device has reported why */
     const char *fs = vb_fs_name(base, fsbuf, sizeof fsbuf);
     unsigned coord = 0;
     sides s = {&c, &d, profile, repeats, brief ? VB_BRIEF_LAT_OPS : VB_LAT_OPS, brief ? VB_BRIEF_TPUT_BYTES : VB_TPUT_BYTES};
@@ -205,12 +206,12 @@ int vb_peer_run(const char *prog, const char *profile, const char *dir, unsigned
     if (rc == 0)
         report(&s, &f);
     else
-        fprintf(stderr, "vsan_bench: %s (logs kept in %s and %s)\n", err, c.dir, d.dir);
+        fprintf(stderr, "vsan_bench: %s (logs kept in: %s %s)\n", err, c.dir, d.dir);
     fflush(stdout);
     vb_cluster_stop(&c, rc != 0);
     char devdir[VB_PATH_MAX];
     snprintf(devdir, sizeof devdir, "%s", d.dir);
-    if (vb_device_stop(&d, rc != 0) != 0) {
+    if (vb_device_stop(&d, rc != 0) != 0 && held) {
         fprintf(stderr, "vsan_bench: device %s did not stop cleanly (its log: %s/hold.log)\n", profile, devdir);
         rc = -1;
     }

@@ -75,6 +75,9 @@ variable tid 1
 variable gluster_host 20
 # tgtd's glfs backing store fetches the volume's description from this port only.
 variable glusterd_port 24007
+# The longest path of a unix socket (sun_path of struct sockaddr_un on Linux is 108 bytes, with
+# its NUL): glusterd's own socket lies in the run's working directory.
+variable sun_path_max 107
 # Bounds, in seconds (our choice, for a loaded two-core host): one gluster CLI call (a volume
 # create or start takes a few seconds), glusterd answering its CLI, a brick coming online, the
 # FUSE mount and unmount.
@@ -368,10 +371,15 @@ proc write_glusterd_vol {} {
 proc start_glusterd {} {
     variable ctx
     variable plan
+    variable sun_path_max
     variable glusterd_port
     variable glusterd_timeout_s
     set dir [dict get $plan dir]
     set gaddr [dict get $plan gaddr]
+    set sock [file join $dir run glusterd.socket]
+    if {[string length $sock] > $sun_path_max} {
+        return -code error "glusterd's socket path $sock is longer than $sun_path_max bytes (a unix socket's limit): give the run a shorter working directory (TMPDIR)"
+    }
     if {[catch {socket -server {apply {{c a p} {close $c}}} -myaddr $gaddr $glusterd_port} s]} {
         return -code error "port $glusterd_port on $gaddr is taken ($s): a glusterd listening on every address (a system one) keeps this device from starting"
     }
@@ -577,7 +585,8 @@ proc stop {{member ""}} {
                 tgtd_shutdown $m [dict get $plan controls $m] $tid
             }
         }
-        if {[alive_process glusterd]} {
+        # (glusterd is no member yet when its own start failed before spawning it)
+        if {![catch {alive_process glusterd} up] && $up} {
             catch {gluster volume stop $volume force}
         }
         stop_process

@@ -8,7 +8,8 @@
  * 3: after an outage during which N regions were written, the bytes resent to the returning
  * server against its dirty bytes and against a full copy (a server returning with its store
  * discarded, resynced in the same run), and the time each resync took. Sides are interleaved,
- * every figure is min / median / max over the repeats; nothing is asserted. */
+ * every figure is min / median / max over the repeats; nothing is asserted. With --peer PROFILE,
+ * instead, the reference pair beside a virtual SAN of another make (vsan_bench_peer.c). */
 #include <errno.h>
 #include <linux/magic.h>
 #include <signal.h>
@@ -49,7 +50,8 @@
 
 enum { PLAIN, COORD, MEMBER, NSIDES };
 
-_Static_assert(MEMBER_OFF + (uint64_t)VB_LAT_OPS * VB_LAT_LEN <= VB_FAILOVER_READ_OFF, "section 1 apart from the probes");
+_Static_assert(MEMBER_OFF + (uint64_t)VB_LAT_OPS * VB_LAT_LEN <= VB_FAILOVER_READ_OFF,
+               "section 1 apart from the probes");
 
 /* The link round trip is measured for these write sizes. */
 static const size_t link_sizes[] = {VB_LAT_LEN, 64u * VB_KIB, VB_KIB * VB_KIB};
@@ -132,7 +134,8 @@ static int section1(vb_cluster *c, unsigned coord, fs_run *f, char *err, size_t 
         unsigned r = pass ? pass - 1u : 0u;
         fprintf(stderr, "vsan_bench: %s: %s %u of %u\n", f->label, pass ? "repeat" : "warm-up", r + !!pass, repeats);
         for (size_t i = 0; rc == 0 && i < NLINK; i++) {
-            unsigned n = VB_TPUT_BYTES / link_sizes[i] < VB_LAT_OPS ? (unsigned)(VB_TPUT_BYTES / link_sizes[i]) : VB_LAT_OPS;
+            unsigned n = VB_TPUT_BYTES / link_sizes[i] < VB_LAT_OPS ? (unsigned)(VB_TPUT_BYTES / link_sizes[i])
+                                                                 : VB_LAT_OPS;
             double rtt;
             rc = vb_pingpong_run(pp[i], n, &rtt, err, errlen);
             if (pass)
@@ -451,7 +454,7 @@ static void usage(FILE *out)
             (unsigned long long)(VB_BRIEF_TPUT_BYTES >> 20));
 }
 
-static void load(const char *when)
+void vb_print_load(const char *when)
 {
     double l[3];
     if (getloadavg(l, 3) == 3)
@@ -504,7 +507,7 @@ int main(int argc, char **argv)
     locs[nloc++] = dir;
     printf("vsan_bench: %s, servers 1 and 2 with a witness (lease %u ms, %u KiB regions), a %llu MiB volume\n", prog,
            (unsigned)VB_LEASE_MS, VB_REGION / VB_KIB, (unsigned long long)(VB_VOLUME >> 20));
-    load("before");
+    vb_print_load("before");
     static fs_run runs[2];
     static fo_run fo;
     static rs_run rs;
@@ -542,6 +545,6 @@ int main(int argc, char **argv)
         for (unsigned i = 0; i < nsummary; i++)
             printf("  %s\n", summary[i]);
     }
-    load("after");
+    vb_print_load("after");
     return status;
 }

@@ -152,6 +152,8 @@ typedef struct vb_mmm {
 /* The name of the filesystem holding dir (its magic number when unknown, into buf); NULL when
  * statfs fails (vsan_bench.c). */
 const char *vb_fs_name(const char *dir, char *buf, size_t cap);
+/* The load averages and CPUs online, "load average WHEN: ..." (vsan_bench.c). */
+void vb_print_load(const char *when);
 vb_mmm vb_stats(double *v, size_t n);
 /* The same of n <= VB_REPEATS_MAX values, the input left in place. */
 vb_mmm vb_mmm_of(const double *v, size_t n);

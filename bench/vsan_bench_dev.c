@@ -38,7 +38,7 @@ extern char **environ;
 static volatile pid_t hold_pid;
 static volatile int hold_in = -1;
 static char hold_files[2][VB_PATH_MAX], hold_dir[VB_PATH_MAX];
-static volatile sig_atomic_t hold_keep_log;
+static volatile sig_atomic_t hold_keep_log, hold_skipped;
 
 /* Also run from a signal handler: close, kill, waitpid, unlink, rmdir and the clock only. Returns
  * whether the holder ended with status 0 on its own. */
@@ -68,7 +68,7 @@ static bool hold_end(void)
     }
     if (hold_dir[0]) {
         unlink(hold_files[0]);
-        if (!hold_keep_log && clean) {  /* the log of a holder that did not end cleanly stays */
+        if (!hold_keep_log && (clean || hold_skipped)) {  /* a holder that failed keeps its log */
             unlink(hold_files[1]);
             rmdir(hold_dir);
         }
@@ -213,7 +213,7 @@ int vb_device_start(vb_device *d, const char *prog, const char *profile, const c
         return -1;
     }
     snprintf(hold_dir, sizeof hold_dir, "%s", d->dir);
-    hold_keep_log = 0;
+    hold_keep_log = hold_skipped = 0;
     vb_proc_on_exit(on_exit_hook);
     if (write_pixit(hold_files[0], err, errlen) != 0 || spawn(d, prog, profile, base, err, errlen) != 0)
         return -1;
@@ -230,6 +230,7 @@ int vb_device_start(vb_device *d, const char *prog, const char *profile, const c
         }
         if (strncmp(line, "skipped: ", strlen("skipped: ")) == 0) {
             snprintf(err, errlen, "%s", line + strlen("skipped: "));
+            hold_skipped = 1;
             return VB_SKIPPED;
         }
         if (strcmp(line, "ready") == 0)
@@ -238,7 +239,8 @@ int vb_device_start(vb_device *d, const char *prog, const char *profile, const c
             return -1;
     }
     if (d->nmembers < VB_SERVERS || d->iqn[0] == '\0' || d->lun != VB_LUN) {
-        snprintf(err, errlen, "device %s: %u servers, target \"%s\", LUN %u (the benchmark needs %u servers and LUN %u)",
+        snprintf(err, errlen,
+                 "device %s: %u servers, target \"%s\", LUN %u (the benchmark needs %u servers and LUN %u)",
                  profile, d->nmembers, d->iqn, d->lun, VB_SERVERS, VB_LUN);
         return -1;
     }
@@ -250,7 +252,8 @@ int vb_device_command(vb_device *d, const char *op, const char *name, char *err,
     char cmd[VB_NAME_MAX * 2u], line[LINE_MAX_TEXT];
     int n = snprintf(cmd, sizeof cmd, "%s %s\n", op, name);
     if (d->pid <= 0 || n < 0 || (size_t)n >= sizeof cmd || write(d->in_fd, cmd, (size_t)n) != n) {
-        snprintf(err, errlen, "holder: cannot send \"%s %s\": %s", op, name, d->pid > 0 ? strerror(errno) : "not running");
+        snprintf(err, errlen, "holder: cannot send \"%s %s\": %s", op, name,
+                 d->pid > 0 ? strerror(errno) : "not running");
         return -1;
     }
     if (vb_read_line(d->out_fd, line, sizeof line, HOLD_COMMAND_TIMEOUT_MS, err, errlen) != 0)

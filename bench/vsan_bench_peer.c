@@ -140,7 +140,9 @@ static void report(const sides *s, const peer_run *f)
 {
     printf("\n1. mirrored I/O through one server of each (a write completes once both copies have it); %u repeats, "
            "pairs interleaved; min/median/max\n", s->repeats);
-    printf("  %-30s %-22s %-22s %s\n", "workload", "reference", s->profile, "ratio ref/peer");
+    char ratio[VB_NAME_MAX + sizeof "ratio ref/"];
+    snprintf(ratio, sizeof ratio, "ratio ref/%s", s->profile);
+    printf("  %-30s %-22s %-22s %s\n", "workload", "reference", s->profile, ratio);
     for (unsigned w = 0; w < VB_NWL; w++) {
         char name[LINE_MAX_TEXT];
         snprintf(name, sizeof name, "%s QD%u", vb_wls[w].what, vb_wls[w].depth);
@@ -149,7 +151,7 @@ static void report(const sides *s, const peer_run *f)
     printf("  (a latency ratio below 1 or a MiB/s ratio above 1: the reference is the faster)\n");
     printf("\n2. failover: kill -9 of the other server, read and written through the survivor; ms from the "
            "kill; %u repeats, interleaved; min/median/max\n", s->repeats);
-    printf("  %-30s %-22s %-22s %s\n", "", "reference", s->profile, "ratio ref/peer");
+    printf("  %-30s %-22s %-22s %s\n", "", "reference", s->profile, ratio);
     static const struct {
         const char *name;
         size_t off;
@@ -191,20 +193,24 @@ int vb_peer_run(const char *prog, const char *profile, const char *dir, unsigned
     bool held = rc == 0;  /* a holder that could not start the device has reported why */
     const char *fs = vb_fs_name(base, fsbuf, sizeof fsbuf);
     unsigned coord = 0;
-    sides s = {&c, &d, profile, repeats, brief ? VB_BRIEF_LAT_OPS : VB_LAT_OPS, brief ? VB_BRIEF_TPUT_BYTES : VB_TPUT_BYTES};
+    sides s = {&c, &d, profile, repeats, brief ? VB_BRIEF_LAT_OPS : VB_LAT_OPS,
+               brief ? VB_BRIEF_TPUT_BYTES : VB_TPUT_BYTES};
     if (rc == 0) {
         printf("vsan_bench: the reference pair (%s: servers 1 and 2 with a witness, lease %u ms) beside device %s "
                "(servers %s and %s, held by pid %d), a %llu MiB volume each, stores under %s (%s)%s\n",
                prog, (unsigned)VB_LEASE_MS, profile, d.name[DEV_READ], d.name[DEV_LOST], (int)d.pid,
                (unsigned long long)(VB_VOLUME >> 20), base, fs ? fs : "unknown filesystem",
                brief ? "; brief: fewer commands a figure" : "");
+        vb_print_load("before");
         fflush(stdout);
         rc = vb_cluster_start(&c, prog, base, err, sizeof err) ||
              vb_wait_in_sync(&c, &coord, VB_HEALTHY_TIMEOUT_MS / MS_PER_S, err, sizeof err) ||
              measure_all(&s, coord, &f, err, sizeof err) || failover_all(&s, &f, err, sizeof err);
     }
-    if (rc == 0)
+    if (rc == 0) {
         report(&s, &f);
+        vb_print_load("after");
+    }
     else
         fprintf(stderr, "vsan_bench: %s (logs kept in: %s %s)\n", err, c.dir, d.dir);
     fflush(stdout);

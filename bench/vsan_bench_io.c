@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -214,10 +215,22 @@ static bool decodes(const uint8_t *buf, size_t len)
     return mc_vsan_decode(buf, len, &pp_opts, &m, &used) == MC_VSAN_R_OK && used == len;
 }
 
+/* Until the next request's first bytes, or the end of the connection (vb_pingpong_close shuts it
+ * down): the workloads between two runs of one ping-pong may take longer than the socket's
+ * timeout, which then bounds each request once it began. */
+static bool request_arrives(int fd)
+{
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    int r;
+    while ((r = poll(&pf, 1, (int)VB_IO_TIMEOUT_MS)) == 0 || (r < 0 && errno == EINTR)) {
+    }
+    return r > 0;
+}
+
 static void *echo(void *arg)
 {
     vb_pingpong *p = arg;
-    while (xfer(p->sfd, p->rbuf, p->req.len, false) == 0 && decodes(p->rbuf, p->req.len) &&
+    while (request_arrives(p->sfd) && xfer(p->sfd, p->rbuf, p->req.len, false) == 0 && decodes(p->rbuf, p->req.len) &&
            xfer(p->sfd, p->ans.p, p->ans.len, true) == 0) {
     }
     return NULL;

@@ -8,7 +8,8 @@
  * 3: after an outage during which N regions were written, the bytes resent to the returning
  * server against its dirty bytes and against a full copy (a server returning with its store
  * discarded, resynced in the same run), and the time each resync took. Sides are interleaved,
- * every figure is min / median / max over the repeats; nothing is asserted. */
+ * every figure is min / median / max over the repeats; nothing is asserted. With --peer PROFILE,
+ * instead, the reference pair beside a virtual SAN of another make (vsan_bench_peer.c). */
 #include <errno.h>
 #include <linux/magic.h>
 #include <signal.h>
@@ -28,30 +29,18 @@
 #endif
 
 #define REPEATS_DEFAULT 5u
-#define REPEATS_MAX 100u
-#define KIB 1024u
-#define LAT_LEN (4u * KIB)
-#define LAT_OPS 500u                  /* commands per latency figure (their median) */
-#define TPUT_BYTES (32ull << 20)      /* bytes per throughput figure, and most per link round-trip figure */
-#define DEPTH_HIGH 4u                 /* sessions with one command each */
 #define LAT_SLACK 1.10                /* goal 1: mirrored <= (unmirrored + link round trip) x 1.10 */
 #define TPUT_GOAL 0.9                 /* goal 1: mirrored throughput >= 0.9 x unmirrored */
 #define READ_GOAL_MS 1000.0           /* goal 2: a read through a survivor within 1 s */
-#define FAILOVER_DEADLINE_S 15.0
 /* Where each pass writes: section 1 through the coordinator (and on the plain target) from 0, through
- * the member from MEMBER_OFF (its own write priority, never revoked); the failover reader reads one
- * region nothing writes; each failover trial's writer writes a region never written before (a
- * write priority held across a resync of its region has been seen refused STALE_EPOCH by the
- * resynced server). */
-#define MEMBER_OFF TPUT_BYTES
-#define FAILOVER_READ_OFF (VB_VOLUME / 8u * 5u)
-#define FAILOVER_POOL (VB_VOLUME / 4u * 3u)
-#define FAILOVER_POOL_REGIONS ((VB_VOLUME - FAILOVER_POOL) / VB_REGION)
+ * the member from MEMBER_OFF (its own write priority, never revoked); the failover probes at
+ * VB_FAILOVER_READ_OFF and from VB_FAILOVER_POOL. */
+#define MEMBER_OFF VB_TPUT_BYTES
+#define FAILOVER_POOL_REGIONS ((VB_VOLUME - VB_FAILOVER_POOL) / VB_REGION)
 #define SHM_DIR "/dev/shm"
 #define MS_PER_S 1000.0
 #define LINE_MAX_TEXT 256u
 #define SUMMARY_MAX 32u
-#define CELL 24u
 #define PREC_US 0                     /* decimals printed: microseconds, MiB/s, ms, counts, ratios, fractions */
 #define PREC_MIBS 1
 #define PREC_MS 0
@@ -61,32 +50,12 @@
 
 enum { PLAIN, COORD, MEMBER, NSIDES };
 
-typedef struct workload {
-    const char *what;
-    bool write, latency;
-    size_t len;
-    unsigned depth;
-} workload;
-
-_Static_assert(MEMBER_OFF + (uint64_t)LAT_OPS * LAT_LEN <= FAILOVER_READ_OFF, "section 1 apart from the probes");
+_Static_assert(MEMBER_OFF + (uint64_t)VB_LAT_OPS * VB_LAT_LEN <= VB_FAILOVER_READ_OFF,
+               "section 1 apart from the probes");
 
 /* The link round trip is measured for these write sizes. */
-static const size_t link_sizes[] = {LAT_LEN, 64u * KIB, KIB * KIB};
+static const size_t link_sizes[] = {VB_LAT_LEN, 64u * VB_KIB, VB_KIB * VB_KIB};
 #define NLINK (sizeof link_sizes / sizeof link_sizes[0])
-
-static const workload wls[] = {
-    {"write 4 KiB latency us", true, true, LAT_LEN, 1},
-    {"read 4 KiB latency us", false, true, LAT_LEN, 1},
-    {"write 64 KiB MiB/s", true, false, 64u * KIB, 1},
-    {"write 1 MiB MiB/s", true, false, KIB * KIB, 1},
-    {"write 64 KiB MiB/s", true, false, 64u * KIB, DEPTH_HIGH},
-    {"write 1 MiB MiB/s", true, false, KIB * KIB, DEPTH_HIGH},
-    {"read 64 KiB MiB/s", false, false, 64u * KIB, 1},
-    {"read 1 MiB MiB/s", false, false, KIB * KIB, 1},
-    {"read 64 KiB MiB/s", false, false, 64u * KIB, DEPTH_HIGH},
-    {"read 1 MiB MiB/s", false, false, KIB * KIB, DEPTH_HIGH},
-};
-#define NWL (sizeof wls / sizeof wls[0])
 
 /* Published failure-detection timers of other mirroring systems: fixed reference figures. */
 static const struct {
@@ -111,23 +80,7 @@ static void add_summary(const char *fmt, ...)
 
 static const char *verdict(bool met) { return met ? "goal met" : "goal missed"; }
 
-/* "min/median/max" with prec decimals into out[CELL]. */
-static void cell(char *out, vb_mmm m, int prec)
-{
-    int n = snprintf(out, CELL, "%.*f/%.*f/%.*f", prec, m.min, prec, m.med, prec, m.max);
-    if (n < 0 || n >= (int)CELL)
-        snprintf(out, CELL, "(too wide)");
-}
-
-/* min/median/max of n values, the input left in place. */
-static vb_mmm mmm_of(const double *v, size_t n)
-{
-    double tmp[REPEATS_MAX];
-    memcpy(tmp, v, n * sizeof *v);
-    return vb_stats(tmp, n);
-}
-
-static const char *fs_name(const char *dir, char *buf, size_t cap)
+const char *vb_fs_name(const char *dir, char *buf, size_t cap)
 {
     static const struct {
         long magic;
@@ -148,32 +101,28 @@ static const char *fs_name(const char *dir, char *buf, size_t cap)
 
 typedef struct fs_run {
     char label[VB_PATH_MAX];
-    double v[NWL][NSIDES][REPEATS_MAX];
-    double rtt[NLINK][REPEATS_MAX];    /* by link_sizes */
-    double first[NWL][NSIDES];        /* the warm-up pass: every region written for the first time */
+    double v[VB_NWL][NSIDES][VB_REPEATS_MAX];
+    double rtt[NLINK][VB_REPEATS_MAX];    /* by link_sizes */
+    double first[VB_NWL][NSIDES];        /* the warm-up pass: every region written for the first time */
 } fs_run;
 
 /* Every pass writes and reads the same bytes. */
 static uint64_t offset_for(bool member) { return member ? MEMBER_OFF : 0u; }
 
-static int measure(vb_sess *s, const workload *w, bool other_half, double *out, char *err, size_t errlen)
+static int measure(vb_sess *s, const vb_workload *w, bool other_half, double *out, char *err, size_t errlen)
 {
-    if (w->latency)
-        return vb_latency(s, w->write, offset_for(other_half), w->len, LAT_OPS, out,
-                          err, errlen);
-    return vb_throughput(s, w->depth, w->write, offset_for(other_half), w->len, TPUT_BYTES, out, err,
-                         errlen);
+    return vb_measure(s, w, offset_for(other_half), VB_LAT_OPS, VB_TPUT_BYTES, out, err, errlen);
 }
 
 static int section1(vb_cluster *c, unsigned coord, fs_run *f, char *err, size_t errlen)
 {
-    vb_sess plain[DEPTH_HIGH], vs[DEPTH_HIGH], mem;
+    vb_sess plain[VB_DEPTH_HIGH], vs[VB_DEPTH_HIGH], mem;
     memset(plain, 0, sizeof plain);
     memset(vs, 0, sizeof vs);
     memset(&mem, 0, sizeof mem);
     unsigned member = coord == 1 ? 2 : 1;
     int rc = vb_sess_open(&mem, &c->srv[member], VB_VSAN_IQN, err, errlen);
-    for (unsigned i = 0; rc == 0 && i < DEPTH_HIGH; i++)
+    for (unsigned i = 0; rc == 0 && i < VB_DEPTH_HIGH; i++)
         rc = vb_sess_open(&plain[i], &c->plain, VB_PLAIN_IQN, err, errlen) ||
              vb_sess_open(&vs[i], &c->srv[coord], VB_VSAN_IQN, err, errlen);
     vb_pingpong *pp[NLINK] = {NULL};
@@ -185,41 +134,42 @@ static int section1(vb_cluster *c, unsigned coord, fs_run *f, char *err, size_t 
         unsigned r = pass ? pass - 1u : 0u;
         fprintf(stderr, "vsan_bench: %s: %s %u of %u\n", f->label, pass ? "repeat" : "warm-up", r + !!pass, repeats);
         for (size_t i = 0; rc == 0 && i < NLINK; i++) {
-            unsigned n = TPUT_BYTES / link_sizes[i] < LAT_OPS ? (unsigned)(TPUT_BYTES / link_sizes[i]) : LAT_OPS;
+            unsigned n = VB_TPUT_BYTES / link_sizes[i] < VB_LAT_OPS ? (unsigned)(VB_TPUT_BYTES / link_sizes[i])
+                                                                 : VB_LAT_OPS;
             double rtt;
             rc = vb_pingpong_run(pp[i], n, &rtt, err, errlen);
             if (pass)
                 f->rtt[i][r] = rtt;
         }
-        for (size_t w = 0; rc == 0 && w < NWL; w++) {
-            unsigned nsides = wls[w].latency ? NSIDES : MEMBER;
+        for (size_t w = 0; rc == 0 && w < VB_NWL; w++) {
+            unsigned nsides = vb_wls[w].latency ? NSIDES : MEMBER;
             for (unsigned k = 0; rc == 0 && k < nsides; k++) {
                 unsigned side = (k + r) % nsides;  /* each side goes first in turn */
                 vb_sess *s = side == PLAIN ? plain : side == COORD ? vs : &mem;
-                rc = measure(s, &wls[w], side == MEMBER, pass ? &f->v[w][side][r] : &f->first[w][side], err, errlen);
+                rc = measure(s, &vb_wls[w], side == MEMBER, pass ? &f->v[w][side][r] : &f->first[w][side], err, errlen);
             }
         }
     }
     for (size_t i = 0; i < NLINK; i++)
         vb_pingpong_close(pp[i]);
     vb_sess_close(&mem);
-    for (unsigned i = 0; i < DEPTH_HIGH; i++)
+    for (unsigned i = 0; i < VB_DEPTH_HIGH; i++)
         vb_sess_close(&plain[i]), vb_sess_close(&vs[i]);
     return rc;
 }
 
 static void print_row(const char *name, const double *a, const double *b, int prec, const char *goal)
 {
-    char ca[CELL] = "-", cb[CELL] = "-", cr[CELL] = "-";
-    double ratio[REPEATS_MAX];
+    char ca[VB_CELL] = "-", cb[VB_CELL] = "-", cr[VB_CELL] = "-";
+    double ratio[VB_REPEATS_MAX];
     if (a)
-        cell(ca, mmm_of(a, repeats), prec);
+        vb_cell(ca, vb_mmm_of(a, repeats), prec);
     if (b)
-        cell(cb, mmm_of(b, repeats), prec);
+        vb_cell(cb, vb_mmm_of(b, repeats), prec);
     if (a && b) {
         for (unsigned r = 0; r < repeats; r++)
             ratio[r] = b[r] / a[r];
-        cell(cr, vb_stats(ratio, repeats), PREC_RATIO);
+        vb_cell(cr, vb_stats(ratio, repeats), PREC_RATIO);
     }
     printf("  %-30s %-20s %-20s %-16s %s\n", name, ca, cb, cr, goal);
 }
@@ -230,7 +180,7 @@ static void report1(const fs_run *f)
            repeats);
     printf("  %-30s %-20s %-20s %-16s %s\n", "workload", "unmirrored (plain)", "mirrored (coord.)",
            "ratio mirr/unm", "goal");
-    double bound[REPEATS_MAX], rel[NSIDES][REPEATS_MAX];
+    double bound[VB_REPEATS_MAX], rel[NSIDES][VB_REPEATS_MAX];
     for (unsigned r = 0; r < repeats; r++) {
         bound[r] = (f->v[0][PLAIN][r] + f->rtt[0][r]) * LAT_SLACK;  /* link_sizes[0] is the latency size */
         for (unsigned s = COORD; s < NSIDES; s++)
@@ -240,25 +190,25 @@ static void report1(const fs_run *f)
     double worst = 0;
     const char *worst_name = "";
     unsigned worst_depth = 1;
-    for (size_t w = 0; w < NWL; w++) {
+    for (size_t w = 0; w < VB_NWL; w++) {
         char name[LINE_MAX_TEXT], goal[LINE_MAX_TEXT] = "";
-        snprintf(name, sizeof name, "%s QD%u", wls[w].what, wls[w].depth);
-        double ratio[REPEATS_MAX];
+        snprintf(name, sizeof name, "%s QD%u", vb_wls[w].what, vb_wls[w].depth);
+        double ratio[VB_REPEATS_MAX];
         for (unsigned r = 0; r < repeats; r++)
             ratio[r] = f->v[w][COORD][r] / f->v[w][PLAIN][r];
         double med = vb_stats(ratio, repeats).med;
         if (w == 0) {
-            bool met = mmm_of(rel[COORD], repeats).med <= 1.0;
+            bool met = vb_mmm_of(rel[COORD], repeats).med <= 1.0;
             snprintf(goal, sizeof goal, "%s", met ? "met" : "missed");
-        } else if (wls[w].write) {
+        } else if (vb_wls[w].write) {
             bool met = med >= TPUT_GOAL;
             snprintf(goal, sizeof goal, "%s", met ? "met" : "missed");
             tput_met += met;
             tput_rows++;
             if (tput_rows == 1 || med < worst)
-                worst = med, worst_name = wls[w].what, worst_depth = wls[w].depth;
+                worst = med, worst_name = vb_wls[w].what, worst_depth = vb_wls[w].depth;
         }
-        print_row(name, f->v[w][PLAIN], f->v[w][COORD], wls[w].latency ? PREC_US : PREC_MIBS, goal);
+        print_row(name, f->v[w][PLAIN], f->v[w][COORD], vb_wls[w].latency ? PREC_US : PREC_MIBS, goal);
         if (w == 0) {
             print_row("  mirrored via member, us", f->v[w][PLAIN], f->v[w][MEMBER], PREC_US, "");
             print_row("  bound (unm.+link) x1.10, us", NULL, bound, PREC_US, "");
@@ -267,20 +217,20 @@ static void report1(const fs_run *f)
         } else if (w == 1) {
             print_row("  read via member, us", f->v[w][PLAIN], f->v[w][MEMBER], PREC_US, "");
             for (size_t i = 0; i < NLINK; i++) {
-                if (link_sizes[i] >= KIB * KIB)
-                    snprintf(name, sizeof name, "link round trip %zu MiB, us", link_sizes[i] / (KIB * KIB));
+                if (link_sizes[i] >= VB_KIB * VB_KIB)
+                    snprintf(name, sizeof name, "link round trip %zu MiB, us", link_sizes[i] / (VB_KIB * VB_KIB));
                 else
-                    snprintf(name, sizeof name, "link round trip %zu KiB, us", link_sizes[i] / KIB);
+                    snprintf(name, sizeof name, "link round trip %zu KiB, us", link_sizes[i] / VB_KIB);
                 print_row(name, NULL, f->rtt[i], PREC_US, "");
             }
         }
     }
     printf("  warm-up pass (one pass, every region written for the first time), mirrored/unmirrored:");
-    for (size_t w = 0; w < NWL; w++)
-        if (wls[w].write)
-            printf(" %s QD%u %.2f;", wls[w].what, wls[w].depth, f->first[w][COORD] / f->first[w][PLAIN]);
+    for (size_t w = 0; w < VB_NWL; w++)
+        if (vb_wls[w].write)
+            printf(" %s QD%u %.2f;", vb_wls[w].what, vb_wls[w].depth, f->first[w][COORD] / f->first[w][PLAIN]);
     printf("\n");
-    vb_mmm rc = mmm_of(rel[COORD], repeats), rm = mmm_of(rel[MEMBER], repeats);
+    vb_mmm rc = vb_mmm_of(rel[COORD], repeats), rm = vb_mmm_of(rel[MEMBER], repeats);
     add_summary("goal 1 latency, %s: mirrored 4 KiB write / ((unmirrored + link round trip) x %.2f) = %.2f median "
                 "(%.2f-%.2f): %s; via the member %.2f: %s",
                 f->label, LAT_SLACK, rc.med, rc.min, rc.max, verdict(rc.med <= 1.0), rm.med, verdict(rm.med <= 1.0));
@@ -288,14 +238,14 @@ static void report1(const fs_run *f)
                 TPUT_GOAL, f->label, tput_met, tput_rows, worst, worst_name, worst_depth,
                 verdict(tput_met == tput_rows));
     double lo = 0, hi = 0;
-    for (size_t w = 0; w < NWL; w++) {
-        if (wls[w].write)
+    for (size_t w = 0; w < VB_NWL; w++) {
+        if (vb_wls[w].write)
             continue;
-        double ratio[REPEATS_MAX];
+        double ratio[VB_REPEATS_MAX];
         for (unsigned r = 0; r < repeats; r++)
             ratio[r] = f->v[w][COORD][r] / f->v[w][PLAIN][r];
         double med = vb_stats(ratio, repeats).med;
-        if (wls[w].latency)
+        if (vb_wls[w].latency)
             med = 1.0 / med;  /* as a speed: unmirrored latency / mirrored latency */
         lo = lo == 0 || med < lo ? med : lo;
         hi = med > hi ? med : hi;
@@ -310,45 +260,15 @@ enum { KILL_COORD, KILL_MEMBER, NKILL };
 static const char *const kill_name[NKILL] = {"coordinator", "member"};
 
 typedef struct fo_run {
-    vb_failover v[NKILL][REPEATS_MAX];
+    vb_failover v[NKILL][VB_REPEATS_MAX];
 } fo_run;
 
-_Static_assert(REPEATS_MAX * NKILL <= FAILOVER_POOL_REGIONS, "a fresh region for every failover trial");
+_Static_assert(VB_REPEATS_MAX * NKILL <= FAILOVER_POOL_REGIONS, "a fresh region for every failover trial");
 
 static int failover_once(vb_cluster *c, unsigned kind, unsigned trial, vb_failover *out, char *err, size_t errlen)
 {
-    uint64_t write_off = FAILOVER_POOL + (uint64_t)trial * VB_REGION;
-    unsigned coord;
-    if (vb_wait_in_sync(c, &coord, VB_HEALTHY_TIMEOUT_MS / MS_PER_S, err, errlen) != 0)
-        return -1;
-    unsigned victim = kind == KILL_COORD ? coord : (coord == 1 ? 2 : 1), survivor = victim == 1 ? 2 : 1;
-    vb_sess rd, wr;
-    memset(&wr, 0, sizeof wr);
-    if (vb_sess_open(&rd, &c->srv[survivor], VB_VSAN_IQN, err, errlen) != 0)
-        return -1;
-    int rc = vb_sess_open(&wr, &c->srv[survivor], VB_VSAN_IQN, err, errlen);
-    uint8_t *blk = rc ? NULL : calloc(1, wr.block_size);
-    /* Warm: the writer's block written (its write priority held), the reader's read, before the kill. */
-    uint64_t dl = mc_ini_deadline(VB_IO_TIMEOUT_MS);
-    rc = rc == 0 && blk &&
-                 mc_ini_write(wr.ini, VB_LUN, write_off / wr.block_size, 1, wr.block_size, blk, dl, err, errlen) ==
-                     MC_INI_OK &&
-                 mc_ini_read(rd.ini, VB_LUN, FAILOVER_READ_OFF / rd.block_size, 1, rd.block_size, blk, dl, err,
-                             errlen) == MC_INI_OK
-             ? 0
-             : -1;
-    free(blk);
-    if (rc == 0) {
-        double t0;
-        vb_server_kill(c, victim, &t0);
-        rc = vb_failover_probe(&rd, &wr, FAILOVER_READ_OFF, write_off, t0, FAILOVER_DEADLINE_S, out, err, errlen);
-    }
-    vb_sess_close(&rd);
-    vb_sess_close(&wr);
-    char again[VB_ERR_MAX];
-    if (c->srv[victim].pid <= 0 && vb_server_start(c, victim, false, rc ? again : err, rc ? sizeof again : errlen) != 0)
-        rc = -1;
-    return rc;
+    uint64_t write_off = VB_FAILOVER_POOL + (uint64_t)trial * VB_REGION;
+    return vb_cluster_failover(c, kind == KILL_COORD, write_off, out, err, errlen);
 }
 
 static int section2(vb_cluster *c, fo_run *f, char *err, size_t errlen)
@@ -366,7 +286,7 @@ static int section2(vb_cluster *c, fo_run *f, char *err, size_t errlen)
 /* min/median/max of one field over the repeats that saw it happen; *missing: those that did not. */
 static vb_mmm fo_field(const fo_run *f, unsigned kind, size_t field_off, unsigned *missing)
 {
-    double v[REPEATS_MAX];
+    double v[VB_REPEATS_MAX];
     size_t n = 0;
     *missing = 0;
     for (unsigned r = 0; r < repeats; r++) {
@@ -390,19 +310,19 @@ static void report2(const fo_run *f, const char *label)
                                            offsetof(vb_failover, first_write)};
     double write_med[NKILL];
     for (unsigned k = 0; k < NKILL; k++) {
-        char cells[NFIELDS][CELL];
+        char cells[NFIELDS][VB_CELL];
         unsigned miss[NFIELDS];
         vb_mmm m[NFIELDS];
         for (unsigned i = 0; i < NFIELDS; i++) {
             m[i] = fo_field(f, k, fields[i], &miss[i]);
-            cell(cells[i], m[i], PREC_MS);
+            vb_cell(cells[i], m[i], PREC_MS);
             if (miss[i])
-                snprintf(cells[i], CELL, "%u missed", miss[i]);
+                snprintf(cells[i], VB_CELL, "%u missed", miss[i]);
         }
-        double rr[REPEATS_MAX], rw[REPEATS_MAX];
+        double rr[VB_REPEATS_MAX], rw[VB_REPEATS_MAX];
         for (unsigned r = 0; r < repeats; r++)
             rr[r] = f->v[k][r].refused_reads, rw[r] = f->v[k][r].refused_writes;
-        char cr[CELL];
+        char cr[VB_CELL];
         snprintf(cr, sizeof cr, "%.0f, %.0f", vb_stats(rr, repeats).med, vb_stats(rw, repeats).med);
         printf("  %-12s %-20s %-24s %-20s %s\n", kill_name[k], cells[F_READ], cells[F_GAP], cells[F_WRITE], cr);
         write_med[k] = m[F_WRITE].med;
@@ -429,7 +349,7 @@ static const unsigned dirty_counts[] = {1, 8, 64, 0};  /* 0: a full copy (store 
 #define NRESYNC (sizeof dirty_counts / sizeof dirty_counts[0])
 
 typedef struct rs_run {
-    double bytes[NRESYNC][REPEATS_MAX], ms[NRESYNC][REPEATS_MAX];
+    double bytes[NRESYNC][VB_REPEATS_MAX], ms[NRESYNC][VB_REPEATS_MAX];
 } rs_run;
 
 static int resync_once(vb_cluster *c, unsigned n, double *bytes, double *ms, char *err, size_t errlen)
@@ -442,7 +362,7 @@ static int resync_once(vb_cluster *c, unsigned n, double *bytes, double *ms, cha
     vb_server_kill(c, member, &t0);
     vb_sess s;
     memset(&s, 0, sizeof s);
-    int rc = vb_wait_left(c, coord, member, FAILOVER_DEADLINE_S, err, errlen) ||
+    int rc = vb_wait_left(c, coord, member, VB_FAILOVER_DEADLINE_S, err, errlen) ||
              vb_sess_open(&s, &c->srv[coord], VB_VSAN_IQN, err, errlen);
     uint8_t *buf = rc ? NULL : calloc(1, VB_REGION);
     uint64_t regions = VB_VOLUME / VB_REGION;
@@ -486,29 +406,29 @@ static void report3(const rs_run *f, const char *label)
 {
     printf("\n3. resync, stores on %s: a %llu MiB volume, %u KiB regions; the member killed, N regions written, "
            "restarted; %u repeats, interleaved; min/median/max\n",
-           label, (unsigned long long)(VB_VOLUME >> 20), VB_REGION / KIB, repeats);
+           label, (unsigned long long)(VB_VOLUME >> 20), VB_REGION / VB_KIB, repeats);
     printf("  %-18s %-11s %-26s %-16s %-14s %-20s %s\n", "dirty regions", "dirty KiB", "resent KiB", "resent/dirty",
            "resent/volume", "ready->in sync ms", "time/full copy");
     const unsigned full = NRESYNC - 1;
-    double full_med = mmm_of(f->ms[full], repeats).med;
+    double full_med = vb_mmm_of(f->ms[full], repeats).med;
     for (unsigned i = 0; i < NRESYNC; i++) {
         double dirty = dirty_counts[i] ? (double)dirty_counts[i] * VB_REGION : (double)VB_VOLUME;
-        double kib[REPEATS_MAX], per[REPEATS_MAX], vol[REPEATS_MAX], rel[REPEATS_MAX];
+        double kib[VB_REPEATS_MAX], per[VB_REPEATS_MAX], vol[VB_REPEATS_MAX], rel[VB_REPEATS_MAX];
         for (unsigned r = 0; r < repeats; r++) {
-            kib[r] = f->bytes[i][r] / KIB;
+            kib[r] = f->bytes[i][r] / VB_KIB;
             per[r] = f->bytes[i][r] / dirty;
             vol[r] = f->bytes[i][r] / (double)VB_VOLUME;
             rel[r] = f->ms[i][r] / full_med;
         }
-        char name[CELL], ck[CELL], cp[CELL], cv[CELL], ct[CELL], cr[CELL];
+        char name[VB_CELL], ck[VB_CELL], cp[VB_CELL], cv[VB_CELL], ct[VB_CELL], cr[VB_CELL];
         snprintf(name, sizeof name, dirty_counts[i] ? "%u" : "all (new server)", dirty_counts[i]);
-        vb_mmm mp = vb_stats(per, repeats), mv = vb_stats(vol, repeats), mt = mmm_of(f->ms[i], repeats);
-        cell(ck, vb_stats(kib, repeats), PREC_COUNT);
-        cell(cp, mp, PREC_RATIO);
-        cell(cv, mv, PREC_FRACTION);
-        cell(ct, mt, PREC_MS);
-        cell(cr, vb_stats(rel, repeats), PREC_RATIO);
-        printf("  %-18s %-11.0f %-26s %-16s %-14s %-20s %s\n", name, dirty / KIB, ck, cp, cv, ct, cr);
+        vb_mmm mp = vb_stats(per, repeats), mv = vb_stats(vol, repeats), mt = vb_mmm_of(f->ms[i], repeats);
+        vb_cell(ck, vb_stats(kib, repeats), PREC_COUNT);
+        vb_cell(cp, mp, PREC_RATIO);
+        vb_cell(cv, mv, PREC_FRACTION);
+        vb_cell(ct, mt, PREC_MS);
+        vb_cell(cr, vb_stats(rel, repeats), PREC_RATIO);
+        printf("  %-18s %-11.0f %-26s %-16s %-14s %-20s %s\n", name, dirty / VB_KIB, ck, cp, cv, ct, cr);
         if (dirty_counts[i]) {
             add_summary("goal 3 resync of %u dirty region(s), only they resent (1.00 byte per dirty byte): median %.2f "
                         "(max %.2f), %.4f of a full copy; %.0f ms vs %.0f ms for a full copy: %s",
@@ -521,14 +441,20 @@ static void report3(const rs_run *f, const char *label)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: vsan_bench [--mirrorcert PATH] [--repeats N] [--dir PATH]\n"
+    fprintf(out, "usage: vsan_bench [--mirrorcert PATH] [--repeats N] [--dir PATH] [--peer PROFILE [--brief]]\n"
                  "  --mirrorcert  the program (default: the build tree's, %s)\n"
                  "  --repeats     repeats of every figure, 1..%u (default %u)\n"
-                 "  --dir         the second store location (default: the working directory); the first is %s\n",
-            MC_MIRRORCERT_PATH, REPEATS_MAX, REPEATS_DEFAULT, SHM_DIR);
+                 "  --dir         the second store location (default: the working directory); the first is %s\n"
+                 "  --peer        instead: the reference pair beside the virtual SAN a device profile starts\n"
+                 "                (gluster), both with their stores in --dir, the same I/O and failover through\n"
+                 "                each in turn, each figure with the ratio reference/peer; exit %d when the\n"
+                 "                device cannot run here (the reason printed)\n"
+                 "  --brief       with --peer: %u commands a latency figure, %llu MiB a throughput figure\n",
+            MC_MIRRORCERT_PATH, VB_REPEATS_MAX, REPEATS_DEFAULT, SHM_DIR, VB_SKIPPED, VB_BRIEF_LAT_OPS,
+            (unsigned long long)(VB_BRIEF_TPUT_BYTES >> 20));
 }
 
-static void load(const char *when)
+void vb_print_load(const char *when)
 {
     double l[3];
     if (getloadavg(l, 3) == 3)
@@ -538,7 +464,8 @@ static void load(const char *when)
 
 int main(int argc, char **argv)
 {
-    const char *prog = MC_MIRRORCERT_PATH, *dir = ".";
+    const char *prog = MC_MIRRORCERT_PATH, *dir = ".", *peer = NULL;
+    bool brief = false;
     for (int i = 1; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--help") == 0) {
@@ -548,10 +475,18 @@ int main(int argc, char **argv)
             prog = argv[++i];
         } else if (strcmp(argv[i], "--dir") == 0 && has) {
             dir = argv[++i];
-        } else if (!(strcmp(argv[i], "--repeats") == 0 && has && mc_cli_u32(argv[++i], 1, REPEATS_MAX, &repeats) == 0)) {
+        } else if (strcmp(argv[i], "--peer") == 0 && has) {
+            peer = argv[++i];
+        } else if (strcmp(argv[i], "--brief") == 0) {
+            brief = true;
+        } else if (!(strcmp(argv[i], "--repeats") == 0 && has && mc_cli_u32(argv[++i], 1, VB_REPEATS_MAX, &repeats) == 0)) {
             usage(stderr);
             return 2;
         }
+    }
+    if (brief && !peer) {
+        usage(stderr);
+        return 2;
     }
     if (access(prog, X_OK) != 0) {
         fprintf(stderr, "vsan_bench: %s: %s (build the mirrorcert target, or pass --mirrorcert PATH)\n", prog,
@@ -559,25 +494,27 @@ int main(int argc, char **argv)
         return 2;
     }
     vb_proc_guard();
+    if (peer)
+        return vb_peer_run(prog, peer, dir, repeats, brief);
     const char *locs[2];
     size_t nloc = 0;
-    char fsbuf[2][CELL];
-    const char *shm_fs = fs_name(SHM_DIR, fsbuf[0], sizeof fsbuf[0]);
+    char fsbuf[2][VB_CELL];
+    const char *shm_fs = vb_fs_name(SHM_DIR, fsbuf[0], sizeof fsbuf[0]);
     if (shm_fs && strcmp(shm_fs, "tmpfs") == 0)
         locs[nloc++] = SHM_DIR;
     else
         printf("%s is not tmpfs here: skipped\n", SHM_DIR);
     locs[nloc++] = dir;
     printf("vsan_bench: %s, servers 1 and 2 with a witness (lease %u ms, %u KiB regions), a %llu MiB volume\n", prog,
-           (unsigned)VB_LEASE_MS, VB_REGION / KIB, (unsigned long long)(VB_VOLUME >> 20));
-    load("before");
+           (unsigned)VB_LEASE_MS, VB_REGION / VB_KIB, (unsigned long long)(VB_VOLUME >> 20));
+    vb_print_load("before");
     static fs_run runs[2];
     static fo_run fo;
     static rs_run rs;
     char err[VB_ERR_MAX] = "";
     int status = 0;
     for (size_t l = 0; l < nloc && status == 0; l++) {
-        const char *fs = fs_name(locs[l], fsbuf[l], sizeof fsbuf[l]);
+        const char *fs = vb_fs_name(locs[l], fsbuf[l], sizeof fsbuf[l]);
         snprintf(runs[l].label, sizeof runs[l].label, "%s (%s)", locs[l], fs ? fs : "unknown filesystem");
         vb_cluster c;
         unsigned coord;
@@ -608,6 +545,6 @@ int main(int argc, char **argv)
         for (unsigned i = 0; i < nsummary; i++)
             printf("  %s\n", summary[i]);
     }
-    load("after");
+    vb_print_load("after");
     return status;
 }

@@ -26,6 +26,19 @@
 #define VB_HEALTHY_TIMEOUT_MS 60000u  /* both servers in the view and nothing syncing (a full resync included) */
 #define VB_VSAN_IQN "iqn.2026-11.org.mirrorcert:vsanbench"
 #define VB_PLAIN_IQN "iqn.2026-11.org.mirrorcert:vsanbench-plain"
+#define VB_REPEATS_MAX 100u
+#define VB_KIB 1024u
+#define VB_LAT_LEN (4u * VB_KIB)     /* the latency figures' command size */
+#define VB_DEPTH_HIGH 4u              /* sessions with one command each */
+#define VB_CELL 24u                   /* a printed "min/median/max" cell, with its NUL */
+#define VB_LAT_OPS 500u               /* commands per latency figure (their median) */
+#define VB_TPUT_BYTES (32ull << 20)   /* bytes per throughput figure, and most per link round-trip figure */
+/* Where the failover probes go: the reader reads one region nothing writes; each failover trial's
+ * writer writes a region never written before (a write priority held across a resync of its region
+ * has been seen refused STALE_EPOCH by the resynced server). */
+#define VB_FAILOVER_READ_OFF (VB_VOLUME / 8u * 5u)
+#define VB_FAILOVER_POOL (VB_VOLUME / 4u * 3u)
+#define VB_FAILOVER_DEADLINE_S 15.0
 
 double vb_now(void);                  /* CLOCK_MONOTONIC seconds */
 void vb_sleep_ms(unsigned ms);
@@ -44,6 +57,14 @@ typedef struct vb_proc {
 void vb_proc_guard(void);
 /* Sends sig (SIGKILL: the outage; SIGTERM: a clean stop, SIGKILL after a deadline) and reaps. */
 void vb_proc_stop(vb_proc *p, int sig);
+/* Reaps child p within timeout_ms (also from a signal handler); false when it still runs. */
+bool vb_reap(pid_t p, unsigned timeout_ms);
+/* fn runs first on every exit path the guard covers (exit, SIGINT, SIGTERM, SIGHUP): async-signal-safe
+ * calls only. One at a time; NULL removes it. */
+void vb_proc_on_exit(void (*fn)(void));
+/* One line of fd (without its newline) within timeout_ms, read a byte at a time so that nothing after
+ * it is taken; -1 with a message at its end, on a line longer than cap - 1 or at the deadline. */
+int vb_read_line(int fd, char *line, size_t cap, unsigned timeout_ms, char *err, size_t errlen);
 
 /* A plain reference target and a vsan pair with its witness, every store in dir. */
 typedef struct vb_cluster {
@@ -128,6 +149,77 @@ int vb_failover_probe(vb_sess *reader, vb_sess *writer, uint64_t read_off, uint6
 typedef struct vb_mmm {
     double min, med, max;
 } vb_mmm;
+/* The name of the filesystem holding dir (its magic number when unknown, into buf); NULL when
+ * statfs fails (vsan_bench.c). */
+const char *vb_fs_name(const char *dir, char *buf, size_t cap);
+/* The load averages and CPUs online, "load average WHEN: ..." (vsan_bench.c). */
+void vb_print_load(const char *when);
 vb_mmm vb_stats(double *v, size_t n);
+/* The same of n <= VB_REPEATS_MAX values, the input left in place. */
+vb_mmm vb_mmm_of(const double *v, size_t n);
+/* "min/median/max" with prec decimals into out[VB_CELL]. */
+void vb_cell(char *out, vb_mmm m, int prec);
+
+/* The workloads of the latency and throughput figures, and one measurement of one of them: lat_ops
+ * commands one at a time (their median latency, us), or tput_bytes over its depth sessions s[0..]
+ * (MiB/s), from offset off. */
+typedef struct vb_workload {
+    const char *what;
+    bool write, latency;
+    size_t len;
+    unsigned depth;
+} vb_workload;
+#define VB_NWL 10u
+extern const vb_workload vb_wls[VB_NWL];
+int vb_measure(vb_sess *s, const vb_workload *w, uint64_t off, unsigned lat_ops, uint64_t tput_bytes, double *out,
+               char *err, size_t errlen);
+
+/* One failover trial on sessions rd and wr to the server that survives: wr writes its block at
+ * write_off and rd reads read_off (before the loss, so both are warm), then take_down(ctx, &t0, ..)
+ * takes the other server down (t0: when it went) and vb_failover_probe runs from t0. */
+typedef int (*vb_take_down)(void *ctx, double *t0, char *err, size_t errlen);
+int vb_failover_trial(vb_sess *rd, vb_sess *wr, uint64_t read_off, uint64_t write_off, vb_take_down take_down,
+                      void *ctx, vb_failover *out, char *err, size_t errlen);
+/* One failover trial (vb_failover_trial) once the pair is in sync: kill -9 of the coordinator
+ * (kill_coord) or of the other member, read and written through the survivor, whose writer writes
+ * the block at write_off; the server killed is started again. */
+int vb_cluster_failover(vb_cluster *c, bool kill_coord, uint64_t write_off, vb_failover *out, char *err,
+                        size_t errlen);
+
+/* --- a device started through its profile (vsan_bench_dev.c) ------------------------------------- */
+
+#define VB_DEV_MEMBERS 3u             /* servers of a device held up: a pair, or a trio */
+#define VB_NAME_MAX 32u
+#define VB_SKIPPED 77                 /* the device cannot run here: ctest's SKIP_RETURN_CODE */
+
+/* `mirrorcert hold --device PROFILE`: the device's servers, their portals and the holder. */
+typedef struct vb_device {
+    pid_t pid;                        /* the holder; 0: not running */
+    int in_fd, out_fd;                /* its standard input (closed: the device stops) and output */
+    char dir[VB_PATH_MAX];            /* its PIXIT file and log */
+    unsigned nmembers;
+    char name[VB_DEV_MEMBERS][VB_NAME_MAX];
+    vb_proc member[VB_DEV_MEMBERS];   /* host and port of each server's portal */
+    char iqn[VB_PATH_MAX];
+    unsigned lun;
+} vb_device;
+
+/* Starts `prog hold --device profile` with its working directory under base (a PIXIT file gives
+ * it a volume of VB_VOLUME bytes) and reads its portals. 0; VB_SKIPPED with the holder's reason in
+ * err (nothing runs); -1 with a message (what started is stopped by vb_device_stop). */
+int vb_device_start(vb_device *d, const char *prog, const char *profile, const char *base, char *err,
+                    size_t errlen);
+/* "kill NAME" or "start NAME" through the device's profile; -1 with its answer. */
+int vb_device_command(vb_device *d, const char *op, const char *name, char *err, size_t errlen);
+/* Closes the holder's input (the profile stops the device) and reaps it (SIGTERM, then SIGKILL past
+ * the deadline); removes its folder (keep_logs: all but its log). 0 when it ended with status 0. */
+int vb_device_stop(vb_device *d, bool keep_logs);
+
+/* --- the reference pair beside a device of another make (vsan_bench_peer.c) ---------------------- */
+
+#define VB_BRIEF_LAT_OPS 50u          /* --brief: enough commands for a median, a figure in a second or so */
+#define VB_BRIEF_TPUT_BYTES (4ull << 20)
+/* vsan_bench --peer PROFILE: the exit status (0, 1, VB_SKIPPED). brief: fewer commands a figure. */
+int vb_peer_run(const char *prog, const char *profile, const char *dir, unsigned repeats, bool brief);
 
 #endif

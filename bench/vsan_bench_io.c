@@ -1,9 +1,10 @@
-/* vsan_bench's measurements: command latency and throughput through the reference initiator,
- * the link round trip as a TCP ping-pong of encoded link messages, and the failover probes. */
+/* vsan_bench's measurements: the workloads, command latency and throughput through the reference initiator,
+ * the link round trip as a TCP ping-pong of encoded link messages, the failover probes and trials. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -45,6 +46,34 @@ vb_mmm vb_stats(double *v, size_t n)
     m.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
     return m;
 }
+
+vb_mmm vb_mmm_of(const double *v, size_t n)
+{
+    double tmp[VB_REPEATS_MAX];
+    n = n < VB_REPEATS_MAX ? n : VB_REPEATS_MAX;
+    memcpy(tmp, v, n * sizeof *v);
+    return vb_stats(tmp, n);
+}
+
+void vb_cell(char *out, vb_mmm m, int prec)
+{
+    int n = snprintf(out, VB_CELL, "%.*f/%.*f/%.*f", prec, m.min, prec, m.med, prec, m.max);
+    if (n < 0 || n >= (int)VB_CELL)
+        snprintf(out, VB_CELL, "(too wide)");
+}
+
+const vb_workload vb_wls[VB_NWL] = {
+    {"write 4 KiB latency us", true, true, VB_LAT_LEN, 1},
+    {"read 4 KiB latency us", false, true, VB_LAT_LEN, 1},
+    {"write 64 KiB MiB/s", true, false, 64u * VB_KIB, 1},
+    {"write 1 MiB MiB/s", true, false, VB_KIB * VB_KIB, 1},
+    {"write 64 KiB MiB/s", true, false, 64u * VB_KIB, VB_DEPTH_HIGH},
+    {"write 1 MiB MiB/s", true, false, VB_KIB * VB_KIB, VB_DEPTH_HIGH},
+    {"read 64 KiB MiB/s", false, false, 64u * VB_KIB, 1},
+    {"read 1 MiB MiB/s", false, false, VB_KIB * VB_KIB, 1},
+    {"read 64 KiB MiB/s", false, false, 64u * VB_KIB, VB_DEPTH_HIGH},
+    {"read 1 MiB MiB/s", false, false, VB_KIB * VB_KIB, VB_DEPTH_HIGH},
+};
 
 static uint8_t *pattern(size_t len)
 {
@@ -186,10 +215,22 @@ static bool decodes(const uint8_t *buf, size_t len)
     return mc_vsan_decode(buf, len, &pp_opts, &m, &used) == MC_VSAN_R_OK && used == len;
 }
 
+/* Until the next request's first bytes, or the end of the connection (vb_pingpong_close shuts it
+ * down): the workloads between two runs of one ping-pong may take longer than the socket's
+ * timeout, which then bounds each request once it began. */
+static bool request_arrives(int fd)
+{
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    int r;
+    while ((r = poll(&pf, 1, (int)VB_IO_TIMEOUT_MS)) == 0 || (r < 0 && errno == EINTR)) {
+    }
+    return r > 0;
+}
+
 static void *echo(void *arg)
 {
     vb_pingpong *p = arg;
-    while (xfer(p->sfd, p->rbuf, p->req.len, false) == 0 && decodes(p->rbuf, p->req.len) &&
+    while (request_arrives(p->sfd) && xfer(p->sfd, p->rbuf, p->req.len, false) == 0 && decodes(p->rbuf, p->req.len) &&
            xfer(p->sfd, p->ans.p, p->ans.len, true) == 0) {
     }
     return NULL;
@@ -392,4 +433,35 @@ int vb_failover_probe(vb_sess *reader, vb_sess *writer, uint64_t read_off, uint6
         return -1;
     }
     return 0;
+}
+
+int vb_failover_trial(vb_sess *rd, vb_sess *wr, uint64_t read_off, uint64_t write_off, vb_take_down take_down,
+                      void *ctx, vb_failover *out, char *err, size_t errlen)
+{
+    uint8_t *blk = calloc(1, wr->block_size > rd->block_size ? wr->block_size : rd->block_size);
+    if (!blk) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Warm: the writer's block written (its write priority held), the reader's read, before the loss. */
+    uint64_t dl = mc_ini_deadline(VB_IO_TIMEOUT_MS);
+    int rc = io(wr, true, write_off, wr->block_size, blk, dl, err, errlen) == MC_INI_OK &&
+                     io(rd, false, read_off, rd->block_size, blk, dl, err, errlen) == MC_INI_OK
+                 ? 0
+                 : -1;
+    free(blk);
+    double t0;
+    if (rc == 0)
+        rc = take_down(ctx, &t0, err, errlen);
+    if (rc == 0)
+        rc = vb_failover_probe(rd, wr, read_off, write_off, t0, VB_FAILOVER_DEADLINE_S, out, err, errlen);
+    return rc;
+}
+
+int vb_measure(vb_sess *s, const vb_workload *w, uint64_t off, unsigned lat_ops, uint64_t tput_bytes, double *out,
+               char *err, size_t errlen)
+{
+    if (w->latency)
+        return vb_latency(s, w->write, off, w->len, lat_ops, out, err, errlen);
+    return vb_throughput(s, w->depth, w->write, off, w->len, tput_bytes, out, err, errlen);
 }

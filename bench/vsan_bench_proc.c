@@ -55,8 +55,6 @@ void vb_sleep_ms(unsigned ms)
 
 static volatile pid_t live[PROC_MAX];
 
-static bool reap(pid_t p, unsigned timeout_ms);
-
 /* Also run from a signal handler: kill, waitpid, clock_gettime and nanosleep only. */
 static void kill_all(void)
 {
@@ -64,7 +62,7 @@ static void kill_all(void)
         pid_t p = live[i];
         if (p > 0) {
             kill(p, SIGKILL);
-            reap(p, REAP_TIMEOUT_MS);
+            vb_reap(p, REAP_TIMEOUT_MS);
             live[i] = 0;
         }
     }
@@ -88,8 +86,16 @@ static void remove_run(bool keep_logs)
     run_dir[0] = '\0';
 }
 
+static void (*volatile exit_hook)(void);
+
+void vb_proc_on_exit(void (*fn)(void)) { exit_hook = fn; }
+
 static void at_exit(void)
 {
+    void (*fn)(void) = exit_hook;
+    exit_hook = NULL;
+    if (fn)
+        fn();
     kill_all();
     remove_run(false);
 }
@@ -122,8 +128,7 @@ static void live_set(pid_t old, pid_t now)
         }
 }
 
-/* Reaps p within timeout_ms; false when it is still running. */
-static bool reap(pid_t p, unsigned timeout_ms)
+bool vb_reap(pid_t p, unsigned timeout_ms)
 {
     double end = vb_now() + timeout_ms / MS_PER_S;
     do {
@@ -140,9 +145,9 @@ void vb_proc_stop(vb_proc *p, int sig)
     if (p->pid <= 0)
         return;
     kill(p->pid, sig);
-    if (!reap(p->pid, sig == SIGKILL ? REAP_TIMEOUT_MS : STOP_TIMEOUT_MS)) {
+    if (!vb_reap(p->pid, sig == SIGKILL ? REAP_TIMEOUT_MS : STOP_TIMEOUT_MS)) {
         kill(p->pid, SIGKILL);
-        if (!reap(p->pid, REAP_TIMEOUT_MS))
+        if (!vb_reap(p->pid, REAP_TIMEOUT_MS))
             fprintf(stderr, "vsan_bench: process %d not reaped after SIGKILL\n", (int)p->pid);
     }
     live_set(p->pid, 0);
@@ -152,24 +157,26 @@ void vb_proc_stop(vb_proc *p, int sig)
     p->out_fd = -1;
 }
 
-/* Reads the child's ready line; fills the portal when it names one. */
-static int read_ready(vb_proc *p, char *err, size_t errlen)
+int vb_read_line(int fd, char *line, size_t cap, unsigned timeout_ms, char *err, size_t errlen)
 {
-    char line[READY_LINE_MAX];
     size_t n = 0;
-    double end = vb_now() + VB_START_TIMEOUT_MS / MS_PER_S;
-    while (n + 1 < sizeof line) {
+    double end = vb_now() + timeout_ms / MS_PER_S;
+    for (;;) {
+        if (n + 1 >= cap) {
+            snprintf(err, errlen, "a line longer than %zu bytes", cap - 1);
+            return -1;
+        }
         int left = (int)((end - vb_now()) * MS_PER_S);
-        struct pollfd pf = {.fd = p->out_fd, .events = POLLIN};
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
         if (left <= 0 || poll(&pf, 1, left) <= 0) {
             if (left > 0 && errno == EINTR)
                 continue;
-            snprintf(err, errlen, "no ready line within %u ms", VB_START_TIMEOUT_MS);
+            snprintf(err, errlen, "no line within %u ms", timeout_ms);
             return -1;
         }
-        ssize_t r = read(p->out_fd, line + n, 1);  /* one byte: nothing after the line is taken */
+        ssize_t r = read(fd, line + n, 1);  /* one byte: nothing after the line is taken */
         if (r <= 0) {
-            snprintf(err, errlen, "exited before its ready line");
+            snprintf(err, errlen, "output ended");
             return -1;
         }
         if (line[n] == '\n')
@@ -177,6 +184,15 @@ static int read_ready(vb_proc *p, char *err, size_t errlen)
         n++;
     }
     line[n] = '\0';
+    return 0;
+}
+
+/* Reads the child's ready line; fills the portal when it names one. */
+static int read_ready(vb_proc *p, char *err, size_t errlen)
+{
+    char line[READY_LINE_MAX];
+    if (vb_read_line(p->out_fd, line, sizeof line, VB_START_TIMEOUT_MS, err, errlen) != 0)
+        return -1;
     p->ready_at = vb_now();
     if (!strstr(line, " ready")) {
         snprintf(err, errlen, "unexpected first line: %s", line);
@@ -624,4 +640,41 @@ void vb_server_kill(vb_cluster *c, unsigned id, double *t0)
         free(c->status[id]);
         c->status[id] = NULL;
     }
+}
+
+/* vb_failover_trial's take_down: kill -9 of one server of a cluster. */
+typedef struct victim {
+    vb_cluster *c;
+    unsigned id;
+} victim;
+
+static int victim_kill(void *ctx, double *t0, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    victim *v = ctx;
+    vb_server_kill(v->c, v->id, t0);
+    return 0;
+}
+
+int vb_cluster_failover(vb_cluster *c, bool kill_coord, uint64_t write_off, vb_failover *out, char *err,
+                        size_t errlen)
+{
+    unsigned coord;
+    if (vb_wait_in_sync(c, &coord, VB_HEALTHY_TIMEOUT_MS / MS_PER_S, err, errlen) != 0)
+        return -1;
+    victim v = {c, kill_coord ? coord : (coord == 1 ? 2 : 1)};
+    unsigned survivor = v.id == 1 ? 2 : 1;
+    vb_sess rd, wr;
+    memset(&wr, 0, sizeof wr);
+    if (vb_sess_open(&rd, &c->srv[survivor], VB_VSAN_IQN, err, errlen) != 0)
+        return -1;
+    int rc = vb_sess_open(&wr, &c->srv[survivor], VB_VSAN_IQN, err, errlen);
+    if (rc == 0)
+        rc = vb_failover_trial(&rd, &wr, VB_FAILOVER_READ_OFF, write_off, victim_kill, &v, out, err, errlen);
+    vb_sess_close(&rd);
+    vb_sess_close(&wr);
+    char again[VB_ERR_MAX];
+    if (c->srv[v.id].pid <= 0 && vb_server_start(c, v.id, false, rc ? again : err, rc ? sizeof again : errlen) != 0)
+        rc = -1;
+    return rc;
 }

@@ -75,6 +75,9 @@ variable tid 1
 variable gluster_host 20
 # tgtd's glfs backing store fetches the volume's description from this port only.
 variable glusterd_port 24007
+# The longest path of a unix socket (sun_path of struct sockaddr_un on Linux is 108 bytes, with
+# its NUL): glusterd's own socket lies in the run's working directory.
+variable sun_path_max 107
 # Bounds, in seconds (our choice, for a loaded two-core host): one gluster CLI call (a volume
 # create or start takes a few seconds), glusterd answering its CLI, a brick coming online, the
 # FUSE mount and unmount.
@@ -315,6 +318,42 @@ proc check_installed {} {
     }
 }
 
+# Whether a listener on every IPv4 or IPv6 address holds TCP port (a system glusterd at 24007),
+# from /proc/net/tcp and tcp6 (local address all zeros, state 0A: LISTEN).
+proc wildcard_listener {port} {
+    set want [format %04X $port]
+    foreach f {/proc/net/tcp /proc/net/tcp6} {
+        if {[catch {open $f r} fh]} {
+            continue
+        }
+        set lines [split [read $fh] \n]
+        close $fh
+        foreach line [lrange $lines 1 end] {
+            lassign $line slot local remote state
+            if {$state eq "0A" && [regexp {^(0+):([0-9A-F]{4})$} $local -> addr p] && $p eq $want} {
+                return 1
+            }
+        }
+    }
+    return 0
+}
+
+# "" when this host can run the device, else why not (a program holding the device up for
+# another, `mirrorcert hold`, then reports it skipped): root, the packages, FUSE, port 24007.
+proc available {} {
+    variable glusterd_port
+    if {[catch {exec id -u} uid] || $uid ne "0"} {
+        return "needs root (glusterd, FUSE mounts and tgtd do)"
+    }
+    if {[catch check_installed msg]} {
+        return $msg
+    }
+    if {[wildcard_listener $glusterd_port]} {
+        return "a glusterd listens on every address at port $glusterd_port (tgtd's glfs backing store reaches no other port)"
+    }
+    return ""
+}
+
 proc write_glusterd_vol {} {
     variable plan
     variable glusterd_port
@@ -332,10 +371,15 @@ proc write_glusterd_vol {} {
 proc start_glusterd {} {
     variable ctx
     variable plan
+    variable sun_path_max
     variable glusterd_port
     variable glusterd_timeout_s
     set dir [dict get $plan dir]
     set gaddr [dict get $plan gaddr]
+    set sock [file join $dir run glusterd.socket]
+    if {[string length $sock] > $sun_path_max} {
+        return -code error "glusterd's socket path $sock is longer than $sun_path_max bytes (a unix socket's limit): give the run a shorter working directory (TMPDIR)"
+    }
     if {[catch {socket -server {apply {{c a p} {close $c}}} -myaddr $gaddr $glusterd_port} s]} {
         return -code error "port $glusterd_port on $gaddr is taken ($s): a glusterd listening on every address (a system one) keeps this device from starting"
     }
@@ -541,7 +585,8 @@ proc stop {{member ""}} {
                 tgtd_shutdown $m [dict get $plan controls $m] $tid
             }
         }
-        if {[alive_process glusterd]} {
+        # (glusterd is no member yet when its own start failed before spawning it)
+        if {![catch {alive_process glusterd} up] && $up} {
             catch {gluster volume stop $volume force}
         }
         stop_process

@@ -11,10 +11,12 @@
 # and, when lifecycle is 1, procs start CTX (returns runtime PIXIT, e.g. {portal 127.0.0.1:N}),
 # stop, kill, sever, alive (boolean). ended (optional) returns {pid P how TEXT outside 0|1}
 # once the process has stopped running. identity (optional) returns {vendor .. product ..
-# firmware ..}. mutants (optional) returns the device's mutants, each a dict {name .. roles ..
-# clause .. breaks ..} (the common format of reference/common/mutant.h); a --mutant the profile
-# does not list is a usage error. The shared code of harness/devices/lib/process.tcl defines
-# the lifecycle procs for profiles whose device is one process or a process per member.
+# firmware ..}. available (optional) returns "" when this host can run the device, else why not
+# (`mirrorcert hold` reports the device skipped with it). mutants (optional) returns the
+# device's mutants, each a dict {name .. roles .. clause .. breaks ..} (the common format of
+# reference/common/mutant.h); a --mutant the profile does not list is a usage error. The shared
+# code of harness/devices/lib/process.tcl defines the lifecycle procs for profiles whose device
+# is one process or a process per member.
 # A device may have members (the targets of a group, the servers of a virtual SAN): members
 # returns their names, and stop, kill, sever, alive and ended take an optional MEMBER;
 # start_member MEMBER starts one again (returning runtime PIXIT items that changed). The

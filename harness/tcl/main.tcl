@@ -1,4 +1,4 @@
-# The harness's command line: `mirrorcert list|run|mutants|init|version|help`. Loaded by harness/main.c into
+# The harness's command line: `mirrorcert list|run|mutants|init|hold|version|help`. Loaded by harness/main.c into
 # an interpreter that already has Expect and the C modules (sys, report, iscsi); ::mc::home is
 # the source tree, ::mc::version the program version.
 
@@ -10,7 +10,7 @@ namespace eval ::mc {
     variable EXIT_USAGE 2
 }
 
-foreach part {config catalogue_use suite device spawn vector output results run init replay replay_run} {
+foreach part {config catalogue_use suite device spawn vector output results run init replay replay_run hold} {
     source [file join $::mc::home harness tcl $part.tcl]
 }
 source [file join $::mc::home conformance catalogue.tcl]
@@ -52,6 +52,10 @@ usage: mirrorcert COMMAND [options]
   merge-junit -o OUT IN...
                       merge the JUnit files of a sharded run into one; exit 2 on an
                       unreadable or malformed input or a testcase in two inputs
+  hold --device PROFILE [--pixit FILE]
+                      start a device through its profile and hold it up until standard
+                      input ends (one command a line: kill MEMBER, start MEMBER); prints
+                      its portals, then "ready"; exit 77 when this host cannot run it
   serve iscsi-target --portal ADDR:PORT ...   run the reference iSCSI target
   serve vsan-server|vsan-witness ...           run a virtual SAN server or witness
   soak [--runs N] [--seed S] [--servers 2|3]   seeded chaos runs of the virtual SAN's mirror
@@ -75,6 +79,7 @@ proc ::mc::main {argv} {
             mutants { ::mc::mutants_command {*}$args }
             init    { ::mc::init_command {*}$args }
             replay  { ::mc::replay_command {*}$args }
+            hold    { ::mc::hold_command {*}$args }
             version { puts "mirrorcert $::mc::version"; expr 0 }
             help - --help - -h { puts [help]; expr 0 }
             default {

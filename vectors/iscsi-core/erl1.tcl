@@ -243,6 +243,9 @@ vector core.snack.r2t {
     set back [core-datain-read $c 0 $blocks]
     core-check-good $back
     same [dict get $back data] $data -field "data read back" -clause RFC7143:6.7
+    # 11.17.1: a SNACK the target served is not also rejected
+    set rejects [core-pdus-of [iscsi history $c] 0x3f]
+    check eq [llength $rejects] 0 -field "Rejects besides the R2T sent again" -clause RFC7143:11.16.1
 }
 
 vector core.snack.rdata {

@@ -255,3 +255,40 @@ vector core.login.reserved-stage {
     set r [rx $c {opcode 0x23} RFC7143:11.12.3]
     check eq [dict get $r status_class] 2 -field status_class -clause RFC7143:11.12.3
 }
+
+vector core.login.tsih-unique {
+    claims {RFC7143:11.13.3 RFC7143:4.4} role target requires {}
+    summary "Two sessions of one initiator (ISIDs differ) live together under different TSIHs, each answering on its own connection"
+} {
+    set a [core-session]
+    set b [core-session]
+    set ta [dict get [iscsi state $a] tsih]
+    set tb [dict get [iscsi state $b] tsih]
+    check true {$ta != $tb} -message "two live sessions share TSIH $ta" -clause RFC7143:11.13.3
+    core-ping $a
+    core-ping $b
+}
+
+vector core.login.session-reinstatement {
+    claims {RFC7143:6.3.5} role target requires {}
+    summary "A login with TSIH 0 and the ISID and InitiatorName of a live session reinstates it: the old session's connection is closed, the new one works"
+} {
+    set old [core-session]
+    core-ping $old
+    set isid [dict get [iscsi state $old] isid]
+    set new [core-session -isid $isid -clause RFC7143:6.3.5]
+    # 6.3.5: the target terminates the old session; its connection ends (a PDU first is allowed)
+    set until [expr {[clock milliseconds] + [wait-ms]}]
+    set why ""
+    while {$why eq ""} {
+        set left [expr {max(1, $until - [clock milliseconds])}]
+        if {[catch {iscsi recv $old -timeout $left} got opts]} {
+            set why [::mc::device_reason $opts]
+            if {$why eq ""} { return -options $opts $got }
+        } elseif {[clock milliseconds] >= $until} {
+            set why "still sending ([dict get $got opcode_name])"
+        }
+    }
+    check eq $why closed -field "the old session's connection" -clause RFC7143:6.3.5
+    core-ping $new
+}

@@ -101,3 +101,38 @@ vector core.cmdsn.duplicate {
     }
     core-ping $c
 }
+
+# Sends NOP-Out pings with CmdSN from+1 .. to, then from (the command the window waits for), and
+# waits for every answer: all of them lie inside the window the device advertised.
+proc core-fill-window {c from to} {
+    set itts {}
+    for {set sn [expr {($from + 1) & 0xffffffff}]} {$sn != (($to + 1) & 0xffffffff)} {set sn [expr {($sn + 1) & 0xffffffff}]} {
+        lappend itts [dict get [iscsi send $c nop-out cmdsn $sn] itt]
+    }
+    lappend itts [dict get [iscsi send $c nop-out cmdsn $from] itt]
+    foreach itt $itts {
+        rx $c [list opcode 0x20 itt $itt] RFC7143:4.2.2.1 \
+            -what "a ping with CmdSN inside the window ExpCmdSN $from .. MaxCmdSN $to"
+    }
+}
+
+vector core.cmdsn.window-out-of-order {
+    claims {RFC7143:4.2.2.1 RFC7143:3.2.2.1} role target requires {}
+    summary "Every CmdSN of the advertised window is accepted when the first arrives last, twice over: all pings are answered and ExpCmdSN ends past MaxCmdSN"
+} {
+    # Our bound on the window this vector fills (pings per round), so it ends in seconds.
+    set window_max 1024
+    set c [core-session]
+    set n [core-ping $c]
+    for {set round 0} {$round < 2} {incr round} {
+        set exp [dict get $n expcmdsn]
+        set max [dict get $n maxcmdsn]
+        set window [expr {($max - $exp + 1) & 0xffffffff}]
+        check true {$window >= 1 && $window <= $window_max} -message "window MaxCmdSN-ExpCmdSN+1 = $window" -clause RFC7143:4.2.2.1
+        core-fill-window $c $exp $max
+        foreach p [lreverse [iscsi history $c]] {
+            if {[dict get $p dir] eq "in" && [dict get $p opcode] == 0x20} { set n $p; break }
+        }
+        check eq [dict get $n expcmdsn] [expr {($max + 1) & 0xffffffff}] -field expcmdsn -clause RFC7143:4.2.2.1
+    }
+}

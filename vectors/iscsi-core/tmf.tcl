@@ -35,3 +35,26 @@ vector core.tmf.abort-running {
     set got [silent $c [list opcode 0x21 itt $itt status 0] RFC7143:11.5.1]
     if {$got ne 1} { fail "the aborted write completed with GOOD status" -clause RFC7143:11.5.1 }
 }
+
+vector core.tmf.abort-outside-window {
+    claims {RFC7143:11.5.1 RFC7143:11.6.1} role target requires {tmf}
+    summary "ABORT TASK of a tag never used whose RefCmdSN is below ExpCmdSN (outside the window) answers 'Task does not exist' (1)"
+} {
+    set c [core-session]
+    set n [core-ping $c]
+    # 11.5.1 c): a RefCmdSN outside the window and no such task: "Task does not exist"
+    set used [expr {([dict get $n expcmdsn] - 1) & 0xffffffff}]
+    set out [iscsi send $c tmf function 1 rtt 0x7777 refcmdsn $used -lun [pixit lun]]
+    set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
+    check pdu $r {response 1 F 1} -clause RFC7143:11.6.1
+}
+
+vector core.tmf.lun-reset-unknown-lun {
+    claims {RFC7143:11.5.1 RFC7143:11.6.1} role target requires {tmf}
+    summary "LOGICAL UNIT RESET of a LUN the device does not have answers 'LUN does not exist' (2)"
+} {
+    set c [core-session]
+    set out [iscsi send $c tmf function 5 -lun [pixit absent-lun]]
+    set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
+    check pdu $r {response 2 F 1} -clause RFC7143:11.6.1
+}

@@ -20,6 +20,8 @@ profile {
         core.write.data-out-checked "does not check the Target Transfer Tag of Data-Out PDUs"
         core.datain.exact          "with a MaxRecvDataSegmentLength not a multiple of 4 the padding of a Data-In segment overwrites the first bytes of the next one (seed 1: MaxRecvDataSegmentLength 2010, bytes 2010-2011 of a read came 00 00 instead of the data, bytes 2012 on right)"
         core.datain.burst-sequences "sets F only on the last Data-In of a read, so its Data-In sequences exceed MaxBurstLength (seed 1: 3784 bytes by DataSN 3 at MaxBurstLength 3404)"
+        core.tmf.lun-reset-unknown-lun "answers LOGICAL UNIT RESET of a LUN it does not have (PIXIT absent-lun 63) with response 0 (Function complete) instead of 2 (LUN does not exist)"
+        core.write.itt-in-use      "runs a TEST UNIT READY that reuses the ITT of a WRITE(10) still waiting for Data-Out (answers it with a SCSI Response of that ITT) instead of a Reject with reason 0x07 (Task in progress)"
         core.datain.overflow-unaligned "aborts (glibc: double free or corruption) on some reads whose EDTL is below the CDB's transfer and off the block grid (seed 5: MaxRecvDataSegmentLength 1037, READ(10) of 6 blocks, EDTL 2856); other seeds pass"
     }
 }

@@ -58,3 +58,23 @@ vector core.tmf.lun-reset-unknown-lun {
     set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
     check pdu $r {response 2 F 1} -clause RFC7143:11.6.1
 }
+
+vector core.tmf.abort-frees-itt {
+    claims {RFC7143:11.5.1 RFC7143:11.2.1.8} role target requires {tmf}
+    summary "After ABORT TASK of a write waiting for data completes (0), the task is gone: a new command with its ITT runs (GOOD), no Reject 0x07 (Task in progress)"
+} {
+    set c [core-session -keys {ImmediateData No InitialR2T Yes}]
+    set bs [block-size $c]
+    set cmd [iscsi send $c scsi W 1 edtl $bs -lun [pixit lun] -cdb [cdb-write10 0 1]]
+    set itt [dict get $cmd itt]
+    rx $c [list opcode 0x31 itt $itt] RFC7143:11.8
+    set out [iscsi send $c tmf function 1 rtt $itt refcmdsn [dict get $cmd cmdsn] -lun [pixit lun]]
+    set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
+    check eq [dict get $r response] 0 -field response -clause RFC7143:11.6.1
+    iscsi send $c scsi itt $itt -lun [pixit lun] -cdb [cdb-tur]
+    set p [rx $c [list opcode {in {0x21 0x3f}}] RFC7143:11.4 -what "the answer to a command reusing the aborted task's ITT"]
+    if {[dict get $p opcode] == 0x3f} {
+        fail "a command reusing the ITT of the aborted task was rejected (reason [format 0x%02x [dict get $p reason]])" -clause RFC7143:11.5.1
+    }
+    check pdu $p [list itt $itt status 0] -clause RFC7143:11.4
+}

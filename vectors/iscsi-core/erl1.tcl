@@ -275,3 +275,32 @@ vector core.snack.rdata {
     check-status $p 0 -clause RFC7143:11.4
     same $got $data -field "data sent again" -clause RFC7143:11.16.3
 }
+
+vector core.snack.status-run {
+    claims {RFC7143:11.16.1 RFC7143:6.7} role target requires {erl1 snack}
+    summary "Of three unacknowledged SCSI Responses, a Status SNACK with RunLength 0 sends again all from BegRun on (the second and third), one with RunLength 1 only BegRun's"
+} {
+    set c [core-erl1-session]
+    block-size $c
+    set st [dict get [iscsi state $c] expstatsn]
+    set itts {}
+    for {set i 0} {$i < 3} {incr i} {
+        # ExpStatSN stays st: none of the three responses is acknowledged (4.2.2.2)
+        lappend itts [dict get [iscsi send $c scsi -cdb [cdb-tur] -lun [pixit lun] expstatsn $st] itt]
+    }
+    foreach itt $itts {
+        rx $c [list opcode 0x21 itt $itt] RFC7143:11.4
+    }
+    set sn1 [expr {($st + 1) & 0xffffffff}]
+    set sn2 [expr {($st + 2) & 0xffffffff}]
+    iscsi send $c snack snack_type $::core::SNACK_STATUS itt 0xffffffff begrun $sn1 runlength 0 expstatsn $st
+    rx $c [list opcode 0x21 statsn $sn1 itt [lindex $itts 1]] RFC7143:11.16.1 -what "StatSN $sn1 sent again (RunLength 0)"
+    rx $c [list opcode 0x21 statsn $sn2 itt [lindex $itts 2]] RFC7143:11.16.1 -what "StatSN $sn2 sent again (RunLength 0)"
+    iscsi send $c snack snack_type $::core::SNACK_STATUS itt 0xffffffff begrun $st runlength 1 expstatsn $st
+    rx $c [list opcode 0x21 statsn $st itt [lindex $itts 0]] RFC7143:11.16.1 -what "StatSN $st sent again (RunLength 1)"
+    set more [silent $c {opcode 0x21} RFC7143:11.16.1]
+    if {$more ne 1} {
+        fail "a Status SNACK with RunLength 1 also sent StatSN [dict get $more statsn] again" -clause RFC7143:11.16.1
+    }
+    check eq [llength [core-pdus-of [iscsi history $c] 0x3f]] 0 -field "Rejects of the Status SNACKs" -clause RFC7143:11.16.1
+}

@@ -304,3 +304,27 @@ vector core.snack.status-run {
     }
     check eq [llength [core-pdus-of [iscsi history $c] 0x3f]] 0 -field "Rejects of the Status SNACKs" -clause RFC7143:11.16.1
 }
+
+vector core.snack.status-once {
+    claims {RFC7143:11.16.1 RFC7143:4.2.2.2 RFC7143:11.18} role target requires {erl1 snack}
+    summary "Two ping replies unacknowledged, the first acknowledged twice by NOP-Outs that ask no reply (ITT 0xffffffff): a Status SNACK from the second then sends it again once, and nothing else"
+} {
+    set c [core-erl1-session]
+    set st [dict get [iscsi state $c] expstatsn]
+    set sn1 [expr {($st + 1) & 0xffffffff}]
+    set a [iscsi send $c nop-out expstatsn $st]
+    rx $c [list opcode 0x20 itt [dict get $a itt] statsn $st] RFC7143:11.19
+    set b [iscsi send $c nop-out expstatsn $st]
+    rx $c [list opcode 0x20 itt [dict get $b itt] statsn $sn1] RFC7143:11.19
+    # 11.18: ITT 0xffffffff with I=1 asks no reply; each carries ExpStatSN sn1 (4.2.2.2)
+    for {set i 0} {$i < 2} {incr i} {
+        iscsi send $c nop-out I 1 itt 0xffffffff ttt 0xffffffff expstatsn $sn1
+    }
+    iscsi send $c snack snack_type $::core::SNACK_STATUS itt 0xffffffff begrun $sn1 runlength 0 expstatsn $sn1
+    rx $c [list opcode 0x20 itt [dict get $b itt] statsn $sn1] RFC7143:11.16.1 -what "the ping reply StatSN $sn1 sent again"
+    set more [silent $c {opcode {in {0x20 0x21 0x3f}}} RFC7143:11.16.1]
+    if {$more ne 1} {
+        fail "after StatSN $sn1 sent again came a [dict get $more opcode_name] (StatSN [dict get $more statsn])" -clause RFC7143:11.16.1
+    }
+    core-ping $c
+}

@@ -292,3 +292,23 @@ vector core.login.session-reinstatement {
     check eq $why closed -field "the old session's connection" -clause RFC7143:6.3.5
     core-ping $new
 }
+
+vector core.login.connection-reinstatement {
+    claims {RFC7143:6.3.4 RFC7143:11.12.6} role target requires {auth-none}
+    summary "A login naming a live session's ISID, TSIH and CID on a new connection is accepted with that TSIH: the old connection is closed, the session goes on over the new one"
+} {
+    set old [core-session]
+    core-ping $old
+    set st [iscsi state $old]
+    set new [core-open-conn]
+    iscsi send $new login csg 1 nsg 3 T 1 isid [dict get $st isid] tsih [dict get $st tsih] cid [dict get $st cid] \
+        cmdsn [dict get $st cmdsn] expstatsn [dict get $st expstatsn] \
+        -text [list InitiatorName [pixit initiator-iqn] TargetName [pixit target-iqn]]
+    set r [rx $new {opcode 0x23} RFC7143:11.13 -what "the Login Response"]
+    check pdu $r [list status_class 0 status_detail 0 T 1 tsih [dict get $st tsih]] -clause RFC7143:6.3.4
+    set got [silent $old {opcode 0x20} RFC7143:6.3.4 -closed-ok 1]
+    check true {[dict get [iscsi state $old] closed]} -message "the old connection of CID [dict get $st cid] is still open" -clause RFC7143:6.3.4
+    # the session's window goes on (4.2.2.1): the next CmdSN is the Login Response's ExpCmdSN
+    set out [iscsi send $new nop-out cmdsn [dict get $r expcmdsn]]
+    rx $new [list opcode 0x20 itt [dict get $out itt]] RFC7143:6.3.4 -what "a ping over the reinstated connection"
+}

@@ -78,3 +78,14 @@ vector core.tmf.abort-frees-itt {
     }
     check pdu $p [list itt $itt status 0] -clause RFC7143:11.4
 }
+
+vector core.tmf.reassign-erl0 {
+    claims {RFC7143:11.5.1 RFC7143:11.6.1 RFC7143:6.2.2} role target requires {tmf}
+    summary "TASK REASSIGN in an ErrorRecoveryLevel 0 session is refused: 'Task allegiance reassignment not supported' (4), 'Task management function not supported' (5) or, the task unknown, 'Task does not exist' (1)"
+} {
+    set c [core-session -keys {ErrorRecoveryLevel 0}]
+    set out [iscsi send $c tmf function 8 rtt 0x7777 -lun [pixit lun]]
+    set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
+    check true {[dict get $r response] in {1 4 5}} \
+        -message "response [dict get $r response] to TASK REASSIGN at ErrorRecoveryLevel 0" -clause RFC7143:11.6.1
+}

@@ -14,7 +14,7 @@ profile {
         core.neg.unknown-opcode    "closes the connection on an unknown opcode instead of a Reject with reason 0x05"
         core.neg.dsl-over-limit    "answers an oversized PDU with a reply longer than the MaxRecvDataSegmentLength the harness declared"
         core.neg.dsl-one-over      "accepts a NOP-Out one byte over its MaxRecvDataSegmentLength and echoes it, 8193 bytes, over the harness's limit of 8192"
-        core.login.connection-reinstatement "answers a login naming a live session's ISID, TSIH and CID on a new connection with another TSIH (seed 1: 512 for the session's 256) instead of that session's"
+        core.login.connection-reinstatement "answers a login naming a live session's ISID, TSIH and CID on a new connection with a TSIH other than the session's (this vector alone, seed 1: 512 for 256; in the whole suite 7680 for 7424)"
         core.cmdsn.stale           "closes the connection on a CmdSN outside the window instead of ignoring the command"
         core.cmdsn.duplicate       "closes the connection on a repeated CmdSN instead of ignoring the command"
         core.tmf.abort-running     "answers ABORT TASK of a write waiting for Data-Out with \"task does not exist\""

@@ -19,6 +19,7 @@ profile {
         core.cmdsn.duplicate       "closes the connection on a repeated CmdSN instead of ignoring the command"
         core.tmf.abort-running     "answers ABORT TASK of a write waiting for Data-Out with \"task does not exist\""
         core.tmf.abort-frees-itt   "answers ABORT TASK of a write waiting for Data-Out with \"task does not exist\" (1), as in core.tmf.abort-running"
+        core.tmf.abort-queued      "answers ABORT TASK of a TEST UNIT READY it holds for a missing lower CmdSN with \"task does not exist\" (1) instead of aborting it (0)"
         core.write.data-out-checked "does not check the Target Transfer Tag of Data-Out PDUs"
         core.datain.exact          "with a MaxRecvDataSegmentLength not a multiple of 4 the padding of a Data-In segment overwrites the first bytes of the next one (seed 1: MaxRecvDataSegmentLength 2010, bytes 2010-2011 of a read came 00 00 instead of the data, bytes 2012 on right)"
         core.datain.burst-sequences "sets F only on the last Data-In of a read, so its Data-In sequences exceed MaxBurstLength (seed 1: 3784 bytes by DataSN 3 at MaxBurstLength 3404)"

@@ -89,3 +89,21 @@ vector core.tmf.reassign-erl0 {
     check true {[dict get $r response] in {1 4 5}} \
         -message "response [dict get $r response] to TASK REASSIGN at ErrorRecoveryLevel 0" -clause RFC7143:11.6.1
 }
+
+vector core.tmf.abort-queued {
+    claims {RFC7143:11.5.1 RFC7143:4.2.2.1} role target requires {tmf}
+    summary "ABORT TASK (immediate) of a command held for a missing lower CmdSN completes (0); the aborted command never runs, the missing one still does when it comes"
+} {
+    set c [core-session]
+    set n [core-ping $c]
+    set exp [dict get $n expcmdsn]
+    set next [expr {($exp + 1) & 0xffffffff}]
+    set held [iscsi send $c scsi -cdb [cdb-tur] -lun [pixit lun] cmdsn $next]
+    set out [iscsi send $c tmf I 1 function 1 rtt [dict get $held itt] refcmdsn $next cmdsn $exp -lun [pixit lun]]
+    set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
+    check eq [dict get $r response] 0 -field response -clause RFC7143:11.6.1
+    set gap [iscsi send $c scsi -cdb [cdb-tur] -lun [pixit lun] cmdsn $exp]
+    rx $c [list opcode 0x21 itt [dict get $gap itt]] RFC7143:4.2.2.1 -what "the command of the missing CmdSN $exp"
+    set got [silent $c [list opcode 0x21 itt [dict get $held itt]] RFC7143:11.5.1]
+    if {$got ne 1} { fail "the aborted command (CmdSN $next) ran" -clause RFC7143:11.5.1 }
+}

@@ -328,3 +328,57 @@ vector core.snack.status-once {
     }
     core-ping $c
 }
+
+# The PDUs of task itt on c up to its status (a SCSI Response or a Data-In with S=1).
+proc core-erl1-task-pdus {c itt} {
+    set out {}
+    while 1 {
+        set p [rx $c [list itt $itt] RFC7143:11.4 -what "the end of the read ITT $itt"]
+        lappend out $p
+        if {[dict get $p opcode] == 0x21 || ([dict get $p opcode] == 0x25 && [dict get $p S])} {
+            return $out
+        }
+    }
+}
+
+vector core.snack.data-ack-two-tasks {
+    claims {RFC7143:11.7.4 RFC7143:11.16.1 RFC7143:11.16.3} role target requires {erl1 snack}
+    summary "Two reads, statuses unacknowledged: their A=1 Data-Ins carry different TTTs (a DataACK names its Data-In by TTT and LUN only); a DataACK for the second leaves the first's data to a Data SNACK"
+} {
+    set mrdsl [seeded-int mrdsl 513 1000 -avoid [list 512 4]]
+    set mbl [seeded-int mbl [expr {$mrdsl + 1}] 2500 -avoid [list 512 $mrdsl]]
+    set c [core-erl1-session MaxRecvDataSegmentLength $mrdsl MaxBurstLength $mbl FirstBurstLength 512]
+    set bs [block-size $c]
+    set mbl [dict get [core-negotiated $c] max_burst]
+    set blocks [expr {(2 * $mbl) / $bs + 1}]
+    set len [expr {$blocks * $bs}]
+    core-datain-fill $c 0 $blocks 73
+    set st [dict get [iscsi state $c] expstatsn]
+    set firsts {}
+    set itts {}
+    for {set i 0} {$i < 2} {incr i} {
+        # ExpStatSN stays st: neither read's status is acknowledged (4.2.2.2)
+        set cmd [iscsi send $c scsi R 1 edtl $len -cdb [cdb-read10 0 $blocks] -lun [pixit lun] expstatsn $st]
+        set itt [dict get $cmd itt]
+        lappend itts $itt
+        set a {}
+        foreach p [core-erl1-task-pdus $c $itt] {
+            if {$a eq "" && [dict get $p opcode] == 0x25 && [dict get $p A]} { set a $p }
+        }
+        if {$a eq ""} {
+            inconc "the read of $len bytes at MaxBurstLength $mbl asked no DataACK (no A=1 Data-In)" -clause RFC7143:11.7.2
+        }
+        lappend firsts $a
+    }
+    lassign $firsts a1 a2
+    check true {[dict get $a1 ttt] != [dict get $a2 ttt]} \
+        -message "A=1 Data-Ins of two unacknowledged reads share TTT [format 0x%08x [dict get $a1 ttt]]" -clause RFC7143:11.7.4
+    iscsi send $c snack snack_type $::core::SNACK_DATA_ACK itt 0xffffffff ttt [dict get $a2 ttt] \
+        begrun [expr {[dict get $a2 datasn] + 1}] runlength 0 expstatsn $st -lun [pixit lun]
+    iscsi send $c snack snack_type $::core::SNACK_DATA_R2T itt [lindex $itts 0] begrun 0 runlength 1 expstatsn $st -lun [pixit lun]
+    set d [rx $c [list opcode {in {0x25 0x3f}}] RFC7143:11.16.1 -what "DataSN 0 of the first read sent again"]
+    if {[dict get $d opcode] == 0x3f} {
+        fail "a Data SNACK for the first read was rejected (reason [dict get $d reason]) after a DataACK for the second" -clause RFC7143:11.16.3
+    }
+    check pdu $d [list itt [lindex $itts 0] datasn 0] -clause RFC7143:11.16.1
+}

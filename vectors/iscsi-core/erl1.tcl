@@ -329,18 +329,6 @@ vector core.snack.status-once {
     core-ping $c
 }
 
-# The PDUs of task itt on c up to its status (a SCSI Response or a Data-In with S=1).
-proc core-erl1-task-pdus {c itt} {
-    set out {}
-    while 1 {
-        set p [rx $c [list itt $itt] RFC7143:11.4 -what "the end of the read ITT $itt"]
-        lappend out $p
-        if {[dict get $p opcode] == 0x21 || ([dict get $p opcode] == 0x25 && [dict get $p S])} {
-            return $out
-        }
-    }
-}
-
 vector core.snack.data-ack-two-tasks {
     claims {RFC7143:11.7.4 RFC7143:11.16.1 RFC7143:11.16.3} role target requires {erl1 snack}
     summary "Two reads, statuses unacknowledged: their A=1 Data-Ins carry different TTTs (a DataACK names its Data-In by TTT and LUN only); a DataACK for the second leaves the first's data to a Data SNACK"
@@ -362,7 +350,7 @@ vector core.snack.data-ack-two-tasks {
         set itt [dict get $cmd itt]
         lappend itts $itt
         set a {}
-        foreach p [core-erl1-task-pdus $c $itt] {
+        foreach p [core-task-pdus $c $itt] {
             if {$a eq "" && [dict get $p opcode] == 0x25 && [dict get $p A]} { set a $p }
         }
         if {$a eq ""} {

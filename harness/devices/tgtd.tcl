@@ -11,6 +11,7 @@ profile {
     pixit {target-iqn iqn.2026-11.org.mirrorcert:tgtd}
     deviations {
         core.login.renegotiation   "accepts a key offered twice in one login instead of answering an initiator error"
+        core.login.request-continue "answers the first piece (C=1, T=0) of a first Login Request split in two PDUs with status class 2 (initiator error) instead of an empty Login Response of status 0"
         core.neg.unknown-opcode    "closes the connection on an unknown opcode instead of a Reject with reason 0x05"
         core.neg.dsl-over-limit    "answers an oversized PDU with a reply longer than the MaxRecvDataSegmentLength the harness declared"
         core.neg.dsl-one-over      "accepts a NOP-Out one byte over its MaxRecvDataSegmentLength and echoes it, 8193 bytes, over the harness's limit of 8192"

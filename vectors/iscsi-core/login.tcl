@@ -312,3 +312,20 @@ vector core.login.connection-reinstatement {
     set out [iscsi send $new nop-out cmdsn [dict get $r expcmdsn]]
     rx $new [list opcode 0x20 itt [dict get $out itt]] RFC7143:6.3.4 -what "a ping over the reinstated connection"
 }
+
+vector core.login.request-continue {
+    claims {RFC7143:11.12.2 RFC7143:11.13 RFC7143:6.1} role target requires {auth-none}
+    summary "A first Login Request split in two PDUs (C=1 with T=0, then C=0) gets an empty Login Response of status 0 for the first piece, and the login goes on to full feature phase"
+} {
+    set c [core-open-conn]
+    set data {}
+    foreach {k v} [core-session-keys SessionType Normal AuthMethod None] { append data "$k=$v\0" }
+    set half [expr {[string length $data] / 2 + 1}]
+    iscsi send $c login csg 0 nsg 0 T 0 C 1 -data [string range $data 0 $half-1]
+    set r1 [rx $c {opcode 0x23} RFC7143:11.13 -what "the answer to the first piece (C=1)"]
+    check pdu $r1 {status_class 0 status_detail 0 T 0 C 0 data_segment_length 0} -clause RFC7143:11.12.2
+    iscsi send $c login csg 0 nsg 1 T 1 C 0 -data [string range $data $half end]
+    set r2 [rx $c {opcode 0x23} RFC7143:11.13 -what "the answer to the last piece"]
+    check pdu $r2 {status_class 0 status_detail 0} -clause RFC7143:11.13.5
+    check true {![dict get [iscsi state $c] closed]} -message "the connection closed during a login split in two PDUs" -clause RFC7143:11.12.2
+}

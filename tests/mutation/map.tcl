@@ -4,6 +4,10 @@
 # when the command exits non-zero (a fail or error verdict, a crash, or its deadline).
 # `ignore_calls NAMES`: no mutant is made in the arguments of these calls (log lines only).
 
+# The target's hook API (target_ext.c) and hook dispatch (target_hooks.c) run for hook modules:
+# the reference target serves with the multicast member module, whose target vectors are what
+# exercises them; the iscsi-core suite judges what they do for plain iSCSI. Both must pass.
+judge {reference/iscsi/target/target_ext.c reference/iscsi/target/target_hooks.c} {sh -c {@MC@ run --suite iscsi-core --device reference --seed 1 && @MC@ run --suite mcast --device mcast-reference --role target --seed 1}}
 # The reference target's code: the iscsi-core suite on the reference profile (whole suite).
 judge {reference/iscsi/target/*.c} {@MC@ run --suite iscsi-core --device reference --seed 1}
 # The multicast member (the target side, a hook module of the reference target): the mcast

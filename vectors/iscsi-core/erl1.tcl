@@ -243,6 +243,9 @@ vector core.snack.r2t {
     set back [core-datain-read $c 0 $blocks]
     core-check-good $back
     same [dict get $back data] $data -field "data read back" -clause RFC7143:6.7
+    # 11.17.1: a SNACK the target served is not also rejected
+    set rejects [core-pdus-of [iscsi history $c] 0x3f]
+    check eq [llength $rejects] 0 -field "Rejects besides the R2T sent again" -clause RFC7143:11.16.1
 }
 
 vector core.snack.rdata {
@@ -271,4 +274,99 @@ vector core.snack.rdata {
     check pdu $p [list opcode 0x21 snack_tag $tag] -clause RFC7143:11.16.3
     check-status $p 0 -clause RFC7143:11.4
     same $got $data -field "data sent again" -clause RFC7143:11.16.3
+}
+
+vector core.snack.status-run {
+    claims {RFC7143:11.16.1 RFC7143:6.7} role target requires {erl1 snack}
+    summary "Of three unacknowledged SCSI Responses, a Status SNACK with RunLength 0 sends again all from BegRun on (the second and third), one with RunLength 1 only BegRun's"
+} {
+    set c [core-erl1-session]
+    block-size $c
+    set st [dict get [iscsi state $c] expstatsn]
+    set itts {}
+    for {set i 0} {$i < 3} {incr i} {
+        # ExpStatSN stays st: none of the three responses is acknowledged (4.2.2.2)
+        lappend itts [dict get [iscsi send $c scsi -cdb [cdb-tur] -lun [pixit lun] expstatsn $st] itt]
+    }
+    foreach itt $itts {
+        rx $c [list opcode 0x21 itt $itt] RFC7143:11.4
+    }
+    set sn1 [expr {($st + 1) & 0xffffffff}]
+    set sn2 [expr {($st + 2) & 0xffffffff}]
+    iscsi send $c snack snack_type $::core::SNACK_STATUS itt 0xffffffff begrun $sn1 runlength 0 expstatsn $st
+    rx $c [list opcode 0x21 statsn $sn1 itt [lindex $itts 1]] RFC7143:11.16.1 -what "StatSN $sn1 sent again (RunLength 0)"
+    rx $c [list opcode 0x21 statsn $sn2 itt [lindex $itts 2]] RFC7143:11.16.1 -what "StatSN $sn2 sent again (RunLength 0)"
+    iscsi send $c snack snack_type $::core::SNACK_STATUS itt 0xffffffff begrun $st runlength 1 expstatsn $st
+    rx $c [list opcode 0x21 statsn $st itt [lindex $itts 0]] RFC7143:11.16.1 -what "StatSN $st sent again (RunLength 1)"
+    set more [silent $c {opcode 0x21} RFC7143:11.16.1]
+    if {$more ne 1} {
+        fail "a Status SNACK with RunLength 1 also sent StatSN [dict get $more statsn] again" -clause RFC7143:11.16.1
+    }
+    check eq [llength [core-pdus-of [iscsi history $c] 0x3f]] 0 -field "Rejects of the Status SNACKs" -clause RFC7143:11.16.1
+}
+
+vector core.snack.status-once {
+    claims {RFC7143:11.16.1 RFC7143:4.2.2.2 RFC7143:11.18} role target requires {erl1 snack}
+    summary "Two ping replies unacknowledged, the first acknowledged twice by NOP-Outs that ask no reply (ITT 0xffffffff): a Status SNACK from the second then sends it again once, and nothing else"
+} {
+    set c [core-erl1-session]
+    set st [dict get [iscsi state $c] expstatsn]
+    set sn1 [expr {($st + 1) & 0xffffffff}]
+    set a [iscsi send $c nop-out expstatsn $st]
+    rx $c [list opcode 0x20 itt [dict get $a itt] statsn $st] RFC7143:11.19
+    set b [iscsi send $c nop-out expstatsn $st]
+    rx $c [list opcode 0x20 itt [dict get $b itt] statsn $sn1] RFC7143:11.19
+    # 11.18: ITT 0xffffffff with I=1 asks no reply; each carries ExpStatSN sn1 (4.2.2.2)
+    for {set i 0} {$i < 2} {incr i} {
+        iscsi send $c nop-out I 1 itt 0xffffffff ttt 0xffffffff expstatsn $sn1
+    }
+    iscsi send $c snack snack_type $::core::SNACK_STATUS itt 0xffffffff begrun $sn1 runlength 0 expstatsn $sn1
+    rx $c [list opcode 0x20 itt [dict get $b itt] statsn $sn1] RFC7143:11.16.1 -what "the ping reply StatSN $sn1 sent again"
+    set more [silent $c {opcode {in {0x20 0x21 0x3f}}} RFC7143:11.16.1]
+    if {$more ne 1} {
+        fail "after StatSN $sn1 sent again came a [dict get $more opcode_name] (StatSN [dict get $more statsn])" -clause RFC7143:11.16.1
+    }
+    core-ping $c
+}
+
+vector core.snack.data-ack-two-tasks {
+    claims {RFC7143:11.7.4 RFC7143:11.16.1 RFC7143:11.16.3} role target requires {erl1 snack}
+    summary "Two reads, statuses unacknowledged: their A=1 Data-Ins carry different TTTs (a DataACK names its Data-In by TTT and LUN only); a DataACK for the second leaves the first's data to a Data SNACK"
+} {
+    set mrdsl [seeded-int mrdsl 513 1000 -avoid [list 512 4]]
+    set mbl [seeded-int mbl [expr {$mrdsl + 1}] 2500 -avoid [list 512 $mrdsl]]
+    set c [core-erl1-session MaxRecvDataSegmentLength $mrdsl MaxBurstLength $mbl FirstBurstLength 512]
+    set bs [block-size $c]
+    set mbl [dict get [core-negotiated $c] max_burst]
+    set blocks [expr {(2 * $mbl) / $bs + 1}]
+    set len [expr {$blocks * $bs}]
+    core-datain-fill $c 0 $blocks 73
+    set st [dict get [iscsi state $c] expstatsn]
+    set firsts {}
+    set itts {}
+    for {set i 0} {$i < 2} {incr i} {
+        # ExpStatSN stays st: neither read's status is acknowledged (4.2.2.2)
+        set cmd [iscsi send $c scsi R 1 edtl $len -cdb [cdb-read10 0 $blocks] -lun [pixit lun] expstatsn $st]
+        set itt [dict get $cmd itt]
+        lappend itts $itt
+        set a {}
+        foreach p [core-task-pdus $c $itt] {
+            if {$a eq "" && [dict get $p opcode] == 0x25 && [dict get $p A]} { set a $p }
+        }
+        if {$a eq ""} {
+            inconc "the read of $len bytes at MaxBurstLength $mbl asked no DataACK (no A=1 Data-In)" -clause RFC7143:11.7.2
+        }
+        lappend firsts $a
+    }
+    lassign $firsts a1 a2
+    check true {[dict get $a1 ttt] != [dict get $a2 ttt]} \
+        -message "A=1 Data-Ins of two unacknowledged reads share TTT [format 0x%08x [dict get $a1 ttt]]" -clause RFC7143:11.7.4
+    iscsi send $c snack snack_type $::core::SNACK_DATA_ACK itt 0xffffffff ttt [dict get $a2 ttt] \
+        begrun [expr {[dict get $a2 datasn] + 1}] runlength 0 expstatsn $st -lun [pixit lun]
+    iscsi send $c snack snack_type $::core::SNACK_DATA_R2T itt [lindex $itts 0] begrun 0 runlength 1 expstatsn $st -lun [pixit lun]
+    set d [rx $c [list opcode {in {0x25 0x3f}}] RFC7143:11.16.1 -what "DataSN 0 of the first read sent again"]
+    if {[dict get $d opcode] == 0x3f} {
+        fail "a Data SNACK for the first read was rejected (reason [dict get $d reason]) after a DataACK for the second" -clause RFC7143:11.16.3
+    }
+    check pdu $d [list itt [lindex $itts 0] datasn 0] -clause RFC7143:11.16.1
 }

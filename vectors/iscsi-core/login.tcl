@@ -255,3 +255,77 @@ vector core.login.reserved-stage {
     set r [rx $c {opcode 0x23} RFC7143:11.12.3]
     check eq [dict get $r status_class] 2 -field status_class -clause RFC7143:11.12.3
 }
+
+vector core.login.tsih-unique {
+    claims {RFC7143:11.13.3 RFC7143:4.4} role target requires {}
+    summary "Two sessions of one initiator (ISIDs differ) live together under different TSIHs, each answering on its own connection"
+} {
+    set a [core-session]
+    set b [core-session]
+    set ta [dict get [iscsi state $a] tsih]
+    set tb [dict get [iscsi state $b] tsih]
+    check true {$ta != $tb} -message "two live sessions share TSIH $ta" -clause RFC7143:11.13.3
+    core-ping $a
+    core-ping $b
+}
+
+vector core.login.session-reinstatement {
+    claims {RFC7143:6.3.5} role target requires {}
+    summary "A login with TSIH 0 and the ISID and InitiatorName of a live session reinstates it: the old session's connection is closed, the new one works"
+} {
+    set old [core-session]
+    core-ping $old
+    set isid [dict get [iscsi state $old] isid]
+    set new [core-session -isid $isid -clause RFC7143:6.3.5]
+    # 6.3.5: the target terminates the old session; its connection ends (a PDU first is allowed)
+    set until [expr {[clock milliseconds] + [wait-ms]}]
+    set why ""
+    while {$why eq ""} {
+        set left [expr {max(1, $until - [clock milliseconds])}]
+        if {[catch {iscsi recv $old -timeout $left} got opts]} {
+            set why [::mc::device_reason $opts]
+            if {$why eq ""} { return -options $opts $got }
+        } elseif {[clock milliseconds] >= $until} {
+            set why "still sending ([dict get $got opcode_name])"
+        }
+    }
+    check eq $why closed -field "the old session's connection" -clause RFC7143:6.3.5
+    core-ping $new
+}
+
+vector core.login.connection-reinstatement {
+    claims {RFC7143:6.3.4 RFC7143:11.12.6} role target requires {auth-none}
+    summary "A login naming a live session's ISID, TSIH and CID on a new connection is accepted with that TSIH: the old connection is closed, the session goes on over the new one"
+} {
+    set old [core-session]
+    core-ping $old
+    set st [iscsi state $old]
+    set new [core-open-conn]
+    iscsi send $new login csg 1 nsg 3 T 1 isid [dict get $st isid] tsih [dict get $st tsih] cid [dict get $st cid] \
+        cmdsn [dict get $st cmdsn] expstatsn [dict get $st expstatsn] \
+        -text [list InitiatorName [pixit initiator-iqn] TargetName [pixit target-iqn]]
+    set r [rx $new {opcode 0x23} RFC7143:11.13 -what "the Login Response"]
+    check pdu $r [list status_class 0 status_detail 0 T 1 tsih [dict get $st tsih]] -clause RFC7143:6.3.4
+    set got [silent $old {opcode 0x20} RFC7143:6.3.4 -closed-ok 1]
+    check true {[dict get [iscsi state $old] closed]} -message "the old connection of CID [dict get $st cid] is still open" -clause RFC7143:6.3.4
+    # the session's window goes on (4.2.2.1): the next CmdSN is the Login Response's ExpCmdSN
+    set out [iscsi send $new nop-out cmdsn [dict get $r expcmdsn]]
+    rx $new [list opcode 0x20 itt [dict get $out itt]] RFC7143:6.3.4 -what "a ping over the reinstated connection"
+}
+
+vector core.login.request-continue {
+    claims {RFC7143:11.12.2 RFC7143:11.13 RFC7143:6.1} role target requires {auth-none}
+    summary "A first Login Request split in two PDUs (C=1 with T=0, then C=0) gets an empty Login Response of status 0 for the first piece, and the login goes on to full feature phase"
+} {
+    set c [core-open-conn]
+    set data {}
+    foreach {k v} [core-session-keys SessionType Normal AuthMethod None] { append data "$k=$v\0" }
+    set half [expr {[string length $data] / 2 + 1}]
+    iscsi send $c login csg 0 nsg 0 T 0 C 1 -data [string range $data 0 $half-1]
+    set r1 [rx $c {opcode 0x23} RFC7143:11.13 -what "the answer to the first piece (C=1)"]
+    check pdu $r1 {status_class 0 status_detail 0 T 0 C 0 data_segment_length 0} -clause RFC7143:11.12.2
+    iscsi send $c login csg 0 nsg 1 T 1 C 0 -data [string range $data $half end]
+    set r2 [rx $c {opcode 0x23} RFC7143:11.13 -what "the answer to the last piece"]
+    check pdu $r2 {status_class 0 status_detail 0} -clause RFC7143:11.13.5
+    check true {![dict get [iscsi state $c] closed]} -message "the connection closed during a login split in two PDUs" -clause RFC7143:11.12.2
+}

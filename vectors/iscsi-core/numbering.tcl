@@ -101,3 +101,71 @@ vector core.cmdsn.duplicate {
     }
     core-ping $c
 }
+
+# Sends NOP-Out pings with CmdSN from+1 .. to, then from (the command the window waits for), and
+# waits for every answer: all of them lie inside the window the device advertised.
+proc core-fill-window {c from to} {
+    set itts {}
+    for {set sn [expr {($from + 1) & 0xffffffff}]} {$sn != (($to + 1) & 0xffffffff)} {set sn [expr {($sn + 1) & 0xffffffff}]} {
+        lappend itts [dict get [iscsi send $c nop-out cmdsn $sn] itt]
+    }
+    lappend itts [dict get [iscsi send $c nop-out cmdsn $from] itt]
+    foreach itt $itts {
+        rx $c [list opcode 0x20 itt $itt] RFC7143:4.2.2.1 \
+            -what "a ping with CmdSN inside the window ExpCmdSN $from .. MaxCmdSN $to"
+    }
+}
+
+vector core.cmdsn.window-out-of-order {
+    claims {RFC7143:4.2.2.1 RFC7143:3.2.2.1} role target requires {}
+    summary "Every CmdSN of the advertised window is accepted when the first arrives last, twice over: all pings are answered and ExpCmdSN ends past MaxCmdSN"
+} {
+    # Our bound on the window this vector fills (pings per round), so it ends in seconds.
+    set window_max 1024
+    set c [core-session]
+    set n [core-ping $c]
+    for {set round 0} {$round < 2} {incr round} {
+        set exp [dict get $n expcmdsn]
+        set max [dict get $n maxcmdsn]
+        set window [expr {($max - $exp + 1) & 0xffffffff}]
+        check true {$window >= 1 && $window <= $window_max} -message "window MaxCmdSN-ExpCmdSN+1 = $window" -clause RFC7143:4.2.2.1
+        core-fill-window $c $exp $max
+        foreach p [lreverse [iscsi history $c]] {
+            if {[dict get $p dir] eq "in" && [dict get $p opcode] == 0x20} { set n $p; break }
+        }
+        check eq [dict get $n expcmdsn] [expr {($max + 1) & 0xffffffff}] -field expcmdsn -clause RFC7143:4.2.2.1
+    }
+}
+
+vector core.cmdsn.ordered-delivery {
+    claims {RFC7143:3.2.2.1 RFC7143:4.2.2.1} role target requires {immediate-data}
+    summary "Two ORDERED WRITEs of one block to one LBA, held for a missing lower CmdSN and sent in reverse, run in CmdSN order once it comes: the block reads back as the higher CmdSN's data"
+} {
+    set c [core-session -keys {ImmediateData Yes InitialR2T Yes}]
+    set bs [block-size $c]
+    check true {[dict get [iscsi state $c] first_burst] >= $bs && [dict get [iscsi state $c] peer_mrdsl] >= $bs} \
+        -message "one block ($bs) does not fit as immediate data" -clause RFC7143:13.11
+    set n [core-ping $c]
+    set exp [dict get $n expcmdsn]
+    set low [pattern $bs 74]
+    set high [pattern $bs 75]
+    set itts {}
+    # ATTR 2 (ORDERED, 11.3.1): the device keeps the order iSCSI delivers them in
+    foreach {k data} [list 2 $high 1 $low] {
+        set out [iscsi send $c scsi W 1 F 1 attr 2 edtl $bs -cdb [cdb-write10 0 1] -lun [pixit lun] \
+            cmdsn [expr {($exp + $k) & 0xffffffff}] -data $data]
+        lappend itts [dict get $out itt]
+    }
+    set gap [iscsi send $c nop-out cmdsn $exp]
+    rx $c [list opcode 0x20 itt [dict get $gap itt]] RFC7143:4.2.2.1
+    foreach itt $itts {
+        check-status [rx $c [list opcode 0x21 itt $itt] RFC7143:11.4] 0 -clause RFC7143:11.4
+    }
+    set out [iscsi send $c scsi R 1 edtl $bs -cdb [cdb-read10 0 1] -lun [pixit lun] cmdsn [expr {($exp + 3) & 0xffffffff}]]
+    set back [core-task-pdus $c [dict get $out itt]]
+    set got {}
+    foreach p $back {
+        if {[dict get $p opcode] == 0x25} { append got [dict get $p data] }
+    }
+    same $got $high -field "the block after CmdSN [expr {($exp + 1) & 0xffffffff}] then [expr {($exp + 2) & 0xffffffff}]" -clause RFC7143:3.2.2.1
+}

@@ -59,6 +59,10 @@ vector core.text.continue-ttt {
         check eq [dict get $p F] 0 -field F -clause RFC7143:11.11.1
         check true {[dict get $p ttt] != 0xffffffff} -message "a continued Text Response (F=0) carries TTT 0xffffffff" -clause RFC7143:11.11.4
         check true {[dict get $p data_segment_length] <= 512} -message "Text Response of [dict get $p data_segment_length] bytes over our limit" -clause RFC7143:13.12
+        # 11.11.2: a piece that ends inside a key=value pair (not on its NUL) is not complete: C=1
+        if {[string index [dict get $p data] end] ne "\0"} {
+            check eq [dict get $p C] 1 -field "C of a Text Response cut inside a key=value pair" -clause RFC7143:11.11.2
+        }
     }
     check pdu [lindex $rsps end] {F 1 ttt 0xffffffff} -clause RFC7143:11.11.4
     set answered [dict get $r keys]
@@ -107,4 +111,21 @@ vector core.text.statsn {
     set r [rx $c [list opcode 0x24 itt [dict get $out itt]] RFC7143:11.11]
     check eq [dict get $r statsn] [dict get $before expstatsn] -field statsn -clause RFC7143:4.2.2.2
     check eq [dict get $r expcmdsn] [expr {([dict get $out cmdsn] + 1) & 0xffffffff}] -field expcmdsn -clause RFC7143:4.2.2.1
+}
+
+vector core.text.mrdsl-in-ffp {
+    claims {RFC7143:13.12 RFC7143:6.1 RFC7143:11.11.2} role target requires {text-after-login}
+    summary "MaxRecvDataSegmentLength declared in a Text Request after login (512, its least value) is answered with the target's own and bounds the Text Responses that follow"
+} {
+    set c [core-session -keys {MaxRecvDataSegmentLength 8192}]
+    set r [core-tx $c {MaxRecvDataSegmentLength 512} -timeout [wait-ms]]
+    set k [dict get $r keys]
+    check true {[dict exists $k MaxRecvDataSegmentLength] && [string is integer -strict [dict get $k MaxRecvDataSegmentLength]]} \
+        -message "MaxRecvDataSegmentLength=512 answered {$k}, not the target's own value" -clause RFC7143:13.12
+    set r [core-tx $c [core-many-unknown-keys 40] -timeout [wait-ms]]
+    set rsps [core-pdus-of [dict get $r pdus] 0x24]
+    check true {[llength $rsps] >= 2} -message "an answer of 40 keys came in [llength $rsps] PDU(s) under a 512-byte limit declared in full feature phase" -clause RFC7143:13.12
+    foreach p $rsps {
+        check true {[dict get $p data_segment_length] <= 512} -message "Text Response of [dict get $p data_segment_length] bytes over the 512 declared in full feature phase" -clause RFC7143:13.12
+    }
 }

@@ -134,3 +134,22 @@ vector core.write.data-out-checked {
         fail "write completed GOOD with data under an unknown TTT" -clause RFC7143:11.7.4
     }
 }
+
+vector core.write.itt-in-use {
+    claims {RFC7143:11.17.1 RFC7143:11.2.1.8} role target requires {}
+    summary "A command reusing the ITT of a write still waiting for its data is rejected with reason 0x07 (Task in progress); the ITT serves again once that write is done"
+} {
+    set c [core-session -keys {ImmediateData No InitialR2T Yes}]
+    set bs [block-size $c]
+    set data [pattern $bs 71]
+    set cmd [iscsi send $c scsi W 1 edtl $bs -lun [pixit lun] -cdb [cdb-write10 0 1]]
+    set itt [dict get $cmd itt]
+    set t [rx $c [list opcode 0x31 itt $itt] RFC7143:11.8]
+    iscsi send $c scsi itt $itt -lun [pixit lun] -cdb [cdb-tur]
+    set rej [rx $c {opcode 0x3f} RFC7143:11.17.1 -what "the Reject of a reused ITT"]
+    check eq [dict get $rej reason] 0x07 -field reason -clause RFC7143:11.17.1
+    iscsi send $c data-out F 1 itt $itt ttt [dict get $t ttt] buffer_offset 0 datasn 0 -lun [pixit lun] -data $data
+    check-status [rx $c [list opcode 0x21 itt $itt] RFC7143:11.4 -what "the end of the write"] 0 -clause RFC7143:11.4
+    set again [core-task $c -cdb [cdb-tur] -lun [pixit lun] -timeout [wait-ms]]
+    core-check-good $again
+}

@@ -148,17 +148,14 @@ static uint8_t abort_task(tgt_conn *c, mc_pdu *p)
     }
     if (k)
         return MC_TMF_RSP_COMPLETE;  /* already answered: nothing left to abort */
-    /* 11.5.1 b/c: a task never received but inside the window counts as received and done */
-    for (tgt_pending **pp = &s->pending; *pp; pp = &(*pp)->next)
-        if ((uint32_t)mc_pdu_get(&(*pp)->pdu, MC_F_CMDSN) == ref) {
-            tgt_pending *q = *pp;
-            *pp = q->next;
-            mc_pdu_free(&q->pdu);
-            free(q);
-            s->npending--;
-            tgt_session_advance(s);
+    /* 11.5.1 a: a command held for a lower missing CmdSN is aborted; its CmdSN still counts in
+     * order (4.2.2.1), so it stays queued, marked, and is consumed without running in its turn */
+    for (tgt_pending *q = s->pending; q; q = q->next)
+        if ((uint32_t)mc_pdu_get(&q->pdu, MC_F_CMDSN) == ref) {
+            q->aborted = true;
             return MC_TMF_RSP_COMPLETE;
         }
+    /* 11.5.1 b/c: a task never received but inside the window counts as received and done */
     if (!mc_sn_lt(ref, s->exp_cmdsn) && mc_sn_le(ref, s->max_cmdsn) && mc_sn_lt(ref, own))
         return MC_TMF_RSP_COMPLETE;
     return MC_TMF_RSP_NO_TASK;

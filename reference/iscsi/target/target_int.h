@@ -120,6 +120,7 @@ typedef struct tgt_kept {
 typedef struct tgt_pending {
     struct tgt_pending *next;
     mc_pdu pdu;
+    bool aborted;               /* ABORT TASK ended it: its CmdSN is consumed in turn, not run */
 } tgt_pending;
 
 struct tgt_conn;

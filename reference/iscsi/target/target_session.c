@@ -149,7 +149,8 @@ void tgt_session_resume(tgt_conn *c)
             *pp = q->next;
             s->npending--;
             tgt_session_advance(s);
-            execute(c, &q->pdu);
+            if (!q->aborted)
+                execute(c, &q->pdu);
             mc_pdu_free(&q->pdu);
             free(q);
             found = true;

@@ -34,20 +34,22 @@ proc core-chap-args {} {
     return {}
 }
 
-# Connects and logs in (keys added to the defaults); a refused login fails the vector under
-# the clause given.
+# Connects and logs in (keys added to the defaults; -isid the session's ISID, else the
+# connection's own); a refused login fails the vector under the clause given.
 proc core-session {args} {
     set keys {}
     set clause RFC7143:11.13
+    set isid {}
     foreach {k v} $args {
         switch -- $k {
             -keys { set keys $v }
             -clause { set clause $v }
+            -isid { set isid [list -isid $v] }
             default { return -code error "core-session: unknown option $k" }
         }
     }
     set c [core-open-conn]
-    if {[catch {iscsi login $c -keys [core-session-keys {*}$keys] {*}[core-chap-args] -timeout [wait-ms]} got opts]} {
+    if {[catch {iscsi login $c -keys [core-session-keys {*}$keys] {*}[core-chap-args] {*}$isid -timeout [wait-ms]} got opts]} {
         fail "login to [pixit target-iqn] failed: $got" -clause $clause
     }
     return $c

@@ -136,6 +136,19 @@ proc core-datain-read {c lba blocks {edtl {}}} {
     return [core-task $c -cdb [cdb-read10 $lba $blocks] -lun [pixit lun] -in $edtl -edtl $edtl -timeout [wait-ms]]
 }
 
+# The PDUs of task itt on c up to its status (a SCSI Response or a Data-In with S=1), for tasks
+# a vector sends itself with `iscsi send` (its own CmdSN or ExpStatSN).
+proc core-task-pdus {c itt} {
+    set out {}
+    while 1 {
+        set p [rx $c [list itt $itt] RFC7143:11.4 -what "the end of the task ITT $itt"]
+        lappend out $p
+        if {[dict get $p opcode] == 0x21 || ([dict get $p opcode] == 0x25 && [dict get $p S])} {
+            return $out
+        }
+    }
+}
+
 # Writes blocks of pattern tag at lba (the data a read then checks) and returns the data.
 proc core-datain-fill {c lba blocks tag} {
     set bs [block-size $c]

@@ -51,19 +51,20 @@ vector sm.wire.readback {
 
 vector sm.wire.read-past-end {
     claims {001:9} role bus-target requires {silent-target}
-    summary "A READ(10) of the last block succeeds; one block past it ends in CHECK CONDITION, with no data"
+    summary "A READ(10) one block past the end ends in CHECK CONDITION with no data; the READ(10) of the last block after it returns GOOD and the block"
 } {
     set b [sm-bench]
     set last [expr {$::sm::DISK_BLOCKS - 1}]
     spi write $b 4 $last 1 -seed 73
-    spi read $b 4 $last 1 -seed 73
-    spi run $b
-    set op [spi op $b -1]
-    check eq [list [dict get $op status] [dict get $op read]] [list $::sm::GOOD 1] -field "READ(10) of the last block: status, data" -clause 001:9
     spi read $b 4 $::sm::DISK_BLOCKS 1 -seed 73
     spi run $b
     set op [spi op $b -1]
-    check eq [dict get $op status] $::sm::CHECK_CONDITION -field "status of a READ(10) one block past the end" -clause 001:9
-    check eq [dict get $op read] 0 -field "data returned past the end" -clause 001:9
+    check eq [list [dict get $op status] [dict get $op read]] [list $::sm::CHECK_CONDITION 0] \
+        -field "READ(10) one block past the end: status, data" -clause 001:9
+    spi read $b 4 $last 1 -seed 73
+    spi run $b
+    set op [spi op $b -1]
+    check eq [list [dict get $op status] [dict get $op read]] [list $::sm::GOOD 1] \
+        -field "READ(10) of the last block after the refused one: status, data" -clause 001:9
     spi close $b
 }

@@ -10,6 +10,11 @@ vector sm.discovery.agree {
         sm-expect $b "SEL,target=$id * MO:SM-QUERY,gid=$gid MI:SM-QUERY,gid=$gid" "drive $id agrees to group/ID $gid"
         check eq [spi gid $b $id] $gid -field "group/ID of ID $id"
     }
+    # the bench queued a negotiation and a query per drive, in this order
+    foreach i {0 1 2 3 4 5} kind {negotiate discover negotiate discover negotiate discover} {
+        set op [spi op $b $i]
+        check eq [list [dict get $op kind] [dict get $op agreed]] [list $kind 1] -field "host's view of operation $i (kind, agreed)" -clause 001:11(c)
+    }
     spi close $b
 }
 

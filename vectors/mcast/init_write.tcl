@@ -192,11 +192,18 @@ vector mcast.init.on-the-wire {
 }
 
 # The partial block of the console's hex write: 300 bytes, the console fills the block with zeros.
-namespace eval ::mi { variable HEX_BYTES 300 }
+# The longest iSCSI name (RFC 7143 4.2.7.1: 223 bytes of UTF-8).
+namespace eval ::mi { variable HEX_BYTES 300; variable NAME_MAX 223 }
+
+# An iqn-type name of exactly n bytes.
+proc mi-iqn-of-length {n} {
+    set head iqn.2026-12.org.example:
+    return $head[string repeat a [expr {$n - [string length $head]}]]
+}
 
 vector mcast.init.console-commands {
     claims {000:1(a) 000:1(c) 000:7} role initiator requires {mcast-initiator}
-    summary "The console's own forms: timeouts with both values, a write of a partial block given in hex, each copy read back by target and LUN, and logout reaching every target"
+    summary "The console's own forms: timeouts with both values, a write of a partial block given in hex, each copy read back by target and LUN, logout reaching every target, a target named by the longest iSCSI name and one byte past it"
 } {
     set s [mi-start]
     set data_ms [mc-data-timeout]
@@ -225,4 +232,9 @@ vector mcast.init.console-commands {
     foreach name [mi-names $s] {
         check true {[llength [mi-tcp-in $log $name 6]] >= 1} -message "$name got no Logout Request after logout" -clause 000:7
     }
+    set longest [mi-iqn-of-length $::mi::NAME_MAX]
+    check eq [mi-ok $s "target add longest 127.0.0.1:3260 $longest" RFC7143:4.2.7.1] "target longest 127.0.0.1:3260 $longest" \
+        -field "answer to target add with a $::mi::NAME_MAX-byte name" -clause RFC7143:4.2.7.1
+    set r [mi-cmd $s "target add past 127.0.0.1:3260 [mi-iqn-of-length [expr {$::mi::NAME_MAX + 1}]]" RFC7143:4.2.7.1]
+    check eq [lindex $r 0] error -field "answer to target add with a [expr {$::mi::NAME_MAX + 1}]-byte name ([join $r])" -clause RFC7143:4.2.7.1
 }

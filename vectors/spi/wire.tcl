@@ -68,3 +68,61 @@ vector sm.wire.read-past-end {
         -field "READ(10) of the last block after the refused one: status, data" -clause 001:9
     spi close $b
 }
+
+# The lines of a VCD recording (`spi record -bits 1`): a list of {TIME {NAME VALUE ..}}, one per
+# timestamp, each with every line's value after that timestamp's changes.
+proc sm-vcd-states {file} {
+    set ch [open $file]
+    set names {}
+    set cur {}
+    set out {}
+    set t {}
+    while {[gets $ch line] >= 0} {
+        if {[regexp {^\$var wire 1 (\S+) (\S+) \$end} $line -> id name]} {
+            dict set names $id $name
+        } elseif {[string index $line 0] eq "#"} {
+            if {$t ne ""} { lappend out [list $t $cur] }
+            set t [string range $line 1 end]
+        } elseif {[regexp {^([01])(\S+)$} $line -> v id] && [dict exists $names $id]} {
+            dict set cur [dict get $names $id] $v
+        }
+    }
+    close $ch
+    if {$t ne ""} { lappend out [list $t $cur] }
+    return $out
+}
+
+vector sm.wire.parity {
+    claims {001:11(a)} role bus-target requires {silent-target}
+    summary "On an asynchronous narrow bus every byte of a silent write (messages, command, data, status) carries odd parity on DB(P) when its REQ or ACK is asserted"
+} {
+    set file [keep parity-bus.vcd]
+    set b [spi new -speed async]
+    spi record $b $file -bits 1
+    spi host $b -id 7 -retransfer none -wait-ns [pixit spi-wait-ns 2000000]
+    foreach id {5 4 3} gid {0 1 2} {
+        spi disk $b $id
+        spi discover $b $id $gid -last [expr {$id == 3}]
+    }
+    spi silent $b {5 4 3} 40 1 -seed 79
+    spi run $b
+    spi close $b
+    set prev {}
+    set bytes 0
+    set bad {}
+    foreach st [sm-vcd-states $file] {
+        lassign $st t v
+        # the byte is valid when the side that drives it asserts its strobe: REQ for a target
+        # (I/O asserted), ACK for the initiator
+        set strobe [expr {[dict get $v IO] ? "REQ" : "ACK"}]
+        if {$prev ne "" && [dict get $v BSY] && ![dict get $v SEL] && [dict get $v $strobe] && ![dict get $prev $strobe]} {
+            set ones [dict get $v DBP]
+            foreach i {0 1 2 3 4 5 6 7} { incr ones [dict get $v DB$i] }
+            incr bytes
+            if {$ones % 2 == 0 && [llength $bad] < 3} { lappend bad "t=$t" }
+        }
+        set prev $v
+    }
+    check true {$bytes > 0} -message "no information transfer in the recording" -clause 001:11(a)
+    check eq $bad {} -field "bytes with even parity (SPI: DB(P) makes it odd), first three" -clause 001:11(a)
+}

@@ -46,6 +46,9 @@ vector sm.checker.rules {
         check true {$n > 0} -message "mutant $name ([dict get $m breaks]): checker rule $rule did not fire"
         set named [lmap f [spi findings $b] {expr {[dict get $f name] eq $rule ? $f : [continue]}}]
         check eq [llength $named] $n -field "findings named $rule under mutant $name"
+        if {$name eq "status-order"} { # out of order, yet every member's status arrives
+            check eq [dict get [spi op $b -1] pstatus] [lrepeat 3 $::sm::GOOD] -field "statuses the host recorded under $name" -clause 001:9
+        }
         if {$name eq "ignore-group"} {
             check match "* driven by IDs 0 and 4" [dict get [lindex $named 0] text] -field "the two drivers named" -clause 001:7
         }
@@ -56,4 +59,17 @@ vector sm.checker.rules {
         check eq [spi findings $b] {} -field "findings of the conformant devices (bench $setup)"
         spi close $b
     }
+}
+
+vector sm.checker.priority {
+    claims {001:9 001:19} role bus-target requires {silent-target}
+    summary "Members that reselect at once (mutant status-order) arbitrate by SCSI priority: ID 0 wins over ID 8 of a wide bus, one reselection at a time, both statuses arrive"
+} {
+    set b [sm-bench -ids {8 0} -gids {0 1} -retransfer none -dialect standard -host-mutants {} -target-mutants {status-order}]
+    set t0 [sm-silent-run $b {8 0} 20 1 81]
+    set resel [lmap e [sm-events-since $b $t0] {expr {[dict get $e kind] eq "RESEL" ? [dict get $e target] : [continue]}}]
+    check eq $resel {0 8} -field "reselecting targets in order (SPI priority 7..0, 15..8)" -clause 001:9
+    check eq [spi count $b two_drivers] 0 -field "checker two_drivers" -clause 001:9
+    check eq [dict get [spi op $b -1] pstatus] [lrepeat 2 $::sm::GOOD] -field "statuses the host recorded" -clause 001:19
+    spi close $b
 }

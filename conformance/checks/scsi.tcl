@@ -4,6 +4,8 @@
 proc cdb-read6 {lba blocks} { return [format 08%06x%02x00 $lba $blocks] }
 proc cdb-read10 {lba blocks} { return [format 2800%08x00%04x00 $lba $blocks] }
 proc cdb-write10 {lba blocks} { return [format 2a00%08x00%04x00 $lba $blocks] }
+# WRITE(16) (SBC-3 5.40): 8-byte LBA at byte 2, 4-byte transfer length at byte 10.
+proc cdb-write16 {lba blocks} { return [format 8a00%016lx%08x0000 $lba $blocks] }
 proc cdb-tur {} { return 000000000000 }
 proc cdb-readcap10 {} { return 25000000000000000000 }
 # INQUIRY (SPC-4 6.6): the standard data, or with evpd 1 the vital product data page given.

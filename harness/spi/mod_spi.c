@@ -307,7 +307,7 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t blocks, long seed)
     }
 }
 
-static const uint8_t *keep_data(mc_spi_sim *s, uint32_t lba, uint32_t blocks, long seed)
+static uint8_t *keep_data(mc_spi_sim *s, uint32_t lba, uint32_t blocks, long seed)
 {
     uint8_t **b = realloc(s->bufs, (s->nbufs + 1) * sizeof *b);
     if (!b)
@@ -362,14 +362,17 @@ static int cmd_discover(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *co
     return queue(interp, s, &q);
 }
 
-/* spi write BUS TARGET LBA BLOCKS ?-seed S? ?-atn 0|1?: one conventional WRITE(10); -atn 0 selects
- * without ATN (no IDENTIFY). */
-static int cmd_write(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+/* One conventional WRITE(10) or READ(10) (KIND) of `spi write` and `spi read`: BUS TARGET LBA
+ * BLOCKS ?-seed S? ?-atn 0|1?. A write sends the data of seed S; a read keeps, in one buffer, room
+ * for what the target returns followed by the data of seed S, which `spi op` compares. -atn 0
+ * selects without ATN (no IDENTIFY). */
+static int rw_op(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], int kind)
 {
     static const char *const opts[] = {"-seed", "-atn", NULL};
+    const char *what = kind == MC_OP_WRITE ? "write" : "read";
     long t, lba, blocks, seed = 1, atn = 1;
     if (objc < 5) {
-        Tcl_WrongNumArgs(interp, 1, objv, "bus target lba blocks ?-seed S?");
+        Tcl_WrongNumArgs(interp, 1, objv, "bus target lba blocks ?-seed S? ?-atn 0|1?");
         return TCL_ERROR;
     }
     mc_spi_sim *s = live_sim(interp, objv[1]);
@@ -379,13 +382,35 @@ static int cmd_write(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
         opt_int(interp, objc, objv, 5, "-atn", &atn, 0, 1) != TCL_OK)
         return TCL_ERROR;
     if (t < 0 || t >= (long)MC_SPI_MAX_ID || lba < 0 || lba > UINT32_MAX || blocks < 1 || blocks > (long)MAX_BLOCKS)
-        return err_result(interp, "write", "target, lba or blocks out of range");
-    const uint8_t *d = keep_data(s, (uint32_t)lba, (uint32_t)blocks, seed);
-    if (!d)
-        return err_result(interp, "write", "out of memory");
-    mc_spi_op op = {.kind = MC_OP_WRITE, .target = (uint8_t)t, .lba = (uint32_t)lba, .blocks = (uint32_t)blocks,
-                    .block_size = BLOCK, .data = d, .no_atn = !atn};
+        return err_result(interp, what, "target, lba or blocks out of range");
+    mc_spi_op op = {.kind = kind, .target = (uint8_t)t, .lba = (uint32_t)lba, .blocks = (uint32_t)blocks,
+                    .block_size = BLOCK, .no_atn = !atn};
+    if (kind == MC_OP_WRITE) {
+        op.data = keep_data(s, (uint32_t)lba, (uint32_t)blocks, seed);
+    } else { /* the data read, then the data expected (the first half starts zeroed) */
+        uint8_t *d = keep_data(s, (uint32_t)lba, 2 * (uint32_t)blocks, seed);
+        if (d) {
+            fill(d + (size_t)blocks * BLOCK, (uint32_t)lba, (uint32_t)blocks, seed);
+            memset(d, 0, (size_t)blocks * BLOCK);
+        }
+        op.rdata = d;
+    }
+    if (!op.data && !op.rdata)
+        return err_result(interp, what, "out of memory");
     return queue(interp, s, &op);
+}
+
+/* spi write BUS TARGET LBA BLOCKS ?-seed S? ?-atn 0|1?: one conventional WRITE(10). */
+static int cmd_write(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    return rw_op(interp, objc, objv, MC_OP_WRITE);
+}
+
+/* spi read BUS TARGET LBA BLOCKS ?-seed S? ?-atn 0|1?: one conventional READ(10); `spi op` tells
+ * whether it returned what a write of seed S stored. */
+static int cmd_read(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+    return rw_op(interp, objc, objv, MC_OP_READ);
 }
 
 /* spi silent BUS ORDER LBA BLOCKS ?-status 0|1? ?-seed S?: ORDER lists SCSI IDs, leader first. */
@@ -464,7 +489,8 @@ static const char *op_kind(int k)
     return k >= 0 && k <= MC_OP_SILENT ? n[k] : "?";
 }
 
-/* spi op BUS INDEX: {kind state err status agreed target order pstatus} of one operation. */
+/* spi op BUS INDEX: {kind state err status agreed target retransfer ?read? order pstatus} of one
+ * operation; read (READ(10) only): 1 when it returned the data `spi read -seed` expects. */
 static int cmd_op(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     long idx;
@@ -489,6 +515,11 @@ static int cmd_op(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const ob
     Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("agreed", -1), Tcl_NewBooleanObj(op->agreed));
     Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("target", -1), Tcl_NewIntObj(op->target));
     Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("retransfer", -1), Tcl_NewBooleanObj(op->retransfer));
+    if (op->kind == MC_OP_READ) { /* the data read against the data expected (rw_op) */
+        size_t len = (size_t)op->blocks * op->block_size;
+        Tcl_DictObjPut(NULL, d, Tcl_NewStringObj("read", -1),
+                       Tcl_NewBooleanObj(memcmp(op->rdata, op->rdata + len, len) == 0));
+    }
     for (unsigned i = 0; i < op->n; i++) {
         Tcl_ListObjAppendElement(NULL, order, Tcl_NewIntObj(op->order[i]));
         Tcl_ListObjAppendElement(NULL, ps, op->pgot[i] ? Tcl_NewIntObj(op->pstatus[i]) : Tcl_NewStringObj("none", -1));
@@ -609,7 +640,7 @@ int mc_mod_spi_init(Tcl_Interp *interp)
 {
     static const struct mc_subcommand table[] = {
         {"new", cmd_new}, {"host", cmd_host}, {"disk", cmd_disk}, {"discover", cmd_discover},
-        {"write", cmd_write}, {"silent", cmd_silent}, {"fail", cmd_fail}, {"run", cmd_run},
+        {"write", cmd_write}, {"read", cmd_read}, {"silent", cmd_silent}, {"fail", cmd_fail}, {"run", cmd_run},
         {"op", cmd_op}, {"ops", cmd_ops}, {"holds", cmd_holds}, {"gid", cmd_gid}, {"now", cmd_now},
         {"mutants", cmd_mutants}, {"close", cmd_close}, {"events", mc_spi_cmd_events},
         {"findings", mc_spi_cmd_findings}, {"count", mc_spi_cmd_count}, {"match", mc_spi_cmd_match},

@@ -190,3 +190,51 @@ vector mcast.init.on-the-wire {
     check true {[llength $texts] >= 2 * $n} -message "[llength $texts] Text Requests decoded by tshark, expected at least [expr {2 * $n}]" -clause 000:30
     check true {[llength $udp] >= 2} -message "[llength $udp] datagrams to the group decoded by tshark" -clause 000:30
 }
+
+# The partial block of the console's hex write: 300 bytes, the console fills the block with zeros.
+# The longest iSCSI name (RFC 7143 4.2.7.1: 223 bytes of UTF-8).
+namespace eval ::mi { variable HEX_BYTES 300; variable NAME_MAX 223 }
+
+# An iqn-type name of exactly n bytes.
+proc mi-iqn-of-length {n} {
+    set head iqn.2026-12.org.example:
+    return $head[string repeat a [expr {$n - [string length $head]}]]
+}
+
+vector mcast.init.console-commands {
+    claims {000:1(a) 000:1(c) 000:7} role initiator requires {mcast-initiator}
+    summary "The console's own forms: timeouts with both values, a write of a partial block given in hex, each copy read back by target and LUN, logout reaching every target, a target named by the longest iSCSI name and one byte past it"
+} {
+    set s [mi-start]
+    set data_ms [mc-data-timeout]
+    set cmd_ms [expr {4 * $data_ms}]
+    check eq [mi-ok $s "timeout $data_ms $cmd_ms" 000:7] "timeout data=$data_ms cmd=$cmd_ms" -field "answer to timeout with both values" -clause 000:7
+    mi-register $s
+    set data [pattern $::mi::HEX_BYTES 9]
+    binary scan $data H* hex
+    mi-ok $s "write [mc-vlun] 110 $hex" 000:1(c)
+    mi-write-ok $s 111 $data 000:1(c)
+    set block [string range [string cat $data [string repeat \0 512]] 0 511]
+    foreach name [mi-names $s] {
+        same [mcast emulate read $name [pixit lun] 110 1] $block -field "block 110 at $name after the hex write" -clause 000:1(c)
+        set crcs {}
+        foreach lba {110 111 112} {
+            set r [mi-ok $s "read $name [pixit lun] $lba 1" 000:1(c)]
+            check match "read $name lun=[pixit lun] lba=$lba blocks=1 crc32c=*" $r -field "answer to read of LBA $lba at $name" -clause 000:1(c)
+            lappend crcs [lindex [split $r =] end]
+        }
+        check eq [lindex $crcs 0] [lindex $crcs 1] -field "CRC32C of block 110 (hex write) against block 111 (file write) at $name" -clause 000:1(c)
+        check true {[lindex $crcs 0] ne [lindex $crcs 2]} -message "block 110 reads like the untouched block 112 at $name" -clause 000:1(c)
+    }
+    mi-ok $s "terminate [mc-group] [mc-vlun]" 000:2(f)
+    mi-ok $s logout 000:7
+    set log [mi-log]
+    foreach name [mi-names $s] {
+        check true {[llength [mi-tcp-in $log $name 6]] >= 1} -message "$name got no Logout Request after logout" -clause 000:7
+    }
+    set longest [mi-iqn-of-length $::mi::NAME_MAX]
+    check eq [mi-ok $s "target add longest 127.0.0.1:3260 $longest" RFC7143:4.2.7.1] "target longest 127.0.0.1:3260 $longest" \
+        -field "answer to target add with a $::mi::NAME_MAX-byte name" -clause RFC7143:4.2.7.1
+    set r [mi-cmd $s "target add past 127.0.0.1:3260 [mi-iqn-of-length [expr {$::mi::NAME_MAX + 1}]]" RFC7143:4.2.7.1]
+    check eq [lindex $r 0] error -field "answer to target add with a [expr {$::mi::NAME_MAX + 1}]-byte name ([join $r])" -clause RFC7143:4.2.7.1
+}

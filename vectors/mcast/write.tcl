@@ -147,3 +147,19 @@ vector mcast.write.unicast-vlun {
     check pdu $r {opcode 0x21 status 0} -clause 000:1(b)
     same [mc-read $c 700 2] $data -field "real LUN after a unicast WRITE to the vLUN" -clause 000:1(b)
 }
+
+vector mcast.write.write16 {
+    claims {000:1(d) 000:1(e)} role target requires {mcast-target}
+    summary "A group WRITE(16) (SBC-3: 4-byte transfer length) of an odd number of blocks is solicited for its whole length and lands on the real LUN of every target"
+} {
+    set conns [mc-sessions]
+    set g [mc-open-group]
+    mc-register-all $conns [mc-vlun]
+    set bs [block-size [lindex $conns 0] inconc]
+    set data [pattern [expr {5 * $bs}] 19]
+    set w [mc-group-write $g $conns [mc-vlun] 900 $data -cdb [cdb-write16 900 5]]
+    foreach c $conns {
+        check pdu [dict get $w rsp $c] {opcode 0x21 status 0} -clause 000:1(d)
+        same [mc-read $c 900 5] $data -field "blocks 900-904 after a group WRITE(16)" -clause 000:1(e)
+    }
+}

@@ -102,3 +102,37 @@ vector sm.exact.status {
     check eq [dict get $op state] ok -field "host's view of the write" -clause 001:19
     spi close $b
 }
+
+# The smallest disk whose last LBA, 66051 (010203h), has a different non-zero value in each of
+# the three low bytes of the extent's LBA field.
+namespace eval ::sm { variable WIDE_LBA_BLOCKS 66052 }
+
+vector sm.exact.three-byte-lba {
+    claims {001:1(c) 001:1(d) 001:9} role bus-host requires {silent-host}
+    summary "A one-block silent write at the last LBA of a disk past 65536 blocks: the extent carries the LBA's every byte, the block lands there"
+} {
+    set b [sm-bench -disk [list 4 [list -blocks $::sm::WIDE_LBA_BLOCKS]]]
+    set lba [expr {$::sm::WIDE_LBA_BLOCKS - 1}]
+    set t0 [sm-silent-run $b {4} $lba 1 75]
+    set ext [lmap e [sm-events-since $b $t0] {expr {[dict get $e kind] eq "MO" && [dict get $e msg] eq "SM-EXTENT" ? $e : [continue]}}]
+    check eq [llength $ext] 1 -field "extent messages" -clause 001:1(c)
+    check eq [dict get [lindex $ext 0] bytes] [sm-bytes-extent $lba 1 1] -field "extent message bytes for LBA $lba" -clause 001:1(c)
+    sm-stored $b {4} $lba 1 75
+    check eq [dict get [spi op $b -1] pstatus] $::sm::GOOD -field "status the host recorded" -clause 001:9
+    spi close $b
+}
+
+vector sm.exact.literal {
+    claims {001:6 001:16 001:7 001:8 001:9} role bus-host requires {silent-host}
+    summary "The literal Table 1 dialect, whatever PIXIT spi-dialect says: discovery and a silent write complete, every member stores its copy"
+} {
+    set b [sm-bench -dialect literal]
+    lassign [sm-extent] lba blocks
+    set t0 [sm-silent-run $b {5 4 3} $lba $blocks 77]
+    set mirrors [lmap e [sm-events-since $b $t0] {expr {[dict get $e kind] eq "MO" && [dict get $e msg] eq "SM-MIRROR" ? $e : [continue]}}]
+    check eq [lmap m $mirrors {list [dict get $m raw] [dict get $m gid] [dict get $m last]}] {{1 0 0} {1 1 0} {1 2 1}} \
+        -field "MIRROR messages (raw, group/ID, last)" -clause 001:6
+    sm-stored $b {5 4 3} $lba $blocks 77
+    check eq [dict get [spi op $b -1] pstatus] [lrepeat 3 $::sm::GOOD] -field "statuses the host recorded" -clause 001:9
+    spi close $b
+}

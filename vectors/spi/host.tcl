@@ -146,3 +146,28 @@ vector sm.host.drive-order {
     sm-stored $b {5 4 3} 40 1 11
     spi close $b
 }
+
+# More operations than the host's queue starts with and than its first growth (reference
+# host.c: 64, then twice that), so a queue that does not grow shows.
+namespace eval ::sm { variable LONG_QUEUE 131 }
+
+vector sm.host.long-queue {
+    claims {001:11(a)} role bus-host requires {silent-host}
+    summary "A host runs a long queue of conventional writes: each one completes and its block is stored"
+} {
+    set b [sm-bench]
+    set first [spi ops $b]
+    for {set i 0} {$i < $::sm::LONG_QUEUE} {incr i} {
+        spi write $b [lindex {5 4 3} [expr {$i % 3}]] [expr {100 + $i}] 1 -seed [expr {200 + $i}]
+    }
+    spi run $b
+    check eq [spi ops $b] [expr {$first + $::sm::LONG_QUEUE}] -field "operations queued" -clause 001:11(a)
+    for {set i 0} {$i < $::sm::LONG_QUEUE} {incr i} {
+        set op [spi op $b [expr {$first + $i}]]
+        set id [lindex {5 4 3} [expr {$i % 3}]]
+        if {[dict get $op state] ne "ok" || ![spi holds $b $id [expr {100 + $i}] 1 -seed [expr {200 + $i}]]} {
+            fail "write $i of the queue to ID $id: [dict get $op state] [dict get $op err], block stored: [spi holds $b $id [expr {100 + $i}] 1 -seed [expr {200 + $i}]]" -clause 001:11(a)
+        }
+    }
+    spi close $b
+}

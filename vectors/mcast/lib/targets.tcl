@@ -193,15 +193,17 @@ proc mc-segment {conns} {
 # burst -skip-burst K, the first by default, left out to make data go missing; the bursts after
 # it are not sent, they are the recovery's business), -status 0 (check GOOD; "" to not check),
 # -respond 1 (wait for responses), -seg BYTES (group Data-Out size), -fault {mcast fault options}
-# (a fault plan on the data datagrams). Returns {itt T r2ts {c {pdus}} rsp {c pdu} gsn {..}}.
+# (a fault plan on the data datagrams), -cdb HEX (the command's CDB, for one other than the
+# WRITE(10) of lba and data). Returns {itt T r2ts {c {pdus}} rsp {c pdu} gsn {..}}.
 proc mc-group-write {g conns v lba data args} {
-    set o [dict merge [list -itt [mc-itt] -skip {} -skip-burst 0 -status 0 -respond 1 -seg {} -fault {}] $args]
+    set o [dict merge [list -itt [mc-itt] -skip {} -skip-burst 0 -status 0 -respond 1 -seg {} -fault {} -cdb {}] $args]
     set itt [dict get $o -itt]
     set bs [block-size [lindex $conns 0] inconc]
     set blocks [expr {[string length $data] / $bs}]
     set edtl [string length $data]
     set res [dict create itt $itt r2ts {} rsp {} gsn {}]
-    set s [mcast send $g [mc-isid] [list [mc-cmd-pdu $itt $v $lba $blocks $bs]]]
+    set cdb [expr {[dict get $o -cdb] ne "" ? [list -cdb [dict get $o -cdb]] : {}}]
+    set s [mcast send $g [mc-isid] [list [mc-cmd-pdu $itt $v $lba $blocks $bs {*}$cdb]]]
     dict lappend res gsn [dict get $s gsn]
     set seg [expr {[dict get $o -seg] ne "" ? [dict get $o -seg] : [mc-segment $conns]}]
     if {[llength [dict get $o -fault]]} {

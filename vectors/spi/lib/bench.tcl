@@ -20,12 +20,16 @@ proc sm-mutant {side} {
 # The Table 1 bench: host at ID 7; drives 0, 1, 2 at SCSI IDs 5, 4, 3 with group/IDs 00, 01,
 # 02, negotiated and discovered (the last one with the last-drive byte). Options:
 # -ids, -gids, -retransfer, -standard {ID ..} (disks that do not claim silent mirroring),
-# -disk {ID {OPTION VALUE ..} ..} (more `spi disk` options for one disk: -max-xfer, -mutants).
+# -disk {ID {OPTION VALUE ..} ..} (more `spi disk` options for one disk: -max-xfer, -mutants),
+# -host-mutants, -target-mutants (the mutants of a side; default: PIXIT spi-mutant's), -dialect
+# (standard or literal; default: PIXIT spi-dialect).
 proc sm-bench {args} {
-    set o [dict merge {-ids {5 4 3} -gids {0 1 2} -retransfer leader-last -standard {} -disk {}} $args]
-    set raw [expr {[pixit spi-dialect standard] eq "literal"}]
-    set b [spi new -speed [pixit spi-speed u320] -target-mutants [sm-mutant target]]
-    spi host $b -raw $raw -mutants [sm-mutant host] -retransfer [dict get $o -retransfer] \
+    set o [dict merge [list -ids {5 4 3} -gids {0 1 2} -retransfer leader-last -standard {} -disk {} \
+                     -host-mutants [sm-mutant host] -target-mutants [sm-mutant target] \
+                     -dialect [pixit spi-dialect standard]] $args]
+    set raw [expr {[dict get $o -dialect] eq "literal"}]
+    set b [spi new -speed [pixit spi-speed u320] -target-mutants [dict get $o -target-mutants]]
+    spi host $b -raw $raw -mutants [dict get $o -host-mutants] -retransfer [dict get $o -retransfer] \
         -wait-ns [pixit spi-wait-ns 2000000]
     set ids [dict get $o -ids]
     foreach id $ids {

@@ -28,7 +28,7 @@ point "$([ $rc = 2 ] && grep -q 'not a capture libpcap reads' "$work/bad.out"; e
 "$mc" replay "$caps/resid-cut.pcapng" >"$work/cut.out" 2>&1
 rc=$?
 point "$([ $rc = 0 ] && grep -q 'warning: the capture ends badly after frame' "$work/cut.out"; echo $?)" "a capture cut short: what it holds is listed, its bad end named (exit $rc)"
-"$mc" replay "$caps/resid-snap120.pcap" --flow 2 >"$work/snap.out" 2>&1
+"$mc" replay "$caps/resid-snap120.cap" --flow 2 >"$work/snap.out" 2>&1
 grep -q "note: frame [0-9]* was cut by the snap length" "$work/snap.out" && grep -q "note: .*it is left out" "$work/snap.out"
 point $? "a capture cut by its snap length: the frames and the PDUs it cut are named"
 "$mc" replay "$cap" --shrink >"$work/noshrink.out" 2>&1

@@ -22,7 +22,8 @@ typedef struct splitter {
     mc_capsplit *out;
     const mc_capread_flow *f;
     size_t cap;
-    bool failed;
+    bool failed;    /* out of memory: the split is refused */
+    bool full;      /* MC_CAPSPLIT_MAX_PDUS reached: the split stops, with a note */
     char *err;
     size_t errlen;
 } splitter;
@@ -83,6 +84,14 @@ static bool boundary_at(const mc_capread_piece *pc, size_t off, bool target, boo
 static int add_pdu(splitter *s, int dir, const mc_capread_dir *d, uint64_t offset, mc_pdu *p, bool dd_bad)
 {
     mc_capsplit *o = s->out;
+    if (o->npdus >= MC_CAPSPLIT_MAX_PDUS) {
+        mc_pdu_free(p);
+        if (!s->full)
+            note(s, "flow %u holds more than %u PDUs (MC_CAPSPLIT_MAX_PDUS): the rest is not framed; filter the "
+                    "capture to the frames of interest first", s->f->id, MC_CAPSPLIT_MAX_PDUS);
+        s->full = true;
+        return 0;
+    }
     if (o->npdus == s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 64;
         mc_cap_pdu *n = realloc(o->pdus, ncap * sizeof *n);
@@ -130,11 +139,11 @@ static int split_dir(splitter *s, int dir, const mc_capread_dir *d, bool known_s
     const char *who = target ? "target" : "initiator";
     size_t logins = 0;
     bool in_login = known_start;
-    for (size_t i = 0; i < d->npieces && !s->failed; i++) {
+    for (size_t i = 0; i < d->npieces && !s->failed && !s->full; i++) {
         const mc_capread_piece *pc = &d->pieces[i];
         size_t off = 0;
         bool synced = i == 0 && known_start;
-        while (off < pc->len && !s->failed) {
+        while (off < pc->len && !s->failed && !s->full) {
             bool hd = !in_login && s->out->header_digest, dd = !in_login && s->out->data_digest;
             if (!synced) {
                 size_t limit = pc->len - off < MC_CAPSPLIT_RESYNC_WINDOW ? pc->len - off : MC_CAPSPLIT_RESYNC_WINDOW;

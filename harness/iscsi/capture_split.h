@@ -22,6 +22,9 @@
  * common MaxRecvDataSegmentLength, 256 KiB), and how many notes a split keeps. */
 #define MC_CAPSPLIT_RESYNC_WINDOW (1024u * 1024u)
 #define MC_CAPSPLIT_MAX_NOTES 64u
+/* Our choice: the PDUs a split keeps (each becomes a Tcl dict of about a kilobyte for the
+ * replay); a flow with more is framed up to this many, and a note says so. */
+#define MC_CAPSPLIT_MAX_PDUS 262144u
 
 typedef struct mc_cap_pdu {
     int dir;            /* 0: initiator to target, 1: target to initiator */

@@ -1,4 +1,5 @@
-/* `iscsi capture FILE ?FLOW?`: a foreign capture's flows, or the iSCSI PDUs of one of them, as
+/* `iscsi capture FILE ?FLOW?`: a foreign capture's flows (each TCP flow with what its split says:
+ * dict key split), or the iSCSI PDUs of one of them, as
  * Tcl values (core/pcap_reader.h puts the TCP streams together, capture_split.h frames the PDUs).
  * This is what `mirrorcert replay` reads a field capture with. */
 #include <stdio.h>
@@ -71,6 +72,24 @@ static Tcl_Obj *pdus_obj(const mc_capsplit *s)
     return l;
 }
 
+/* What a split says of its flow: which side is the initiator, the login's digests, the notes,
+ * and how many PDUs each way (the PDUs themselves are listed only for one flow). */
+static void put_split(Tcl_Obj *d, const mc_capread_flow *f, const mc_capsplit *s)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < s->npdus; i++)
+        out += s->pdus[i].dir == 0;
+    put(d, "iscsi", Tcl_NewBooleanObj(s->iscsi));
+    put(d, "initiator", Tcl_NewStringObj(s->initiator_dir == 0 ? f->client : f->server, -1));
+    put(d, "target", Tcl_NewStringObj(s->initiator_dir == 0 ? f->server : f->client, -1));
+    put(d, "login_seen", Tcl_NewBooleanObj(s->login_seen));
+    put(d, "header_digest", Tcl_NewBooleanObj(s->header_digest));
+    put(d, "data_digest", Tcl_NewBooleanObj(s->data_digest));
+    put(d, "notes", notes_obj((const char (*)[MC_CAPREAD_NOTE_LEN])s->notes, s->nnotes));
+    put(d, "pdu_count", wide(s->npdus));
+    put(d, "pdu_count_out", wide(out));
+}
+
 int mc_iscsi_capture_cmd(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
     int want = 0;
@@ -91,9 +110,24 @@ int mc_iscsi_capture_cmd(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
         put(r, "first_fragment", wide(first));
         const char *w = mc_capread_warning(c);
         put(r, "warning", Tcl_NewStringObj(w ? w : "", -1));
+        /* Every TCP flow split once here, so a listing reads the file once. */
         Tcl_Obj *flows = Tcl_NewListObj(0, NULL);
-        for (size_t i = 0; i < mc_capread_nflows(c); i++)
-            Tcl_ListObjAppendElement(NULL, flows, flow_obj(mc_capread_flow_at(c, i)));
+        for (size_t i = 0; rc == TCL_OK && i < mc_capread_nflows(c); i++) {
+            const mc_capread_flow *f = mc_capread_flow_at(c, i);
+            Tcl_Obj *fd = flow_obj(f);
+            if (f->proto == MC_CAPREAD_TCP) {
+                mc_capsplit s;
+                if (mc_capsplit_flow(f, &s, err, sizeof err) != 0) {
+                    rc = mc_tcl_error(interp, "CAPTURE", "%s", err);
+                } else {
+                    Tcl_Obj *sd = Tcl_NewDictObj();
+                    put_split(sd, f, &s);
+                    put(fd, "split", sd);
+                }
+                mc_capsplit_free(&s);
+            }
+            Tcl_ListObjAppendElement(NULL, flows, fd);
+        }
         put(r, "flows", flows);
     } else if ((size_t)want > mc_capread_nflows(c)) {
         rc = mc_tcl_error(interp, "CAPTURE", "%s has %zu flows; there is no flow %d", Tcl_GetString(objv[2]),
@@ -105,13 +139,7 @@ int mc_iscsi_capture_cmd(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
             rc = mc_tcl_error(interp, "CAPTURE", "%s", err);
         } else {
             put(r, "flow", flow_obj(f));
-            put(r, "iscsi", Tcl_NewBooleanObj(s.iscsi));
-            put(r, "initiator", Tcl_NewStringObj(s.initiator_dir == 0 ? f->client : f->server, -1));
-            put(r, "target", Tcl_NewStringObj(s.initiator_dir == 0 ? f->server : f->client, -1));
-            put(r, "login_seen", Tcl_NewBooleanObj(s.login_seen));
-            put(r, "header_digest", Tcl_NewBooleanObj(s.header_digest));
-            put(r, "data_digest", Tcl_NewBooleanObj(s.data_digest));
-            put(r, "notes", notes_obj((const char (*)[MC_CAPREAD_NOTE_LEN])s.notes, s.nnotes));
+            put_split(r, f, &s);
             put(r, "pdus", pdus_obj(&s));
         }
         mc_capsplit_free(&s);

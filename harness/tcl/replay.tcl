@@ -104,32 +104,27 @@ proc ::mc::replay_list {o} {
         set line [format "flow %d  %s  %s -> %s  %d frames  %d/%d bytes" $id [dict get $f proto] \
                       [dict get $f client] [dict get $f server] [dict get $f frames] \
                       [dict get $f from_client bytes] [dict get $f from_server bytes]]
-        if {[dict get $f proto] eq "tcp"} {
-            set s [replay_read $file $id]
+        set notes [dict get $f notes]
+        if {[dict exists $f split]} {
+            set s [dict get $f split]
             if {[dict get $s iscsi]} {
-                set n [llength [dict get $s pdus]]
-                set out [llength [lsearch -all -index 1 [lmap p [dict get $s pdus] {list x [dict get $p dir]}] out]]
                 append line [format "  iSCSI: initiator %s, %d PDUs (%d from it), login %s, digests %s" \
-                                 [dict get $s initiator] $n $out \
+                                 [dict get $s initiator] [dict get $s pdu_count] [dict get $s pdu_count_out] \
                                  [expr {[dict get $s login_seen] ? "seen" : "not in the capture"}] \
                                  [replay_digests $s]]
             } else {
                 append line "  not iSCSI"
             }
-            puts $line
-            foreach note [concat [dict get $f notes] [dict get $s notes]] {
-                puts "    note: $note"
-            }
-            if {$want ne "" && [dict get $s iscsi]} {
-                puts [format "%6s  %-2s  %-22s %s" frame "" PDU "fields"]
-                foreach p [dict get $s pdus] {
-                    puts [replay_pdu_line $p]
-                }
-            }
-        } else {
-            puts $line
-            foreach note [dict get $f notes] {
-                puts "    note: $note"
+            lappend notes {*}[dict get $s notes]
+        }
+        puts $line
+        foreach note $notes {
+            puts "    note: $note"
+        }
+        if {$want ne "" && [dict exists $f split] && [dict get $f split iscsi]} {
+            puts [format "%6s  %-2s  %-22s %s" frame "" PDU "fields"]
+            foreach p [dict get [replay_read $file $id] pdus] {
+                puts [replay_pdu_line $p]
             }
         }
     }

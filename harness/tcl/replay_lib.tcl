@@ -209,9 +209,13 @@ proc replay-send {plan c cmd itts} {
     switch -- [dict get $cmd kind] {
         scsi {
             set lun [replay-lun $plan [replay-lun-number [dict get $p lun]]]
+            # Unsolicited data when the captured initiator sent any (Data-Out with TTT 0xffffffff).
+            set unsolicited 0
+            foreach d [dict get $cmd dataouts] {
+                set unsolicited [expr {$unsolicited || [dict get $d ttt] == 0xffffffff}]
+            }
             set args [list -cdb [dict get $p cdb] -lun $lun -edtl [dict get $p edtl] -timeout $ms \
-                          -immediate [expr {[dict get $p data_segment_length] > 0}] \
-                          -unsolicited [expr {[llength [lsearch -all -index 0 [lmap d [dict get $cmd dataouts] {list [dict get $d ttt]}] 4294967295]] > 0}]]
+                          -immediate [expr {[dict get $p data_segment_length] > 0}] -unsolicited $unsolicited]
             if {[dict get $p W]} {
                 lappend args -out [replay-out-bytes $cmd]
             }

@@ -20,7 +20,7 @@ proc ::mc::replay_pick_flow {o} {
     set cap [replay_read $file]
     set found {}
     foreach f [dict get $cap flows] {
-        if {[dict get $f proto] eq "tcp" && [dict get [replay_read $file [dict get $f id]] iscsi]} {
+        if {[dict exists $f split] && [dict get $f split iscsi]} {
             lappend found [dict get $f id]
         }
     }

@@ -25,13 +25,7 @@ vector core.tmf.abort-running {
     summary "ABORT TASK of a write waiting for data completes (0), and the aborted task sends no GOOD status"
 } {
     set c [core-session -keys {ImmediateData No InitialR2T Yes}]
-    set bs [block-size $c]
-    set cmd [iscsi send $c scsi W 1 edtl $bs -lun [pixit lun] -cdb [cdb-write10 0 1]]
-    set itt [dict get $cmd itt]
-    rx $c [list opcode 0x31 itt $itt] RFC7143:11.8
-    set out [iscsi send $c tmf function 1 rtt $itt refcmdsn [dict get $cmd cmdsn] -lun [pixit lun]]
-    set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
-    check eq [dict get $r response] 0 -field response -clause RFC7143:11.6.1
+    set itt [core-abort-waiting-write $c]
     set got [silent $c [list opcode 0x21 itt $itt status 0] RFC7143:11.5.1]
     if {$got ne 1} { fail "the aborted write completed with GOOD status" -clause RFC7143:11.5.1 }
 }
@@ -64,13 +58,7 @@ vector core.tmf.abort-frees-itt {
     summary "After ABORT TASK of a write waiting for data completes (0), the task is gone: a new command with its ITT runs (GOOD), no Reject 0x07 (Task in progress)"
 } {
     set c [core-session -keys {ImmediateData No InitialR2T Yes}]
-    set bs [block-size $c]
-    set cmd [iscsi send $c scsi W 1 edtl $bs -lun [pixit lun] -cdb [cdb-write10 0 1]]
-    set itt [dict get $cmd itt]
-    rx $c [list opcode 0x31 itt $itt] RFC7143:11.8
-    set out [iscsi send $c tmf function 1 rtt $itt refcmdsn [dict get $cmd cmdsn] -lun [pixit lun]]
-    set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
-    check eq [dict get $r response] 0 -field response -clause RFC7143:11.6.1
+    set itt [core-abort-waiting-write $c]
     iscsi send $c scsi itt $itt -lun [pixit lun] -cdb [cdb-tur]
     set p [rx $c [list opcode {in {0x21 0x3f}}] RFC7143:11.4 -what "the answer to a command reusing the aborted task's ITT"]
     if {[dict get $p opcode] == 0x3f} {

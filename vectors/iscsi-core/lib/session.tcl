@@ -102,3 +102,16 @@ proc core-tx {c args} {
 proc core-task {c args} {
     return [await RFC7143:11.4 "SCSI command" [list iscsi scsi $c {*}$args]]
 }
+
+# A one-block WRITE left waiting for its data (the R2T seen; the session negotiated
+# ImmediateData=No, InitialR2T=Yes), then ABORT TASK of it, which must complete (response 0,
+# 11.6.1). Returns the aborted task's ITT.
+proc core-abort-waiting-write {c} {
+    set cmd [iscsi send $c scsi W 1 edtl [block-size $c] -lun [pixit lun] -cdb [cdb-write10 0 1]]
+    set itt [dict get $cmd itt]
+    rx $c [list opcode 0x31 itt $itt] RFC7143:11.8
+    set out [iscsi send $c tmf function 1 rtt $itt refcmdsn [dict get $cmd cmdsn] -lun [pixit lun]]
+    set r [rx $c [list opcode 0x22 itt [dict get $out itt]] RFC7143:11.6]
+    check eq [dict get $r response] 0 -field response -clause RFC7143:11.6.1
+    return $itt
+}
